@@ -1,0 +1,12 @@
+//! The wire protocol, pure and synchronous: the event catalogue and its encoding,
+//! client filter messages, replies and filter semantics.
+
+pub mod event;
+pub mod filter;
+pub mod message;
+pub mod value;
+
+pub use event::{Event, EventBody, EventKind, Provenance};
+pub use filter::{FilterRule, FilterSet};
+pub use message::{ClientMessage, MessageError, ParseOptions, ServerReply, parse_client_message};
+pub use value::PropValue;
