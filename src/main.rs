@@ -1,1 +1,46 @@
-fn main() {}
+//! The `isymphony-sim` command line. Argument parsing and exit codes only; the work is
+//! done by the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+
+/// A fake iSymphony server: the Event API (websocket) and Live API over the real
+/// protocol, driven by scripted or seeded-random PBX activity.
+#[derive(Debug, Parser)]
+#[command(name = "isymphony-sim", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the Event API on a websocket, driven by a scenario in (scaled) real time.
+    Serve(commands::serve::ServeArgs),
+    /// Print a scenario's event stream as JSON lines, as fast as possible.
+    Play(commands::play::PlayArgs),
+    /// Validate scenario files; exit 1 on any error.
+    Check(commands::check::CheckArgs),
+    /// List the event catalogue with each entry's provenance and properties.
+    Events(commands::events::EventsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Play(args) => commands::play::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::Events(args) => commands::events::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

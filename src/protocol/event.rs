@@ -573,3 +573,29 @@ mod tests {
         assert_eq!(inferred, vec![EventKind::Dial]);
     }
 }
+
+/// Which catalogue entries a run emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Documented (SEEN) events only, as a real server is known to send.
+    #[default]
+    Standard,
+    /// Documented events plus inferred ones such as `dial`, whose shape is our guess.
+    Extended,
+}
+
+impl Profile {
+    /// Whether this profile emits events of `kind`.
+    pub fn emits(self, kind: EventKind) -> bool {
+        match self {
+            Profile::Standard => kind.provenance() == Provenance::Documented,
+            Profile::Extended => true,
+        }
+    }
+
+    /// The kinds this profile emits, in catalogue order.
+    pub fn kinds(self) -> Vec<EventKind> {
+        EventKind::ALL.into_iter().filter(|k| self.emits(*k)).collect()
+    }
+}

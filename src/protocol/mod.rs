@@ -6,7 +6,7 @@ pub mod filter;
 pub mod message;
 pub mod value;
 
-pub use event::{Event, EventBody, EventKind, Provenance};
+pub use event::{Event, EventBody, EventKind, Profile, Provenance};
 pub use filter::{FilterRule, FilterSet};
 pub use message::{ClientMessage, MessageError, ParseOptions, ServerReply, parse_client_message};
 pub use value::PropValue;

@@ -1,0 +1,6 @@
+//! One module per subcommand: arguments and the glue to the library.
+
+pub mod check;
+pub mod events;
+pub mod play;
+pub mod serve;
