@@ -2,4 +2,6 @@
 //!
 //! # Layout
 //! - [`protocol`]: event catalogue, wire encoding, filter messages and semantics (pure).
+pub mod model;
 pub mod protocol;
+pub mod rng;
