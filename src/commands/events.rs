@@ -27,7 +27,9 @@ pub fn run(args: EventsArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("Every event carries the base properties: type, time (epoch ms), coreServerId.");
-    println!("documented = read in the iSymphony docs; inferred = our guess, sent only with --profile extended.");
+    println!(
+        "documented = read in the iSymphony docs; inferred = our guess, sent only with --profile extended."
+    );
     for entry in entries {
         println!();
         println!("{}  [{}]", entry.name, entry.provenance.as_str());

@@ -10,7 +10,7 @@ use crate::protocol::{Event, Profile};
 use crate::rng::SimRng;
 
 /// The simulated PBX of one core server.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pbx {
     /// Which catalogue entries may be emitted.
     pub(crate) profile: Profile,

@@ -596,6 +596,9 @@ impl Profile {
 
     /// The kinds this profile emits, in catalogue order.
     pub fn kinds(self) -> Vec<EventKind> {
-        EventKind::ALL.into_iter().filter(|k| self.emits(*k)).collect()
+        EventKind::ALL
+            .into_iter()
+            .filter(|k| self.emits(*k))
+            .collect()
     }
 }

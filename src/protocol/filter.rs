@@ -120,11 +120,13 @@ impl FilterSet {
 
     /// Whether an event, seen through a property lookup, passes the set.
     pub fn admits_with<'a>(&self, lookup: impl Fn(&str) -> Option<PropValue<'a>>) -> bool {
-        self.groups.iter().all(|group| match lookup(&group.property) {
-            None => false,
-            Some(_) if group.any => true,
-            Some(value) => group.values.iter().any(|v| value.matches_text(v)),
-        })
+        self.groups
+            .iter()
+            .all(|group| match lookup(&group.property) {
+                None => false,
+                Some(_) if group.any => true,
+                Some(value) => group.values.iter().any(|v| value.matches_text(v)),
+            })
     }
 }
 
@@ -147,14 +149,10 @@ pub mod reference {
             let Some(actual) = event.get(property) else {
                 return false;
             };
-            let mut ok = false;
-            for wanted in same_property {
-                if wanted == &Value::String("*".to_string()) {
-                    ok = true;
-                } else if !actual.is_null() && json_text(wanted) == json_text(actual) {
-                    ok = true;
-                }
-            }
+            let wildcard = Value::String("*".to_string());
+            let ok = same_property.iter().any(|wanted| {
+                *wanted == &wildcard || (!actual.is_null() && json_text(wanted) == json_text(actual))
+            });
             if !ok {
                 return false;
             }

@@ -42,13 +42,17 @@ pub enum MessageError {
     )]
     DocumentedInvalidForm,
     /// Valid JSON but not an object.
-    #[error("expected a JSON object such as {{\"type\":\"filter\",\"filters\":[...]}}, got {found}")]
+    #[error(
+        "expected a JSON object such as {{\"type\":\"filter\",\"filters\":[...]}}, got {found}"
+    )]
     NotAnObject {
         /// The JSON type that arrived.
         found: &'static str,
     },
     /// No `type` key.
-    #[error("message has no \"type\"; the Event API accepts {{\"type\":\"filter\",\"filters\":[...]}}")]
+    #[error(
+        "message has no \"type\"; the Event API accepts {{\"type\":\"filter\",\"filters\":[...]}}"
+    )]
     MissingType,
     /// A `type` that the Event API does not accept from clients.
     #[error(
@@ -62,7 +66,9 @@ pub enum MessageError {
     #[error("filter message has no \"filters\" list; send \"filters\":[] to receive everything")]
     MissingFilters,
     /// `filters` is not an array.
-    #[error("\"filters\" must be a list of {{\"property\":...,\"value\":...}} entries, got {found}")]
+    #[error(
+        "\"filters\" must be a list of {{\"property\":...,\"value\":...}} entries, got {found}"
+    )]
     FiltersNotArray {
         /// The JSON type that arrived.
         found: &'static str,
@@ -110,7 +116,9 @@ pub enum MessageError {
         found: String,
     },
     /// A key other than `property` and `value` in an entry.
-    #[error("filters[{index}] has unknown key \"{key}\"; an entry is {{\"property\":...,\"value\":...}}")]
+    #[error(
+        "filters[{index}] has unknown key \"{key}\"; an entry is {{\"property\":...,\"value\":...}}"
+    )]
     UnknownEntryKey {
         /// Position in `filters`.
         index: usize,
@@ -127,7 +135,10 @@ pub enum MessageError {
 /// # Errors
 /// A [`MessageError`] naming what is wrong; the caller answers it and keeps the
 /// connection and its previous filters.
-pub fn parse_client_message(text: &str, options: ParseOptions) -> Result<ClientMessage, MessageError> {
+pub fn parse_client_message(
+    text: &str,
+    options: ParseOptions,
+) -> Result<ClientMessage, MessageError> {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(err) => {
@@ -153,7 +164,9 @@ pub fn parse_client_message(text: &str, options: ParseOptions) -> Result<ClientM
     };
     match message.get("type") {
         None => Err(MessageError::MissingType),
-        Some(Value::String(t)) if t == "filter" => parse_filter(&message).map(ClientMessage::Filter),
+        Some(Value::String(t)) if t == "filter" => {
+            parse_filter(&message).map(ClientMessage::Filter)
+        }
         Some(other) => Err(MessageError::UnknownType {
             found: other.to_string(),
         }),
@@ -398,7 +411,8 @@ mod tests {
 
     #[test]
     fn documented_invalid_form_is_recognised_and_lenient_mode_accepts_it() {
-        let doc = r#"{ "type" : "filter", "filters" : [ {"property" : "type" : "value" : "dial"} ] }"#;
+        let doc =
+            r#"{ "type" : "filter", "filters" : [ {"property" : "type" : "value" : "dial"} ] }"#;
         assert_eq!(parse(doc), Err(MessageError::DocumentedInvalidForm));
         let lenient = parse_client_message(doc, ParseOptions { lenient: true }).unwrap();
         let ClientMessage::Filter(set) = lenient;
@@ -411,15 +425,36 @@ mod tests {
             ("{", "malformed JSON"),
             ("[1]", "expected a JSON object"),
             (r#"{"filters":[]}"#, "no \"type\""),
-            (r#"{"type":"subscribe"}"#, "unknown message type \"subscribe\""),
+            (
+                r#"{"type":"subscribe"}"#,
+                "unknown message type \"subscribe\"",
+            ),
             (r#"{"type":"filter"}"#, "no \"filters\""),
             (r#"{"type":"filter","filters":{}}"#, "must be a list"),
-            (r#"{"type":"filter","filters":["type"]}"#, "filters[0] must be an object"),
-            (r#"{"type":"filter","filters":[{"value":"x"}]}"#, "filters[0] has no \"property\""),
-            (r#"{"type":"filter","filters":[{"property":"x"}]}"#, "no \"value\""),
-            (r#"{"type":"filter","filters":[{"property":"","value":"x"}]}"#, "non-empty string"),
-            (r#"{"type":"filter","filters":[{"property":"x","value":null}]}"#, "string, number or boolean"),
-            (r#"{"type":"filter","filters":[{"property":"x","value":"y","op":"eq"}]}"#, "unknown key \"op\""),
+            (
+                r#"{"type":"filter","filters":["type"]}"#,
+                "filters[0] must be an object",
+            ),
+            (
+                r#"{"type":"filter","filters":[{"value":"x"}]}"#,
+                "filters[0] has no \"property\"",
+            ),
+            (
+                r#"{"type":"filter","filters":[{"property":"x"}]}"#,
+                "no \"value\"",
+            ),
+            (
+                r#"{"type":"filter","filters":[{"property":"","value":"x"}]}"#,
+                "non-empty string",
+            ),
+            (
+                r#"{"type":"filter","filters":[{"property":"x","value":null}]}"#,
+                "string, number or boolean",
+            ),
+            (
+                r#"{"type":"filter","filters":[{"property":"x","value":"y","op":"eq"}]}"#,
+                "unknown key \"op\"",
+            ),
         ];
         for (text, expected) in cases {
             let err = parse(text).unwrap_err().to_string();

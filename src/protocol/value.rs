@@ -37,7 +37,10 @@ impl PropValue<'_> {
 
 /// A small stack buffer for formatting integers without allocating.
 fn itoa_buf() -> StackStr {
-    StackStr { len: 0, bytes: [0; 24] }
+    StackStr {
+        len: 0,
+        bytes: [0; 24],
+    }
 }
 
 struct StackStr {
