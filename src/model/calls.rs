@@ -166,6 +166,13 @@ impl Pbx {
                 if let Some(s) = self.segments.get_mut(&call.caller) {
                     s.queue = None;
                 }
+                if let Some(a) = self
+                    .queues
+                    .get_mut(&queue)
+                    .and_then(|q| q.agents.get_mut(agent))
+                {
+                    a.calls_taken += 1;
+                }
                 self.emit_dial(&call.caller, &callee_id, out);
                 self.link(&call.caller, &callee_id);
                 self.set_state(label, CallState::Connected, Some(callee_id));

@@ -6,6 +6,7 @@ mod calls;
 pub mod command;
 pub mod directory;
 mod error;
+mod live;
 mod pbx;
 mod people;
 pub mod state;
@@ -15,5 +16,6 @@ pub use directory::{
     CoreServerConfig, Directory, ExtensionConfig, License, QueueConfig, RoomConfig, UserConfig,
 };
 pub use error::ModelError;
+pub use live::LiveError;
 pub use pbx::Pbx;
 pub use state::CallState;

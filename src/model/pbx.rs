@@ -103,6 +103,8 @@ impl Pbx {
                         dynamic: false,
                         paused: false,
                         penalty: 0,
+                        calls_taken: 0,
+                        login_time: -1,
                     },
                 );
             }

@@ -134,6 +134,8 @@ impl Pbx {
             dynamic: true,
             paused: false,
             penalty: 0,
+            calls_taken: 0,
+            login_time: self.now,
         };
         if let Some(body) = self.agent_event(queue, &agent) {
             out.push(EventBody::AgentLogin(body));

@@ -96,6 +96,10 @@ pub struct Agent {
     pub paused: bool,
     /// Queue penalty.
     pub penalty: u32,
+    /// Queue calls this agent has answered since logging in.
+    pub calls_taken: u64,
+    /// When the agent logged in, epoch ms; -1 for a static member.
+    pub login_time: i64,
 }
 
 /// A live queue.

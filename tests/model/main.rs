@@ -4,6 +4,7 @@
 mod calls;
 mod directory;
 mod filter_agreement;
+mod live;
 mod people;
 
 use isymphony_sim::model::{
