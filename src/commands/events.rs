@@ -1,5 +1,6 @@
 //! `isymphony-sim events`: the catalogue, with provenance kept visible.
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use isymphony_sim::protocol::event::{BASE_PROPERTIES, EventKind};
@@ -17,31 +18,50 @@ pub struct EventsArgs {
 
 /// Runs `events`.
 pub fn run(args: EventsArgs) -> anyhow::Result<ExitCode> {
+    let mut out = io::stdout().lock();
+    match write_catalogue(&mut out, &args) {
+        // A reader that stops early (`| head`) is not an error.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => other.map(|()| ExitCode::SUCCESS).map_err(Into::into),
+    }
+}
+
+fn write_catalogue(out: &mut impl Write, args: &EventsArgs) -> io::Result<()> {
     let entries: Vec<_> = EventKind::ALL.into_iter().map(EventKind::entry).collect();
     if args.json {
         let doc = serde_json::json!({
             "baseProperties": BASE_PROPERTIES,
             "events": entries,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(ExitCode::SUCCESS);
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        return out.flush();
     }
-    println!("Every event carries the base properties: type, time (epoch ms), coreServerId.");
-    println!(
+    writeln!(
+        out,
+        "Every event carries the base properties: type, time (epoch ms), coreServerId."
+    )?;
+    writeln!(
+        out,
         "documented = read in the iSymphony docs; inferred = our guess, sent only with --profile extended."
-    );
+    )?;
     for entry in entries {
-        println!();
-        println!("{}  [{}]", entry.name, entry.provenance.as_str());
-        println!("  {}", entry.description);
-        println!("  constraints: {}", entry.constraints);
+        writeln!(out)?;
+        writeln!(out, "{}  [{}]", entry.name, entry.provenance.as_str())?;
+        writeln!(out, "  {}", entry.description)?;
+        writeln!(out, "  constraints: {}", entry.constraints)?;
         for p in entry.properties {
             if args.verbose {
-                println!("    {:<20} {:<12} {}", p.name, p.ty.as_str(), p.meaning);
+                writeln!(
+                    out,
+                    "    {:<20} {:<12} {}",
+                    p.name,
+                    p.ty.as_str(),
+                    p.meaning
+                )?;
             } else {
-                println!("    {:<20} {}", p.name, p.ty.as_str());
+                writeln!(out, "    {:<20} {}", p.name, p.ty.as_str())?;
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    out.flush()
 }
