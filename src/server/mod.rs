@@ -1,10 +1,194 @@
 //! The fake iSymphony server: the websocket Event API (spec §1, §2, §5) over warp.
 //!
-//! Admission comes first: [`auth`] decides who may upgrade, from HTTP Basic
-//! credentials and a source-address allow-list of [`cidr`] networks.
+//! The caller owns the listener and the shutdown future:
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use isymphony_sim::server::{EmptyFeed, Server, ServerConfig};
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let server = Server::new(ServerConfig::default())?;
+//! let publisher = server.publisher(); // publish events directly, e.g. from tests
+//! server.run(listener, EmptyFeed, async { let _ = tokio::signal::ctrl_c().await; }).await;
+//! # Ok(()) }
+//! ```
+//!
+//! Inside: [`routes`] admits and upgrades connections; each connection is one
+//! [`session`] task; the [`bus`] dispatcher encodes every event once and fans it out
+//! to bounded per-client queues; the [`feed`] driver plays timed events onto the bus.
 
 pub mod auth;
+pub mod bus;
 pub mod cidr;
+pub mod config;
+pub mod feed;
+pub mod routes;
+pub mod session;
+pub mod stats;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use warp::Filter;
+use warp::reply::Response;
+
+use crate::protocol::{EventKind, ParseOptions};
+
+use bus::BusCommand;
 
 pub use auth::{Credentials, Gate, Refusal};
+pub use bus::{BusClosed, Publisher};
 pub use cidr::{Cidr, CidrError};
+pub use config::{ConfigError, ServerConfig};
+pub use feed::{EmptyFeed, EventFeed, FeedInfo};
+pub use routes::EVENT_PATH;
+pub use stats::{Stats, StatsSnapshot};
+
+/// Bus commands that may wait for the dispatcher before publishers are slowed down.
+const BUS_CAPACITY: usize = 1024;
+
+/// What every connection and task of one server shares.
+#[derive(Debug)]
+pub(crate) struct ServerState {
+    /// Admission rules, checked before each upgrade.
+    gate: Gate,
+    /// How client messages are parsed.
+    parse: ParseOptions,
+    /// The kinds this server emits (its profile), to warn about filters that can
+    /// never match.
+    emitted: Arc<[EventKind]>,
+    /// Capacity of each client's queue; a full queue disconnects the client.
+    client_queue: usize,
+    /// Upper bound on each close handshake, so shutdown cannot hang.
+    close_timeout: Duration,
+    /// The feed's speed factor.
+    speed: f64,
+    /// Counters, readable through [`Server::stats`].
+    stats: Arc<Stats>,
+    /// The bus every session attaches to and every publisher writes to.
+    bus: mpsc::Sender<BusCommand>,
+    /// Fires once, when the server starts shutting down.
+    shutdown: CancellationToken,
+    /// Every session task, so shutdown can wait for their close handshakes.
+    sessions: TaskTracker,
+    /// The id the next session gets on the bus.
+    next_client: AtomicU64,
+}
+
+/// One server, configured and ready to run. Take [`publisher`](Server::publisher)
+/// and [`stats`](Server::stats) handles before calling [`run`](Server::run).
+#[derive(Debug)]
+pub struct Server {
+    state: Arc<ServerState>,
+    bus: mpsc::Receiver<BusCommand>,
+}
+
+impl Server {
+    /// Builds a server from a validated configuration.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] for values out of range.
+    pub fn new(config: ServerConfig) -> Result<Server, ConfigError> {
+        config.validate()?;
+        let (bus_tx, bus_rx) = mpsc::channel(BUS_CAPACITY);
+        let state = ServerState {
+            gate: Gate::new(config.credentials, config.allow),
+            parse: ParseOptions {
+                lenient: config.lenient_filters,
+            },
+            emitted: config.profile.kinds().into(),
+            client_queue: config.client_queue,
+            close_timeout: config.close_timeout,
+            speed: config.speed,
+            stats: Arc::new(Stats::default()),
+            bus: bus_tx,
+            shutdown: CancellationToken::new(),
+            sessions: TaskTracker::new(),
+            next_client: AtomicU64::new(1),
+        };
+        Ok(Server {
+            state: Arc::new(state),
+            bus: bus_rx,
+        })
+    }
+
+    /// A handle that publishes events to every connected client.
+    pub fn publisher(&self) -> Publisher {
+        Publisher::new(self.state.bus.clone(), Arc::clone(&self.state.stats))
+    }
+
+    /// The server's live counters.
+    pub fn stats(&self) -> Arc<Stats> {
+        Arc::clone(&self.state.stats)
+    }
+
+    /// The HTTP routes, for serving or for in-process tests with `warp::test`.
+    pub fn routes(
+        &self,
+    ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
+    {
+        routes::routes(Arc::clone(&self.state))
+    }
+
+    /// Serves `listener` and plays `feed` until `shutdown` resolves. Then every
+    /// client gets a 1001 close frame, the listener stops accepting, and this
+    /// returns once every session has finished its close handshake (each bounded
+    /// by the close timeout).
+    pub async fn run<F, S>(self, listener: TcpListener, feed: F, shutdown: S)
+    where
+        F: EventFeed,
+        S: Future<Output = ()> + Send + 'static,
+    {
+        let Server { state, bus } = self;
+        let token = state.shutdown.clone();
+        let dispatcher = tokio::spawn(bus::dispatch(bus, Arc::clone(&state.stats), token.clone()));
+        let publisher = Publisher::new(state.bus.clone(), Arc::clone(&state.stats));
+        let driver = tokio::spawn(feed::drive(feed, publisher, state.speed, token.clone()));
+
+        let trigger = token.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = shutdown => {}
+                () = trigger.cancelled() => {}
+            }
+            tracing::info!("shutting down: closing client connections");
+            trigger.cancel();
+        });
+
+        let serving = warp::serve(routes::routes(Arc::clone(&state)))
+            .incoming(listener)
+            .graceful(token.clone().cancelled_owned());
+        serving.run().await;
+
+        state.sessions.close();
+        state.sessions.wait().await;
+        // Both stop on the token; a join error would mean a panic, already reported.
+        let _ = dispatcher.await;
+        let _ = driver.await;
+        tracing::info!("server stopped");
+    }
+}
+
+/// Builds a [`Server`] from `config` and runs it; see [`Server::run`].
+///
+/// # Errors
+/// A [`ConfigError`] for values out of range, before anything is served.
+pub async fn run<F, S>(
+    listener: TcpListener,
+    config: ServerConfig,
+    feed: F,
+    shutdown: S,
+) -> Result<(), ConfigError>
+where
+    F: EventFeed,
+    S: Future<Output = ()> + Send + 'static,
+{
+    Server::new(config)?.run(listener, feed, shutdown).await;
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! Everything a server run is configured with, validated once by
+//! [`Server::new`](super::Server::new).
+
+use std::time::Duration;
+
+use crate::protocol::Profile;
+
+use super::auth::Credentials;
+use super::cidr::Cidr;
+
+/// Default capacity of each client's outgoing queue, in frames (`--client-queue`).
+pub const DEFAULT_CLIENT_QUEUE: usize = 1024;
+
+/// How one server behaves. Build with [`ServerConfig::default`] and the `with_*`
+/// methods.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The username/password accepted on the upgrade request.
+    pub credentials: Credentials,
+    /// Source networks allowed to connect; default loopback only.
+    pub allow: Vec<Cidr>,
+    /// Accept the documentation's invalid filter entry form (`--lenient-filters`).
+    pub lenient_filters: bool,
+    /// Which catalogue entries the server emits; filters are linted against it.
+    pub profile: Profile,
+    /// Frames a client may have waiting before it is disconnected as a slow consumer.
+    pub client_queue: usize,
+    /// Wall-clock speed factor of the feed: virtual ms / speed = wall ms.
+    pub speed: f64,
+    /// How long a closing session waits for its close frame to go out and be
+    /// answered, so shutdown cannot hang on a client that stopped reading.
+    pub close_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            credentials: Credentials::default(),
+            allow: Cidr::loopback(),
+            lenient_filters: false,
+            profile: Profile::default(),
+            client_queue: DEFAULT_CLIENT_QUEUE,
+            speed: 1.0,
+            close_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Sets the accepted credentials.
+    #[must_use]
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Replaces the allow-list.
+    #[must_use]
+    pub fn with_allow(mut self, allow: Vec<Cidr>) -> Self {
+        self.allow = allow;
+        self
+    }
+
+    /// Accepts (or not) the documentation's invalid filter form.
+    #[must_use]
+    pub fn with_lenient_filters(mut self, lenient: bool) -> Self {
+        self.lenient_filters = lenient;
+        self
+    }
+
+    /// Sets the emitted profile.
+    #[must_use]
+    pub fn with_profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Sets the per-client queue capacity.
+    #[must_use]
+    pub fn with_client_queue(mut self, frames: usize) -> Self {
+        self.client_queue = frames;
+        self
+    }
+
+    /// Sets the feed's speed factor.
+    #[must_use]
+    pub fn with_speed(mut self, speed: f64) -> Self {
+        self.speed = speed;
+        self
+    }
+
+    /// Sets how long a close may take.
+    #[must_use]
+    pub fn with_close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// Checks the values that have a valid range.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the field, the value and the fix.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.client_queue == 0 {
+            return Err(ConfigError::ClientQueue);
+        }
+        if !(self.speed.is_finite() && self.speed > 0.0) {
+            return Err(ConfigError::Speed(self.speed));
+        }
+        if self.allow.is_empty() {
+            return Err(ConfigError::EmptyAllowList);
+        }
+        Ok(())
+    }
+}
+
+/// A configuration value out of range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// A queue of zero frames would disconnect every client on its first event.
+    #[error("client queue must hold at least 1 frame (--client-queue)")]
+    ClientQueue,
+    /// Speed must be a positive finite factor.
+    #[error("speed must be a positive number such as 1 (real time) or 10, got {0} (--speed)")]
+    Speed(f64),
+    /// No address could ever connect.
+    #[error("the allow-list is empty, so no client could connect; pass --allow CIDR")]
+    EmptyAllowList,
+}

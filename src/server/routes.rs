@@ -1,0 +1,137 @@
+//! The HTTP side: the event endpoint as a warp filter, admission before the
+//! upgrade, and one place that turns rejections into plain-text answers.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures_util::StreamExt;
+use warp::http::{StatusCode, header};
+use warp::reply::{Reply, Response};
+use warp::ws::Ws;
+use warp::{Filter, Rejection};
+
+use super::ServerState;
+use super::auth::{REALM, Refusal};
+use super::bus::ClientId;
+use super::session::{SessionContext, peer_label, run_session};
+use super::stats::Stats;
+
+/// The Event API path (spec §1.1).
+pub const EVENT_PATH: &str = "/communication_manager/ws/event";
+
+/// Largest client message accepted. Filter messages are a few hundred bytes; the
+/// library default (64 MiB) would let one client make the server buffer that much.
+pub const MAX_CLIENT_MESSAGE: usize = 1024 * 1024;
+
+/// A refused upgrade, carried as a warp rejection to [`answer_rejection`].
+#[derive(Debug)]
+struct Refused(Refusal);
+
+impl warp::reject::Reject for Refused {}
+
+/// Every route the server answers, with rejections already turned into replies.
+pub(crate) fn routes(
+    state: Arc<ServerState>,
+) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
+    let with_state = warp::any().map(move || Arc::clone(&state));
+    warp::path!("communication_manager" / "ws" / "event")
+        .and(with_state)
+        .and(warp::addr::remote())
+        .and(warp::header::optional::<String>("authorization"))
+        .and_then(admit)
+        .and(websocket_or_none())
+        .map(upgrade)
+        .recover(answer_rejection)
+        .unify()
+}
+
+/// Applies the allow-list and credentials; refusals are logged and counted here,
+/// before any upgrade.
+async fn admit(
+    state: Arc<ServerState>,
+    remote: Option<SocketAddr>,
+    authorization: Option<String>,
+) -> Result<(Arc<ServerState>, Option<SocketAddr>), Rejection> {
+    match state.gate.admit(remote, authorization.as_deref()) {
+        Ok(()) => Ok((state, remote)),
+        Err(refusal) => {
+            state.stats.count_refusal(&refusal);
+            // The reason only: the credentials that were tried are never logged.
+            tracing::warn!(peer = %peer_label(remote), reason = refusal.kind(), "refused websocket upgrade");
+            Err(warp::reject::custom(Refused(refusal)))
+        }
+    }
+}
+
+/// `Some` for a websocket upgrade request, `None` for anything else.
+fn websocket_or_none() -> impl Filter<Extract = (Option<Ws>,), Error = Infallible> + Clone {
+    warp::ws().map(Some).or(warp::any().map(|| None)).unify()
+}
+
+fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Ws>) -> Response {
+    let (state, peer) = admitted;
+    let Some(ws) = ws else {
+        Stats::bump(&state.stats.refused_not_websocket);
+        tracing::info!(peer = %peer_label(peer), "refused a request that is not a websocket upgrade");
+        return plain(
+            StatusCode::UPGRADE_REQUIRED,
+            &format!(
+                "this is the websocket Event API; connect with a websocket client to ws://<host>{EVENT_PATH}"
+            ),
+        );
+    };
+    let ws = ws
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE);
+    ws.on_upgrade(move |socket| {
+        let ctx = SessionContext {
+            id: ClientId(state.next_client.fetch_add(1, Ordering::Relaxed)),
+            peer,
+            bus: state.bus.clone(),
+            stats: Arc::clone(&state.stats),
+            parse: state.parse,
+            emitted: Arc::clone(&state.emitted),
+            client_queue: state.client_queue,
+            close_timeout: state.close_timeout,
+            shutdown: state.shutdown.clone(),
+        };
+        let (sink, stream) = socket.split();
+        state.sessions.track_future(run_session(sink, stream, ctx))
+    })
+    .into_response()
+}
+
+/// Turns every rejection into a one-line plain-text answer.
+async fn answer_rejection(rejection: Rejection) -> Result<Response, Infallible> {
+    if let Some(Refused(refusal)) = rejection.find::<Refused>() {
+        let mut response = plain(refusal.status(), &refusal.to_string());
+        if refusal.status() == StatusCode::UNAUTHORIZED {
+            let challenge = format!("Basic realm=\"{REALM}\"");
+            if let Ok(value) = challenge.parse() {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        return Ok(response);
+    }
+    if rejection.is_not_found() {
+        return Ok(plain(
+            StatusCode::NOT_FOUND,
+            &format!("not found: this server only serves the Event API at {EVENT_PATH}"),
+        ));
+    }
+    if let Some(invalid) = rejection.find::<warp::reject::InvalidHeader>() {
+        return Ok(plain(StatusCode::BAD_REQUEST, &invalid.to_string()));
+    }
+    Ok(plain(
+        StatusCode::BAD_REQUEST,
+        &format!("bad request: {rejection:?}"),
+    ))
+}
+
+fn plain(status: StatusCode, line: &str) -> Response {
+    warp::reply::with_status(format!("{line}\n"), status).into_response()
+}
