@@ -151,7 +151,8 @@ pub mod reference {
             };
             let wildcard = Value::String("*".to_string());
             let ok = same_property.iter().any(|wanted| {
-                *wanted == &wildcard || (!actual.is_null() && json_text(wanted) == json_text(actual))
+                *wanted == &wildcard
+                    || (!actual.is_null() && json_text(wanted) == json_text(actual))
             });
             if !ok {
                 return false;
