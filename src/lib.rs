@@ -2,8 +2,11 @@
 //!
 //! # Layout
 //! - [`protocol`]: event catalogue, wire encoding, filter messages and semantics (pure).
+//! - [`scenario`]: scenario files (directory, scripted steps, seeded generators) and the
+//!   player that runs them on a virtual clock, with record and replay.
 //! - [`server`]: the websocket Event API over warp: admission, sessions, fan-out bus, feed driver.
 pub mod model;
 pub mod protocol;
 pub mod rng;
+pub mod scenario;
 pub mod server;

@@ -1,0 +1,177 @@
+//! Scenarios: what happens on the simulated PBX, and when.
+//!
+//! A scenario file (TOML, written by people) describes the directory, scripted
+//! steps at given moments and seeded random traffic generators. It reads into one
+//! [`Scenario`]; the [`Player`] runs it on a virtual clock, sending every command
+//! through the model. A run can be written back as a script ([`dump_script`]) that
+//! replays it exactly.
+//!
+//! # File format
+//!
+//! ```toml
+//! # What this scenario shows (every shipped file starts with such a comment).
+//! [scenario]
+//! name = "day"
+//! description = "A small office"
+//! starts_at = "08:00"   # optional: the clock time at the start; "HH:MM" times count from it
+//! length = "8h"         # one run (one loop when serving)
+//! seed = 42             # optional: used when no --seed is given
+//!
+//! [core_server]         # optional; these are the defaults
+//! slug = "default"
+//! name = "Default"
+//! licensed = true
+//! conference_rooms = true
+//!
+//! [[users]]
+//! username = "alice"
+//! name = "Alice Archer"
+//! license = "full"       # or "basic"; default "full"
+//! extension = "1001"     # or extensions = ["1001", "1002"]; creates the extension
+//!
+//! [[extensions]]         # only for extensions no user has (or to rename one)
+//! number = "1099"
+//! name = "Lobby phone"
+//!
+//! [[queues]]
+//! identifier = "support"
+//! name = "Support"
+//! enabled = true
+//! static_agents = ["1001"]    # always logged in
+//! dynamic_agents = ["1002"]   # logged in by a `logins` generator
+//!
+//! [[rooms]]
+//! identifier = "weekly"
+//! name = "Weekly meeting"
+//! dial_string = "8000"        # optional; default: the identifier
+//!
+//! [[steps]]
+//! at = "08:30"                # a clock time, or a time since the start: "30m", "90s"
+//! action = "dial"
+//! call = "c1"                 # a name for the call, used by later steps
+//! from = { number = "5550123", name = "ACME", did = "5550100" }   # or "1001" (an extension)
+//! to = { queue = "support" }  # or "1002", { conference = "weekly" }, { external = "5550199" }
+//!
+//! [[generators]]
+//! kind = "inbound_calls"
+//! queue = "support"
+//! per_hour = 20               # or hourly = [5, 20, 30, ...] from the start
+//! talk_time = { distribution = "exponential", mean = "3m", min = "20s", max = "30m" }
+//! patience = { distribution = "uniform", min = "30s", max = "4m" }
+//! ```
+//!
+//! Step actions and their fields (booleans default to `true`):
+//! `login` (user, ip, port), `logout` (user), `status` (user, status = one of the 11
+//! status types, name, note, return_in, custom), `agent_login` / `agent_logout`
+//! (queue, extension), `agent_pause` (queue, extension, paused), `agent_penalty`
+//! (queue, extension, penalty), `dnd` (extension,
+//! on), `dial` (call, from, to), `answer` (call, by), `hold` / `record` (call, on),
+//! `transfer` (call, to = an extension), `hangup` (call).
+//!
+//! Durations are written "90s", "15m", "1h30m", "250ms"; distributions as a fixed
+//! duration ("3m") or `{ distribution = "fixed" | "uniform" | "exponential" |
+//! "lognormal", ... }` with `value`, `min`/`max`, `mean` or `median` + `sigma`.
+//! Generator kinds: `inbound_calls`, `logins`, `status`, `internal_calls`,
+//! `reception`, `conference`; see [`generator::GeneratorKind`] and each kind's
+//! settings struct for their fields.
+
+mod dump;
+pub mod duration;
+mod error;
+mod file;
+pub mod generator;
+mod outcome;
+mod player;
+pub mod shipped;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use dump::dump_script;
+pub use error::{Diagnostic, LoadError, ScenarioError};
+pub use generator::{GeneratorKind, GeneratorSpec};
+pub use outcome::{GeneratorFault, RecordedCommand, StepFailure};
+pub use player::Player;
+
+use crate::model::{Command, Directory};
+
+/// A scenario: the directory plus scripted steps and random generators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Short name.
+    pub name: String,
+    /// What it shows.
+    pub description: String,
+    /// Virtual length of one run (one loop), in ms.
+    pub length_ms: u64,
+    /// The clock time at the start of the run, in ms since midnight.
+    pub starts_at_ms: u64,
+    /// The seed to use when none is given.
+    pub seed: Option<u64>,
+    /// The configured PBX.
+    pub directory: Directory,
+    /// Queue identifier -> extensions that log in dynamically.
+    pub dynamic_agents: BTreeMap<String, Vec<String>>,
+    /// Scripted steps, sorted by time (same-time steps in file order).
+    pub steps: Vec<Step>,
+    /// Random traffic generators, in file order.
+    pub generators: Vec<GeneratorSpec>,
+    /// The file it came from, as named in messages.
+    pub path: String,
+}
+
+/// One scripted step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Virtual ms since the start of the loop.
+    pub at_ms: u64,
+    /// The moment as written in the file ("08:30").
+    pub at_text: String,
+    /// The line of its `[[steps]]` header.
+    pub line: usize,
+    /// What it does.
+    pub command: Command,
+}
+
+impl Scenario {
+    /// Reads a scenario from TOML text; `path` names it in messages.
+    ///
+    /// # Errors
+    /// Every problem of the file, each with line, column and a fix.
+    pub fn from_toml(text: &str, path: &str) -> Result<Scenario, ScenarioError> {
+        file::parse(text, path)
+    }
+
+    /// Reads a scenario file.
+    ///
+    /// # Errors
+    /// [`LoadError::Unreadable`] when the file cannot be read, [`LoadError::Invalid`]
+    /// with every problem otherwise.
+    pub fn from_file(path: &Path) -> Result<Scenario, LoadError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Unreadable {
+            path: shown.clone(),
+            source,
+        })?;
+        Ok(Scenario::from_toml(&text, &shown)?)
+    }
+
+    /// Loads `path_or_name`: a file if one exists there, else a shipped scenario by
+    /// name ("office") or file name ("office.toml").
+    ///
+    /// # Errors
+    /// As [`Scenario::from_file`]; [`LoadError::NotFound`] when neither exists.
+    pub fn load(path_or_name: &str) -> Result<Scenario, LoadError> {
+        let path = Path::new(path_or_name);
+        if path.exists() {
+            return Scenario::from_file(path);
+        }
+        match shipped::find(path_or_name) {
+            Some(shipped) => Ok(shipped.scenario()?),
+            None => Err(LoadError::NotFound {
+                name: path_or_name.to_string(),
+                shipped: shipped::names().join(", "),
+            }),
+        }
+    }
+}

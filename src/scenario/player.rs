@@ -1,0 +1,365 @@
+//! The player: runs a [`Scenario`] on a virtual clock, applying scripted steps and
+//! generator actions to the model in time order.
+//!
+//! Everything due is kept in one priority queue ordered by (virtual ms, sequence
+//! number), so actions at the same instant run in the order they were planned and
+//! a run is the same on every machine.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::ops::ControlFlow;
+
+use super::Scenario;
+use super::generator::{self, Traffic, Turn};
+use super::outcome::{GeneratorFault, RecordedCommand, StepFailure};
+use crate::model::{Command, ModelError, Pbx};
+use crate::protocol::{Event, Profile};
+
+/// How many step failures and generator faults are kept for inspection; later ones
+/// are only counted.
+const KEPT_PROBLEMS: usize = 100;
+
+/// Something due at a virtual instant.
+#[derive(Debug)]
+enum Action {
+    /// A loop begins: plan its steps and generators.
+    LoopStart,
+    /// A loop ends: wind the PBX down, then begin the next loop.
+    LoopEnd,
+    /// Scripted step number `index` (in `Scenario::steps`).
+    Step(usize),
+    /// Generator number `generator` asked to be woken with `token`.
+    Wake { generator: usize, token: u64 },
+}
+
+#[derive(Debug)]
+struct Due {
+    at: u64,
+    seq: u64,
+    loop_index: u64,
+    action: Action,
+}
+
+impl PartialEq for Due {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Due {}
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Due {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// Runs a scenario on a virtual clock.
+pub struct Player {
+    scenario: Scenario,
+    seed: u64,
+    epoch_ms: i64,
+    looping: bool,
+    pbx: Pbx,
+    queue: BinaryHeap<Reverse<Due>>,
+    next_seq: u64,
+    loop_index: u64,
+    generators: Vec<Box<dyn Traffic>>,
+    /// Every applied command, when recording was asked for (it grows without bound,
+    /// so a long-running server does not record).
+    record: Option<Vec<RecordedCommand>>,
+    step_failures: Vec<StepFailure>,
+    step_failure_count: u64,
+    faults: Vec<GeneratorFault>,
+    fault_count: u64,
+    /// Reused buffers for what a generator did during one wake-up.
+    applied: Vec<(Command, Result<(), String>)>,
+    wakes: Vec<(u64, u64)>,
+}
+
+impl Player {
+    /// A player for `scenario` with the given seed; event times are `epoch_ms` plus
+    /// virtual time. With `looping`, the scenario starts over after each `length`.
+    ///
+    /// # Errors
+    /// The model refuses the scenario's directory.
+    pub fn new(
+        scenario: Scenario,
+        seed: u64,
+        epoch_ms: i64,
+        profile: Profile,
+        looping: bool,
+    ) -> Result<Player, ModelError> {
+        let pbx = Pbx::new(scenario.directory.clone(), seed, profile)?;
+        let generators = scenario
+            .generators
+            .iter()
+            .enumerate()
+            .map(|(index, spec)| generator::start(spec, index, seed))
+            .collect();
+        let mut player = Player {
+            scenario,
+            seed,
+            epoch_ms,
+            looping,
+            pbx,
+            queue: BinaryHeap::new(),
+            next_seq: 0,
+            loop_index: 0,
+            generators,
+            record: None,
+            step_failures: Vec::new(),
+            step_failure_count: 0,
+            faults: Vec::new(),
+            fault_count: 0,
+            applied: Vec::new(),
+            wakes: Vec::new(),
+        };
+        player.push(0, Action::LoopStart);
+        Ok(player)
+    }
+
+    /// Keeps every applied command from now on (see [`Player::recorded`]).
+    pub fn record_commands(&mut self) {
+        self.record.get_or_insert_with(Vec::new);
+    }
+
+    /// Virtual ms since the start of the next batch of actions; `None` when the run
+    /// is over (never while looping).
+    pub fn next_due(&mut self) -> Option<u64> {
+        let Reverse(top) = self.queue.peek()?;
+        (self.looping || top.at <= self.scenario.length_ms).then_some(top.at)
+    }
+
+    /// Applies everything due at the next instant and returns the events it caused.
+    /// The model's clock is set to `epoch + virtual ms` first.
+    pub fn advance(&mut self) -> Vec<Event> {
+        let mut events = Vec::new();
+        let Some(at) = self.next_due() else {
+            return events;
+        };
+        self.pbx.set_time(self.epoch_ms.saturating_add(at as i64));
+        while let Some(Reverse(top)) = self.queue.peek() {
+            if top.at != at {
+                break;
+            }
+            let Some(Reverse(due)) = self.queue.pop() else {
+                break;
+            };
+            self.run(due, &mut events);
+        }
+        events
+    }
+
+    /// Runs until the next batch would be later than `until_ms` (virtual ms) or the
+    /// run is over, handing each batch's events to `on_events`, which may stop early.
+    pub fn run_until(
+        &mut self,
+        until_ms: u64,
+        mut on_events: impl FnMut(&[Event]) -> ControlFlow<()>,
+    ) {
+        while self.next_due().is_some_and(|at| at <= until_ms) {
+            let events = self.advance();
+            if on_events(&events).is_break() {
+                return;
+            }
+        }
+    }
+
+    /// The model, read-only.
+    pub fn pbx(&self) -> &Pbx {
+        &self.pbx
+    }
+
+    /// The scenario being played.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The run's seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The current loop (0 = the first run).
+    pub fn loop_index(&self) -> u64 {
+        self.loop_index
+    }
+
+    /// The applied commands, if recording (see [`Player::record_commands`]).
+    pub fn recorded(&self) -> &[RecordedCommand] {
+        self.record.as_deref().unwrap_or_default()
+    }
+
+    /// The first scripted steps the model refused.
+    pub fn step_failures(&self) -> &[StepFailure] {
+        &self.step_failures
+    }
+
+    /// How many scripted steps the model refused in all.
+    pub fn step_failure_count(&self) -> u64 {
+        self.step_failure_count
+    }
+
+    /// The first generator commands the model refused (bugs).
+    pub fn generator_faults(&self) -> &[GeneratorFault] {
+        &self.faults
+    }
+
+    /// How many generator commands the model refused in all.
+    pub fn generator_fault_count(&self) -> u64 {
+        self.fault_count
+    }
+
+    fn push(&mut self, at: u64, action: Action) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let loop_index = self.loop_index;
+        self.queue.push(Reverse(Due {
+            at,
+            seq,
+            loop_index,
+            action,
+        }));
+    }
+
+    fn run(&mut self, due: Due, events: &mut Vec<Event>) {
+        let stale = due.loop_index != self.loop_index;
+        match due.action {
+            Action::LoopStart => self.start_loop(due.at, events),
+            Action::LoopEnd => {
+                for command in self.pbx.wind_down() {
+                    if let Err(err) = self.apply(due.at, command, events) {
+                        // The model's own wind-down refused: as much a bug as a generator's.
+                        tracing::error!(error = %err, "wind-down command refused by the model");
+                    }
+                }
+                self.loop_index += 1;
+                self.start_loop(due.at, events);
+            }
+            Action::Step(_) | Action::Wake { .. } if stale => {}
+            Action::Step(index) => self.run_step(due.at, index, events),
+            Action::Wake { generator, token } => self.wake(due.at, generator, token, events),
+        }
+    }
+
+    fn start_loop(&mut self, at: u64, events: &mut Vec<Event>) {
+        for index in 0..self.scenario.steps.len() {
+            let step_at = at + self.scenario.steps[index].at_ms;
+            self.push(step_at, Action::Step(index));
+        }
+        for generator in 0..self.generators.len() {
+            self.with_turn(at, generator, events, |traffic, turn| {
+                traffic.begin_loop(turn)
+            });
+        }
+        if self.looping {
+            self.push(at + self.scenario.length_ms, Action::LoopEnd);
+        }
+    }
+
+    fn run_step(&mut self, at: u64, index: usize, events: &mut Vec<Event>) {
+        let command = self.scenario.steps[index].command.clone();
+        let Err(err) = self.apply(at, command, events) else {
+            return;
+        };
+        let step = &self.scenario.steps[index];
+        let failure = StepFailure {
+            path: self.scenario.path.clone(),
+            line: step.line,
+            at_text: step.at_text.clone(),
+            action: step.command.action_name(),
+            loop_index: self.loop_index,
+            reason: err.to_string(),
+        };
+        if self.looping {
+            tracing::warn!(%failure, "scripted step refused");
+        }
+        self.step_failure_count += 1;
+        if self.step_failures.len() < KEPT_PROBLEMS {
+            self.step_failures.push(failure);
+        }
+    }
+
+    fn wake(&mut self, at: u64, generator: usize, token: u64, events: &mut Vec<Event>) {
+        self.with_turn(at, generator, events, |traffic, turn| {
+            traffic.wake(token, turn)
+        });
+    }
+
+    /// Lets generator number `generator` act at `at`, then records what it applied and
+    /// plans the wake-ups it asked for.
+    fn with_turn(
+        &mut self,
+        at: u64,
+        generator: usize,
+        events: &mut Vec<Event>,
+        act: impl FnOnce(&mut dyn Traffic, &mut Turn<'_>),
+    ) {
+        let length = self.scenario.length_ms;
+        let loop_start = self.loop_index.saturating_mul(length);
+        let mut turn = Turn {
+            now: at,
+            loop_start,
+            loop_end: loop_start.saturating_add(length),
+            pbx: &mut self.pbx,
+            applied: &mut self.applied,
+            events,
+            wakes: &mut self.wakes,
+        };
+        act(self.generators[generator].as_mut(), &mut turn);
+        let mut applied = std::mem::take(&mut self.applied);
+        for (command, outcome) in applied.drain(..) {
+            match outcome {
+                Ok(()) => {
+                    if let Some(record) = &mut self.record {
+                        record.push(RecordedCommand { at_ms: at, command });
+                    }
+                }
+                Err(reason) => self.fault(at, generator, command, reason),
+            }
+        }
+        let mut wakes = std::mem::take(&mut self.wakes);
+        for (wake_at, token) in wakes.drain(..) {
+            self.push(wake_at, Action::Wake { generator, token });
+        }
+        // Hand the buffers back so their capacity is reused.
+        self.applied = applied;
+        self.wakes = wakes;
+    }
+
+    fn fault(&mut self, at: u64, generator: usize, command: Command, reason: String) {
+        let spec = &self.scenario.generators[generator];
+        let fault = GeneratorFault {
+            path: self.scenario.path.clone(),
+            line: spec.line,
+            kind: spec.kind.name(),
+            at_ms: at,
+            command,
+            reason,
+            seed: self.seed,
+        };
+        tracing::error!(%fault, "generator bug");
+        self.fault_count += 1;
+        if self.faults.len() < KEPT_PROBLEMS {
+            self.faults.push(fault);
+        }
+    }
+
+    fn apply(
+        &mut self,
+        at: u64,
+        command: Command,
+        events: &mut Vec<Event>,
+    ) -> Result<(), ModelError> {
+        let caused = self.pbx.apply(&command)?;
+        events.extend(caused);
+        if let Some(record) = &mut self.record {
+            record.push(RecordedCommand { at_ms: at, command });
+        }
+        Ok(())
+    }
+}
