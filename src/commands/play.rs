@@ -1,12 +1,149 @@
-//! `isymphony-sim play`.
+//! `isymphony-sim play`: a scenario's event stream as JSON lines, as fast as possible.
 
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use isymphony_sim::protocol::{
+    ClientMessage, FilterSet, ParseOptions, Profile, parse_client_message,
+};
+use isymphony_sim::scenario::duration::{format_duration, parse_moment};
+use isymphony_sim::scenario::{LoadError, Player, Scenario, dump_script, shipped};
 
 /// Arguments of `play`.
 #[derive(Debug, clap::Args)]
-pub struct PlayArgs {}
+pub struct PlayArgs {
+    /// A scenario file, or the name of a shipped scenario (office, reception,
+    /// callcentre-peak, conference, smoke).
+    #[arg(long, value_name = "PATH|NAME", default_value = shipped::DEFAULT)]
+    scenario: String,
+
+    /// Root seed of the run. Default: the file's `seed`, else a random one (printed).
+    #[arg(long)]
+    seed: Option<u64>,
+
+    /// Stop after this much virtual time ("2h", "90m") or at this clock time ("12:00").
+    /// Default: the scenario's length; a longer time plays it again in loops.
+    #[arg(long, value_name = "DURATION")]
+    until: Option<String>,
+
+    /// Epoch milliseconds of the start of the run; event times count from it.
+    #[arg(long, value_name = "MS", default_value_t = 1_700_000_000_000)]
+    epoch: i64,
+
+    /// Which events to emit: standard = documented only; extended = also inferred ones.
+    #[arg(long, value_enum, default_value_t = Profile::Standard)]
+    profile: Profile,
+
+    /// Print only what a connection that sent this filter message would receive,
+    /// e.g. '{"type":"filter","filters":[{"property":"type","value":"hangup"}]}'.
+    #[arg(long, value_name = "JSON")]
+    filter: Option<String>,
+
+    /// Also write the run as a script: the same directory, every applied command as a
+    /// step, and the seed; replaying it gives the same event stream.
+    #[arg(long, value_name = "FILE")]
+    dump_script: Option<PathBuf>,
+}
 
 /// Runs `play`.
-pub fn run(_args: PlayArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`play` is not built yet")
+pub fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
+    let scenario = match Scenario::load(&args.scenario) {
+        Ok(scenario) => scenario,
+        Err(LoadError::Invalid(err)) => {
+            eprintln!("{err}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let filter = match &args.filter {
+        None => FilterSet::allow_all(),
+        Some(text) => {
+            match parse_client_message(text, ParseOptions::default()).context("--filter")? {
+                ClientMessage::Filter(set) => set,
+            }
+        }
+    };
+    let until = match &args.until {
+        None => scenario.length_ms,
+        Some(text) => parse_moment(text, scenario.starts_at_ms)
+            .map_err(|reason| anyhow::anyhow!("--until: {reason}"))?,
+    };
+    let seed = match args.seed.or(scenario.seed) {
+        Some(seed) => seed,
+        None => {
+            // 53 bits: short to type back, and exact in any JSON tooling.
+            let seed = getrandom::u64().context("cannot get a random seed from the OS")? >> 11;
+            eprintln!("seed: {seed} (rerun with --seed {seed})");
+            seed
+        }
+    };
+    let looping = until > scenario.length_ms;
+    let mut player = Player::new(scenario, seed, args.epoch, args.profile, looping)
+        .context("the model refuses the scenario's directory")?;
+    if args.dump_script.is_some() {
+        player.record_commands();
+    }
+
+    let started = Instant::now();
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let (mut played, mut printed, mut covered) = (0u64, 0u64, 0u64);
+    let written = (|| -> io::Result<()> {
+        while let Some(at) = player.next_due().filter(|at| *at <= until) {
+            covered = at;
+            let events = player.advance();
+            played += events.len() as u64;
+            for event in events.iter().filter(|e| filter.admits(e)) {
+                printed += 1;
+                serde_json::to_writer(&mut out, event)?;
+                out.write_all(b"\n")?;
+            }
+            // Stop at the first refusal: later steps usually depend on the refused one.
+            if player.step_failure_count() + player.generator_fault_count() > 0 {
+                break;
+            }
+        }
+        out.flush()
+    })();
+    match written {
+        // A reader that stops early (`| head`) is not an error.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        other => other.context("cannot write to stdout")?,
+    }
+    let failed = report_failures(&player);
+    if !failed {
+        covered = until;
+    }
+    if let Some(path) = &args.dump_script {
+        let script = dump_script(player.scenario(), seed, until, player.recorded());
+        std::fs::write(path, script).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    eprintln!(
+        "played {played} events ({printed} printed), {} of virtual time, in {:.3}s (seed {seed})",
+        format_duration(covered),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Prints refused steps and generator faults; `true` when there were any.
+fn report_failures(player: &Player) -> bool {
+    for failure in player.step_failures() {
+        eprintln!("{failure}");
+    }
+    for fault in player.generator_faults() {
+        eprintln!("{fault}");
+    }
+    let refused = player.step_failure_count() + player.generator_fault_count();
+    let shown = (player.step_failures().len() + player.generator_faults().len()) as u64;
+    if refused > shown {
+        eprintln!("... and {} more", refused - shown);
+    }
+    refused > 0
 }
