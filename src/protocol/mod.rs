@@ -1,6 +1,7 @@
 //! The wire protocol, pure and synchronous: the event catalogue and its encoding,
 //! client filter messages, replies and filter semantics.
 
+pub mod compiled;
 pub mod event;
 pub mod filter;
 pub mod message;

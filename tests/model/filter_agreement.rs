@@ -1,11 +1,15 @@
 //! The filter implementation agrees with the plain reference implementation of spec
-//! §5.2 on random filter messages and random events.
+//! §5.2 on random filter messages and random events, and so does the compiled path
+//! the server dispatches with.
 
+use isymphony_sim::protocol::compiled::Vocabulary;
 use isymphony_sim::protocol::event::{
     AgentMembership, EventBody, SegmentHangup, UserSession, UserStatus,
 };
 use isymphony_sim::protocol::filter::reference;
-use isymphony_sim::protocol::{ClientMessage, Event, ParseOptions, parse_client_message};
+use isymphony_sim::protocol::{
+    ClientMessage, Event, FilterSet, ParseOptions, parse_client_message,
+};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -131,23 +135,54 @@ fn rules() -> impl Strategy<Value = Vec<(String, Value)>> {
     )
 }
 
+/// Parses `rules` as a client's filter message would arrive.
+fn filter_set(rules: &[(String, Value)]) -> Result<FilterSet, TestCaseError> {
+    let entries: Vec<Value> = rules
+        .iter()
+        .map(|(p, v)| serde_json::json!({"property": p, "value": v}))
+        .collect();
+    let message = serde_json::json!({"type": "filter", "filters": entries}).to_string();
+    let ClientMessage::Filter(set) = parse_client_message(&message, ParseOptions::default())
+        .map_err(|e| TestCaseError::fail(format!("{message}: {e}")))?;
+    Ok(set)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(10_000))]
 
     #[test]
     fn filter_set_agrees_with_the_reference(event in event(), rules in rules()) {
-        let entries: Vec<Value> = rules
-            .iter()
-            .map(|(p, v)| serde_json::json!({"property": p, "value": v}))
-            .collect();
-        let message = serde_json::json!({"type": "filter", "filters": entries}).to_string();
-        let ClientMessage::Filter(set) = parse_client_message(&message, ParseOptions::default())
-            .map_err(|e| TestCaseError::fail(format!("{message}: {e}")))?;
+        let set = filter_set(&rules)?;
         let decoded: Map<String, Value> = serde_json::from_str(&event.to_json()).unwrap();
         prop_assert_eq!(
             set.admits(&event),
             reference::admits(&rules, &decoded),
-            "event {} rules {}", event.to_json(), message
+            "event {} rules {:?}", event.to_json(), rules
         );
+    }
+
+    /// Several connections' filters share one vocabulary, as on the server, so a
+    /// value interned for one must not change what another admits.
+    #[test]
+    fn compiled_filters_agree_with_the_reference(
+        events in prop::collection::vec(event(), 1..4),
+        connections in prop::collection::vec(rules(), 1..5),
+    ) {
+        let mut vocabulary = Vocabulary::new();
+        let mut compiled = Vec::new();
+        for rules in &connections {
+            compiled.push(vocabulary.compile(&filter_set(rules)?));
+        }
+        for event in &events {
+            let row = vocabulary.prepare(event);
+            let decoded: Map<String, Value> = serde_json::from_str(&event.to_json()).unwrap();
+            for (rules, filter) in connections.iter().zip(&compiled) {
+                prop_assert_eq!(
+                    filter.admits(&row),
+                    reference::admits(rules, &decoded),
+                    "event {} rules {:?}", event.to_json(), rules
+                );
+            }
+        }
     }
 }
