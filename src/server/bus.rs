@@ -1,6 +1,11 @@
 //! The fan-out bus: publishers put event batches in, one dispatcher task encodes
 //! each event once and hands the shared frame to every client whose filters admit it.
 //!
+//! The dispatcher drains every pending command, prepares each event's row once,
+//! finds the admitting clients through the filter index (so rejecting clients cost
+//! nothing) and then delivers client-major, so each client's writer wakes to a
+//! whole batch and flushes it with one write.
+//!
 //! Everything that changes what a client receives (attach, filter change, reply,
 //! detach) travels through the same FIFO as the events, so it takes effect at one
 //! well-defined point of the stream: events published before a filter message's
@@ -20,9 +25,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use warp::ws::Message;
 
+use crate::protocol::compiled::Symbol;
 use crate::protocol::{Event, FilterSet};
 
 use super::stats::Stats;
+use super::subscribers::{Subscriber, Subscribers};
 
 /// Commands the dispatcher may take in one wake-up; more wait for the next round.
 const DRAIN_LIMIT: usize = 256;
@@ -115,40 +122,28 @@ impl Publisher {
     }
 }
 
-/// One client as the dispatcher sees it.
-struct Subscriber {
-    id: ClientId,
-    filters: FilterSet,
-    queue: mpsc::Sender<Message>,
-    kick: Option<oneshot::Sender<Kick>>,
-    /// Set when the client must leave the fan-out after this round.
-    gone: bool,
-}
-
-impl Subscriber {
-    /// Queues one frame; a full queue marks the client slow, a closed one gone.
-    fn offer(&mut self, frame: Message, stats: &Stats) -> bool {
-        match self.queue.try_send(frame) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                let pending = self.queue.max_capacity();
-                tracing::warn!(
-                    client = self.id.0,
-                    pending,
-                    "slow consumer: disconnecting with 1008"
-                );
-                Stats::bump(&stats.slow_consumer_disconnects);
-                if let Some(kick) = self.kick.take() {
-                    // The session may already be gone; then there is no one to tell.
-                    let _ = kick.send(Kick::SlowConsumer { pending });
-                }
-                self.gone = true;
-                false
+/// Queues one frame to a client; a full queue marks it slow, a closed one gone.
+fn offer(subscriber: &mut Subscriber, frame: Message, stats: &Stats) -> bool {
+    match subscriber.queue.try_send(frame) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            let pending = subscriber.queue.max_capacity();
+            tracing::warn!(
+                client = subscriber.id.0,
+                pending,
+                "slow consumer: disconnecting with 1008"
+            );
+            Stats::bump(&stats.slow_consumer_disconnects);
+            if let Some(kick) = subscriber.kick.take() {
+                // The session may already be gone; then there is no one to tell.
+                let _ = kick.send(Kick::SlowConsumer { pending });
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                self.gone = true;
-                false
-            }
+            subscriber.gone = true;
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => {
+            subscriber.gone = true;
+            false
         }
     }
 }
@@ -162,15 +157,26 @@ fn encode(event: &Event, stats: &Stats) -> Message {
     Message::text(event.to_json())
 }
 
+/// A run of encoded events waiting for fan-out, with their rows.
+#[derive(Default)]
+struct Run {
+    events: Vec<Event>,
+    frames: Vec<Message>,
+    /// The events' rows, back to back, prepared at fan-out time.
+    rows: Vec<Symbol>,
+    /// Slots of the clients due at least one event of this run, in first-match order.
+    touched: Vec<u32>,
+}
+
 /// The dispatcher task: runs until `shutdown` fires or every publisher is gone.
 pub(crate) async fn dispatch(
     mut bus: mpsc::Receiver<BusCommand>,
     stats: Arc<Stats>,
     shutdown: CancellationToken,
 ) {
-    let mut subscribers: Vec<Subscriber> = Vec::new();
+    let mut subscribers = Subscribers::default();
     let mut commands = Vec::with_capacity(DRAIN_LIMIT);
-    let mut pending: Vec<(Event, Message)> = Vec::new();
+    let mut run = Run::default();
     loop {
         let received = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -181,76 +187,87 @@ pub(crate) async fn dispatch(
         }
         for command in commands.drain(..) {
             if let BusCommand::Publish(events) = command {
-                pending.extend(events.into_iter().map(|e| {
-                    let frame = encode(&e, &stats);
-                    (e, frame)
-                }));
+                for event in events {
+                    run.frames.push(encode(&event, &stats));
+                    run.events.push(event);
+                }
                 continue;
             }
             // A control command ends a run of events: deliver them first so the
             // command takes effect exactly between them and what follows.
-            fan_out(&mut subscribers, &pending, &stats);
-            pending.clear();
+            fan_out(&mut subscribers, &mut run, &stats);
             apply(command, &mut subscribers, &stats);
         }
-        fan_out(&mut subscribers, &pending, &stats);
-        pending.clear();
+        fan_out(&mut subscribers, &mut run, &stats);
     }
     tracing::debug!("dispatcher stopped");
 }
 
 /// Delivers a run of encoded events client-major, so each woken writer finds a
-/// whole batch rather than one frame.
-fn fan_out(subscribers: &mut Vec<Subscriber>, events: &[(Event, Message)], stats: &Stats) {
-    if events.is_empty() {
+/// whole batch rather than one frame. Finding who is due is event-major through
+/// the index, so clients whose filters reject an event are never looked at.
+fn fan_out(subscribers: &mut Subscribers, run: &mut Run, stats: &Stats) {
+    if run.events.is_empty() {
         return;
     }
-    let mut delivered = 0u64;
-    for subscriber in subscribers.iter_mut() {
-        for (event, frame) in events {
-            if subscriber.filters.admits(event) {
-                if !subscriber.offer(frame.clone(), stats) {
-                    break;
-                }
-                delivered += 1;
+    let width = subscribers.vocabulary().property_count();
+    for event in &run.events {
+        subscribers.vocabulary().prepare_into(event, &mut run.rows);
+    }
+    for position in 0..run.events.len() {
+        let row = &run.rows[position * width..(position + 1) * width];
+        let touched = &mut run.touched;
+        subscribers.for_each_admitting(row, |subscriber| {
+            if subscriber.due.is_empty() {
+                touched.push(subscriber.slot);
             }
+            subscriber.due.push(position as u32);
+        });
+    }
+    let mut delivered = 0u64;
+    for &slot in &run.touched {
+        let Some(subscriber) = subscribers.slot_mut(slot) else {
+            continue;
+        };
+        let mut due = std::mem::take(&mut subscriber.due);
+        for &position in &due {
+            if !offer(subscriber, run.frames[position as usize].clone(), stats) {
+                break;
+            }
+            delivered += 1;
         }
+        due.clear();
+        subscriber.due = due;
     }
     stats
         .frames_delivered
         .fetch_add(delivered, Ordering::Relaxed);
-    subscribers.retain(|s| !s.gone);
+    subscribers.remove_gone(&run.touched);
+    run.events.clear();
+    run.frames.clear();
+    run.rows.clear();
+    run.touched.clear();
 }
 
-fn apply(command: BusCommand, subscribers: &mut Vec<Subscriber>, stats: &Stats) {
-    let find = |subscribers: &mut Vec<Subscriber>, id: ClientId| {
-        subscribers.iter_mut().position(|s| s.id == id)
+fn apply(command: BusCommand, subscribers: &mut Subscribers, stats: &Stats) {
+    let answer = |subscribers: &mut Subscribers, id: ClientId, frame: Message| {
+        if let Some(subscriber) = subscribers.get_mut(id) {
+            if offer(subscriber, frame, stats) {
+                Stats::bump(&stats.replies_sent);
+            } else {
+                subscribers.detach(id);
+            }
+        }
     };
     match command {
         BusCommand::Publish(_) => {}
-        BusCommand::Attach { id, queue, kick } => subscribers.push(Subscriber {
-            id,
-            filters: FilterSet::allow_all(),
-            queue,
-            kick: Some(kick),
-            gone: false,
-        }),
+        BusCommand::Attach { id, queue, kick } => subscribers.attach(id, queue, kick),
         BusCommand::SetFilter { id, filters, reply } => {
-            if let Some(i) = find(subscribers, id) {
-                subscribers[i].filters = filters;
-                if subscribers[i].offer(reply, stats) {
-                    Stats::bump(&stats.replies_sent);
-                }
+            if subscribers.set_filters(id, filters) {
+                answer(subscribers, id, reply);
             }
         }
-        BusCommand::Reply { id, frame } => {
-            if let Some(i) = find(subscribers, id)
-                && subscribers[i].offer(frame, stats)
-            {
-                Stats::bump(&stats.replies_sent);
-            }
-        }
-        BusCommand::Detach { id } => subscribers.retain(|s| s.id != id),
+        BusCommand::Reply { id, frame } => answer(subscribers, id, frame),
+        BusCommand::Detach { id } => subscribers.detach(id),
     }
-    subscribers.retain(|s| !s.gone);
 }

@@ -24,6 +24,7 @@ pub mod feed;
 pub mod routes;
 pub mod session;
 pub mod stats;
+mod subscribers;
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -1,0 +1,319 @@
+//! The dispatcher's table of clients: each client's compiled filter, and an index
+//! from (property, value) to the clients whose narrowest clause names that value,
+//! so that a client whose filter cannot admit an event costs nothing for it.
+//!
+//! Only clients whose filters name no concrete value (no filter, or only `"*"`)
+//! are checked for every event; every other client is found through the index
+//! and then checked in full.
+
+use std::collections::HashMap;
+
+use tokio::sync::{mpsc, oneshot};
+use warp::ws::Message;
+
+use crate::protocol::FilterSet;
+use crate::protocol::compiled::{CompiledFilter, PropId, Symbol, UNMENTIONED, Vocabulary};
+
+use super::bus::{ClientId, Kick};
+
+/// Interned values below which the vocabulary is never rebuilt.
+const MIN_REBUILD_VALUES: usize = 4096;
+
+/// One client as the dispatcher sees it.
+pub(crate) struct Subscriber {
+    pub(crate) id: ClientId,
+    /// Where it sits in the table.
+    pub(crate) slot: u32,
+    /// The filters as the client sent them: the source the compiled form is
+    /// rebuilt from when the vocabulary is renewed.
+    filters: FilterSet,
+    compiled: CompiledFilter,
+    pub(crate) queue: mpsc::Sender<Message>,
+    pub(crate) kick: Option<oneshot::Sender<Kick>>,
+    /// Set when the client must leave the fan-out after this round.
+    pub(crate) gone: bool,
+    /// Positions, in the current run, of the events this client is due.
+    pub(crate) due: Vec<u32>,
+}
+
+/// Every attached client, by slot, with the index over their filters.
+#[derive(Default)]
+pub(crate) struct Subscribers {
+    slots: Vec<Option<Subscriber>>,
+    free: Vec<u32>,
+    by_id: HashMap<ClientId, u32>,
+    vocabulary: Vocabulary,
+    /// Per property id: value symbol to the slots keyed on it.
+    index: Vec<HashMap<Symbol, Vec<u32>>>,
+    /// Slots whose filters name no concrete value: checked against every event.
+    unkeyed: Vec<u32>,
+    /// Interned values at which the vocabulary is rebuilt from the live filters,
+    /// so clients that come and go with fresh values cannot grow it without bound.
+    rebuild_at: usize,
+}
+
+impl Subscribers {
+    /// The vocabulary rows must be prepared with.
+    pub(crate) fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
+
+    /// Adds a client that admits everything until it sends a filter.
+    pub(crate) fn attach(
+        &mut self,
+        id: ClientId,
+        queue: mpsc::Sender<Message>,
+        kick: oneshot::Sender<Kick>,
+    ) {
+        let slot = self.free.pop().unwrap_or(self.slots.len() as u32);
+        let subscriber = Subscriber {
+            id,
+            slot,
+            filters: FilterSet::allow_all(),
+            compiled: CompiledFilter::default(),
+            queue,
+            kick: Some(kick),
+            gone: false,
+            due: Vec::new(),
+        };
+        match self.slots.get_mut(slot as usize) {
+            Some(free) => *free = Some(subscriber),
+            None => self.slots.push(Some(subscriber)),
+        }
+        self.by_id.insert(id, slot);
+        self.add_to_index(slot);
+    }
+
+    /// The client with `id`, if attached.
+    pub(crate) fn get_mut(&mut self, id: ClientId) -> Option<&mut Subscriber> {
+        let slot = *self.by_id.get(&id)?;
+        self.slot_mut(slot)
+    }
+
+    /// The client in `slot`, if any.
+    pub(crate) fn slot_mut(&mut self, slot: u32) -> Option<&mut Subscriber> {
+        self.slots.get_mut(slot as usize)?.as_mut()
+    }
+
+    /// Replaces a client's filters; false when no such client is attached.
+    pub(crate) fn set_filters(&mut self, id: ClientId, filters: FilterSet) -> bool {
+        let Some(&slot) = self.by_id.get(&id) else {
+            return false;
+        };
+        self.remove_from_index(slot);
+        let compiled = self.vocabulary.compile(&filters);
+        if let Some(subscriber) = self.slot_mut(slot) {
+            subscriber.filters = filters;
+            subscriber.compiled = compiled;
+        }
+        self.add_to_index(slot);
+        if self.vocabulary.value_count() > self.rebuild_at.max(MIN_REBUILD_VALUES) {
+            self.rebuild();
+        }
+        true
+    }
+
+    /// Removes a client, if attached.
+    pub(crate) fn detach(&mut self, id: ClientId) {
+        let Some(slot) = self.by_id.remove(&id) else {
+            return;
+        };
+        self.remove_from_index(slot);
+        self.slots[slot as usize] = None;
+        self.free.push(slot);
+    }
+
+    /// Removes every client marked gone.
+    pub(crate) fn remove_gone(&mut self, slots: &[u32]) {
+        for &slot in slots {
+            let gone = self.slots.get(slot as usize).and_then(Option::as_ref);
+            if let Some(id) = gone.filter(|s| s.gone).map(|s| s.id) {
+                self.detach(id);
+            }
+        }
+    }
+
+    /// Calls `due(slot)` for every client that admits the event whose row this is:
+    /// the index candidates for the row's values, plus the unkeyed clients.
+    pub(crate) fn for_each_admitting(
+        &mut self,
+        row: &[Symbol],
+        mut due: impl FnMut(&mut Subscriber),
+    ) {
+        let Subscribers {
+            slots,
+            index,
+            unkeyed,
+            ..
+        } = self;
+        let mut visit = |slot: u32| {
+            if let Some(Some(subscriber)) = slots.get_mut(slot as usize)
+                && !subscriber.gone
+                && subscriber.compiled.admits(row)
+            {
+                due(subscriber);
+            }
+        };
+        for (property, keyed) in index.iter().enumerate() {
+            if keyed.is_empty() {
+                continue;
+            }
+            let symbol = row.get(property).copied().unwrap_or(UNMENTIONED);
+            if let Some(candidates) = keyed.get(&symbol) {
+                candidates.iter().for_each(|&slot| visit(slot));
+            }
+        }
+        unkeyed.iter().for_each(|&slot| visit(slot));
+    }
+
+    fn key_of(&self, slot: u32) -> Option<(PropId, Vec<Symbol>)> {
+        let subscriber = self.slots.get(slot as usize)?.as_ref()?;
+        let (property, symbols) = subscriber.compiled.index_key()?;
+        Some((property, symbols.to_vec()))
+    }
+
+    fn add_to_index(&mut self, slot: u32) {
+        match self.key_of(slot) {
+            None => self.unkeyed.push(slot),
+            Some((property, symbols)) => {
+                let property = property as usize;
+                if self.index.len() <= property {
+                    self.index.resize_with(property + 1, HashMap::new);
+                }
+                for symbol in symbols {
+                    self.index[property].entry(symbol).or_default().push(slot);
+                }
+            }
+        }
+    }
+
+    fn remove_from_index(&mut self, slot: u32) {
+        match self.key_of(slot) {
+            None => {
+                if let Some(at) = self.unkeyed.iter().position(|s| *s == slot) {
+                    self.unkeyed.swap_remove(at);
+                }
+            }
+            Some((property, symbols)) => {
+                let Some(keyed) = self.index.get_mut(property as usize) else {
+                    return;
+                };
+                for symbol in symbols {
+                    if let Some(list) = keyed.get_mut(&symbol) {
+                        list.retain(|s| *s != slot);
+                        if list.is_empty() {
+                            keyed.remove(&symbol);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Recompiles every live filter against a fresh vocabulary and rebuilds the
+    /// index, dropping values no live filter names any more.
+    fn rebuild(&mut self) {
+        self.vocabulary = Vocabulary::new();
+        self.index.clear();
+        self.unkeyed.clear();
+        let live: Vec<u32> = self.by_id.values().copied().collect();
+        for &slot in &live {
+            if let Some(Some(subscriber)) = self.slots.get_mut(slot as usize) {
+                subscriber.compiled = self.vocabulary.compile(&subscriber.filters);
+            }
+        }
+        for slot in live {
+            self.add_to_index(slot);
+        }
+        self.rebuild_at = 2 * self.vocabulary.value_count();
+        tracing::debug!(
+            values = self.vocabulary.value_count(),
+            "filter vocabulary rebuilt from the live filters"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::FilterRule;
+    use crate::protocol::event::{Event, EventBody, UserSession};
+
+    fn login(username: &str) -> Event {
+        Event {
+            time: 1,
+            core_server_id: "cs".into(),
+            body: EventBody::UserLogin(UserSession {
+                user_id: "u".into(),
+                username: username.into(),
+                user_login_id: "l".into(),
+                ip: String::new(),
+                port: 1,
+            }),
+        }
+    }
+
+    fn attach(subscribers: &mut Subscribers, id: u64, rules: &[(&str, &str)]) {
+        if subscribers.get_mut(ClientId(id)).is_none() {
+            let (queue, _) = mpsc::channel(1);
+            let (kick, _) = oneshot::channel();
+            subscribers.attach(ClientId(id), queue, kick);
+        }
+        let rules = rules.iter().map(|(p, v)| FilterRule::new(*p, *v)).collect();
+        subscribers.set_filters(ClientId(id), FilterSet::from_rules(rules));
+    }
+
+    fn admitting(subscribers: &mut Subscribers, event: &Event) -> Vec<u64> {
+        let row = subscribers.vocabulary().prepare(event);
+        let mut ids = Vec::new();
+        subscribers.for_each_admitting(&row, |s| ids.push(s.id.0));
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn the_index_finds_keyed_clients_and_unkeyed_ones_are_always_checked() {
+        let mut subscribers = Subscribers::default();
+        attach(&mut subscribers, 1, &[]);
+        attach(&mut subscribers, 2, &[("username", "mikey")]);
+        attach(
+            &mut subscribers,
+            3,
+            &[("username", "dana"), ("type", "userLogin")],
+        );
+        attach(&mut subscribers, 4, &[("username", "*")]);
+        attach(
+            &mut subscribers,
+            5,
+            &[("type", "hangup"), ("type", "userLogin")],
+        );
+
+        assert_eq!(
+            admitting(&mut subscribers, &login("mikey")),
+            vec![1, 2, 4, 5]
+        );
+        assert_eq!(
+            admitting(&mut subscribers, &login("dana")),
+            vec![1, 3, 4, 5]
+        );
+        subscribers.detach(ClientId(5));
+        attach(&mut subscribers, 2, &[("username", "dana")]);
+        assert_eq!(
+            admitting(&mut subscribers, &login("dana")),
+            vec![1, 2, 3, 4]
+        );
+    }
+
+    #[test]
+    fn many_distinct_values_trigger_a_rebuild_that_keeps_answers() {
+        let mut subscribers = Subscribers::default();
+        attach(&mut subscribers, 1, &[("username", "keep")]);
+        for round in 0..(2 * MIN_REBUILD_VALUES as u64) {
+            attach(&mut subscribers, 2, &[("username", &format!("tmp{round}"))]);
+        }
+        assert!(subscribers.vocabulary().value_count() <= MIN_REBUILD_VALUES + 1);
+        assert_eq!(admitting(&mut subscribers, &login("keep")), vec![1]);
+        let last = format!("tmp{}", 2 * MIN_REBUILD_VALUES - 1);
+        assert_eq!(admitting(&mut subscribers, &login(&last)), vec![2]);
+    }
+}
