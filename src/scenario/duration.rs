@@ -31,6 +31,9 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         return Err(format!("an empty text is not a duration; {DURATION_HINT}"));
     }
     let not_a_duration = || format!("\"{text}\" is not a duration; {DURATION_HINT}");
+    if !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
+        return Err(not_a_duration());
+    }
     let mut total: f64 = 0.0;
     let mut i = 0;
     while i < bytes.len() {

@@ -245,15 +245,22 @@ impl<'a, 'i> Fields<'a, 'i> {
             .copied()
             .filter(|k| seen.insert(*k))
             .collect();
-        for (key, _) in self.table.iter() {
+        for (key, value) in self.table.iter() {
             let name: &str = key.get_ref();
             if seen.contains(name) {
                 continue;
             }
+            let noun = match value.get_ref() {
+                DeValue::Table(_) => "table",
+                DeValue::Array(a) if a.iter().all(|i| i.get_ref().is_table()) && !a.is_empty() => {
+                    "table list"
+                }
+                _ => "field",
+            };
             p.at(
                 key.span(),
                 format!(
-                    "unknown field `{name}` in {}{}; expected one of {}",
+                    "unknown {noun} `{name}` in {}{}; expected one of {}",
                     self.what,
                     did_you_mean(name, list.iter().copied()),
                     list.join(", ")

@@ -205,7 +205,15 @@ impl Known<'_> {
         p: &mut Problems,
     ) -> bool {
         let numbers = self.directory.extensions.iter().map(|e| e.number.as_str());
-        self.check(number, field, "extension", "extensions", numbers, fix, p)
+        self.check(
+            number,
+            field,
+            "extension",
+            "[[users]] / [[extensions]]",
+            numbers,
+            fix,
+            p,
+        )
     }
 
     /// Checks a queue identifier.
