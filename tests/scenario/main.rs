@@ -1,0 +1,12 @@
+//! Scenario files, the player, record/replay and the `play` / `check` commands.
+
+mod broken_files;
+mod cli;
+mod determinism;
+mod filter;
+mod format;
+mod generators;
+mod harness;
+mod looping;
+mod replay;
+mod shipped;

@@ -1,0 +1,138 @@
+//! Record and replay: a dumped script replays to a byte-identical event stream.
+
+use isymphony_sim::protocol::Profile;
+use isymphony_sim::scenario::{Player, Scenario, dump_script, shipped as shipped_list};
+use serde_json::{Map, Value};
+
+use super::harness::{
+    EPOCH, arg, assert_no_refusals, events, json_lines, run, scratch, shipped, stdout,
+};
+
+/// Plays `scenario` with `seed`, recording, and returns its lines and the dumped script.
+fn record(scenario: Scenario, seed: u64) -> (Vec<String>, String) {
+    let length = scenario.length_ms;
+    let mut player = Player::new(scenario, seed, EPOCH, Profile::Standard, false).unwrap();
+    player.record_commands();
+    let lines: Vec<String> = events(&mut player).iter().map(|e| e.to_json()).collect();
+    assert_no_refusals(&player);
+    let script = dump_script(player.scenario(), seed, length, player.recorded());
+    (lines, script)
+}
+
+#[test]
+fn every_shipped_scenario_replays_byte_identically_from_its_dump() {
+    for name in shipped_list::names() {
+        // Arrange
+        let original = shipped(name);
+        let (lines, script) = record(original.clone(), 5);
+        // Act
+        let replay = Scenario::from_toml(&script, "dump.toml")
+            .unwrap_or_else(|e| panic!("{name}: dump does not load:\n{e}"));
+        // Assert
+        assert_eq!(
+            replay.directory, original.directory,
+            "{name}: the dump changed the directory"
+        );
+        assert!(replay.generators.is_empty());
+        assert_eq!(replay.seed, Some(5), "{name}: the dump must carry the seed");
+        let replayed = json_lines(replay, 5);
+        assert_eq!(replayed.len(), lines.len(), "{name}: event counts differ");
+        assert!(
+            replayed == lines,
+            "{name}: the replay differs from the recorded run"
+        );
+    }
+}
+
+#[test]
+fn a_replay_with_another_seed_differs_only_in_ids() {
+    let (lines, script) = record(shipped("office"), 8);
+    let replay = Scenario::from_toml(&script, "dump.toml").unwrap();
+    let other_ids = json_lines(replay, 9);
+    assert_ne!(other_ids, lines, "ids come from the seed");
+    let strip = |lines: &[String]| -> Vec<Map<String, Value>> {
+        lines
+            .iter()
+            .map(|l| {
+                let mut m: Map<String, Value> = serde_json::from_str(l).unwrap();
+                m.retain(|k, _| !k.contains("Id"));
+                m
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(&other_ids),
+        strip(&lines),
+        "the script alone fixes every non-id value"
+    );
+}
+
+#[test]
+fn dump_script_from_the_command_line_replays_identically() {
+    // Arrange
+    let dump = scratch("office-dump.toml");
+    // Act
+    let original = run(&[
+        "play",
+        "--scenario",
+        "office",
+        "--seed",
+        "21",
+        "--dump-script",
+        arg(&dump),
+    ]);
+    let replay = run(&["play", "--scenario", arg(&dump)]);
+    // Assert
+    assert!(
+        original.status.success(),
+        "{}",
+        String::from_utf8_lossy(&original.stderr)
+    );
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    assert!(!original.stdout.is_empty());
+    assert!(
+        original.stdout == replay.stdout,
+        "the replay differs from the original run"
+    );
+    let check = run(&["check", arg(&dump)]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        stdout(&check).contains(": ok (20 users, "),
+        "{}",
+        stdout(&check)
+    );
+}
+
+#[test]
+fn a_looping_run_dumps_to_a_script_that_replays_every_loop() {
+    let dump = scratch("smoke-loops.toml");
+    let original = run(&[
+        "play",
+        "--scenario",
+        "smoke",
+        "--seed",
+        "3",
+        "--until",
+        "12m",
+        "--dump-script",
+        arg(&dump),
+    ]);
+    let replay = run(&["play", "--scenario", arg(&dump)]);
+    assert!(original.status.success() && replay.status.success());
+    assert!(original.stdout == replay.stdout);
+    let lines = stdout(&original);
+    // Three loops of the five-minute smoke scenario: alice logs in at 5s of each.
+    assert_eq!(
+        lines.matches("\"type\":\"userLogin\",\"time\":").count(),
+        2 * 3,
+        "{lines}"
+    );
+}
