@@ -16,6 +16,7 @@
 //! [`session`] task; the [`bus`] dispatcher encodes every event once and fans it out
 //! to bounded per-client queues; the [`feed`] driver plays timed events onto the bus.
 
+pub mod accept;
 pub mod auth;
 pub mod bus;
 pub mod cidr;
@@ -162,10 +163,7 @@ impl Server {
             trigger.cancel();
         });
 
-        let serving = warp::serve(routes::routes(Arc::clone(&state)))
-            .incoming(listener)
-            .graceful(token.clone().cancelled_owned());
-        serving.run().await;
+        accept::serve(listener, routes::routes(Arc::clone(&state)), token.clone()).await;
 
         state.sessions.close();
         state.sessions.wait().await;

@@ -38,7 +38,7 @@ pub(crate) fn routes(
     let with_state = warp::any().map(move || Arc::clone(&state));
     warp::path!("communication_manager" / "ws" / "event")
         .and(with_state)
-        .and(warp::addr::remote())
+        .and(super::accept::remote_addr())
         .and(warp::header::optional::<String>("authorization"))
         .and_then(admit)
         .and(websocket_or_none())
