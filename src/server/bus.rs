@@ -18,6 +18,7 @@
 //! queue grows without bound. Nothing is dropped silently: the close frame says so,
 //! a warning is logged and `slow_consumer_disconnects` is counted.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -148,13 +149,48 @@ fn offer(subscriber: &mut Subscriber, frame: Message, stats: &Stats) -> bool {
     }
 }
 
-/// Serializes one event into the frame every recipient shares. The only place
+/// Serializes events into the frames every recipient shares. The only place
 /// events are encoded, so `events_encoded` counts every serialization.
-fn encode(event: &Event, stats: &Stats) -> Message {
-    Stats::bump(&stats.events_encoded);
-    // `Message::text(String)` takes the String's buffer without copying, and cloning
-    // the message clones a `bytes::Bytes`: a reference-count bump per recipient.
-    Message::text(event.to_json())
+#[derive(Debug)]
+pub(crate) struct Encoder {
+    stats: Arc<Stats>,
+    /// Append the load-measurement stamp (`ServerConfig::send_stamp`).
+    stamp: bool,
+    /// The next `simSeq`.
+    sequence: u64,
+}
+
+impl Encoder {
+    /// An encoder counting into `stats`, stamping when `stamp` is set.
+    pub(crate) fn new(stats: Arc<Stats>, stamp: bool) -> Self {
+        Encoder {
+            stats,
+            stamp,
+            sequence: 0,
+        }
+    }
+
+    fn encode(&mut self, event: &Event) -> Message {
+        Stats::bump(&self.stats.events_encoded);
+        let mut json = event.to_json();
+        if self.stamp && json.ends_with('}') {
+            let sent_us = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros());
+            json.pop();
+            // Writing to a String cannot fail.
+            let _ = write!(
+                json,
+                ",\"simSentUs\":{sent_us},\"simSeq\":{}}}",
+                self.sequence
+            );
+            self.sequence += 1;
+        }
+        // `Message::text(String)` takes the String's buffer without copying, and
+        // cloning the message clones a `bytes::Bytes`: a reference-count bump per
+        // recipient.
+        Message::text(json)
+    }
 }
 
 /// A run of encoded events waiting for fan-out, with their rows.
@@ -171,9 +207,10 @@ struct Run {
 /// The dispatcher task: runs until `shutdown` fires or every publisher is gone.
 pub(crate) async fn dispatch(
     mut bus: mpsc::Receiver<BusCommand>,
-    stats: Arc<Stats>,
+    mut encoder: Encoder,
     shutdown: CancellationToken,
 ) {
+    let stats = Arc::clone(&encoder.stats);
     let mut subscribers = Subscribers::default();
     let mut commands = Vec::with_capacity(DRAIN_LIMIT);
     let mut run = Run::default();
@@ -188,7 +225,7 @@ pub(crate) async fn dispatch(
         for command in commands.drain(..) {
             if let BusCommand::Publish(events) = command {
                 for event in events {
-                    run.frames.push(encode(&event, &stats));
+                    run.frames.push(encoder.encode(&event));
                     run.events.push(event);
                 }
                 continue;
@@ -269,5 +306,55 @@ fn apply(command: BusCommand, subscribers: &mut Subscribers, stats: &Stats) {
         }
         BusCommand::Reply { id, frame } => answer(subscribers, id, frame),
         BusCommand::Detach { id } => subscribers.detach(id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::event::{EventBody, UserSession};
+
+    fn login() -> Event {
+        Event {
+            time: 7,
+            core_server_id: "cs".into(),
+            body: EventBody::UserLogin(UserSession {
+                user_id: "u".into(),
+                username: "1001".into(),
+                user_login_id: "l".into(),
+                ip: String::new(),
+                port: 1,
+            }),
+        }
+    }
+
+    fn text(frame: &Message) -> &str {
+        frame.to_str().expect("a text frame")
+    }
+
+    #[test]
+    fn frames_are_the_plain_encoding_unless_stamping_is_asked_for() {
+        let stats = Arc::new(Stats::default());
+        let mut plain = Encoder::new(Arc::clone(&stats), false);
+        let mut stamped = Encoder::new(Arc::clone(&stats), true);
+
+        let unstamped = plain.encode(&login());
+        let first: serde_json::Value =
+            serde_json::from_str(text(&stamped.encode(&login()))).expect("JSON");
+        let second: serde_json::Value =
+            serde_json::from_str(text(&stamped.encode(&login()))).expect("JSON");
+
+        assert_eq!(text(&unstamped), login().to_json());
+        assert_eq!(
+            (first["simSeq"].as_u64(), second["simSeq"].as_u64()),
+            (Some(0), Some(1))
+        );
+        assert!(
+            first["simSentUs"]
+                .as_u64()
+                .is_some_and(|us| us > 1_600_000_000_000_000)
+        );
+        assert_eq!(first["username"], "1001");
+        assert_eq!(stats.snapshot().events_encoded, 3);
     }
 }

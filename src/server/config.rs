@@ -30,6 +30,11 @@ pub struct ServerConfig {
     /// How long a closing session waits for its close frame to go out and be
     /// answered, so shutdown cannot hang on a client that stopped reading.
     pub close_timeout: Duration,
+    /// Append `"simSentUs"` (wall clock at encoding, Unix microseconds) and
+    /// `"simSeq"` (0, 1, 2, ... per server) to every event, so a load generator can
+    /// measure latency below the `time` property's millisecond resolution and
+    /// detect gaps. Off by default: real servers send neither.
+    pub send_stamp: bool,
 }
 
 impl Default for ServerConfig {
@@ -42,6 +47,7 @@ impl Default for ServerConfig {
             client_queue: DEFAULT_CLIENT_QUEUE,
             speed: 1.0,
             close_timeout: Duration::from_secs(5),
+            send_stamp: false,
         }
     }
 }
@@ -93,6 +99,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_close_timeout(mut self, timeout: Duration) -> Self {
         self.close_timeout = timeout;
+        self
+    }
+
+    /// Adds (or not) the load-measurement stamp to every event; see [`ServerConfig::send_stamp`].
+    #[must_use]
+    pub fn with_send_stamp(mut self, stamp: bool) -> Self {
+        self.send_stamp = stamp;
         self
     }
 

@@ -73,6 +73,8 @@ pub(crate) struct ServerState {
     speed: f64,
     /// Counters, readable through [`Server::stats`].
     stats: Arc<Stats>,
+    /// Whether the dispatcher stamps events for load measurement.
+    send_stamp: bool,
     /// The bus every session attaches to and every publisher writes to.
     bus: mpsc::Sender<BusCommand>,
     /// Fires once, when the server starts shutting down.
@@ -109,6 +111,7 @@ impl Server {
             close_timeout: config.close_timeout,
             speed: config.speed,
             stats: Arc::new(Stats::default()),
+            send_stamp: config.send_stamp,
             bus: bus_tx,
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),
@@ -149,7 +152,8 @@ impl Server {
     {
         let Server { state, bus } = self;
         let token = state.shutdown.clone();
-        let dispatcher = tokio::spawn(bus::dispatch(bus, Arc::clone(&state.stats), token.clone()));
+        let encoder = bus::Encoder::new(Arc::clone(&state.stats), state.send_stamp);
+        let dispatcher = tokio::spawn(bus::dispatch(bus, encoder, token.clone()));
         let publisher = Publisher::new(state.bus.clone(), Arc::clone(&state.stats));
         let driver = tokio::spawn(feed::drive(feed, publisher, state.speed, token.clone()));
 
