@@ -67,6 +67,8 @@ pub struct Player {
     queue: BinaryHeap<Reverse<Due>>,
     next_seq: u64,
     loop_index: u64,
+    /// Virtual ms of the last batch: the moment outside commands are applied at.
+    now_ms: u64,
     generators: Vec<Box<dyn Traffic>>,
     /// Every applied command, when recording was asked for (it grows without bound,
     /// so a long-running server does not record).
@@ -109,6 +111,7 @@ impl Player {
             queue: BinaryHeap::new(),
             next_seq: 0,
             loop_index: 0,
+            now_ms: 0,
             generators,
             record: None,
             step_failures: Vec::new(),
@@ -141,6 +144,7 @@ impl Player {
         let Some(at) = self.next_due() else {
             return events;
         };
+        self.now_ms = at;
         self.pbx.set_time(self.epoch_ms.saturating_add(at as i64));
         while let Some(Reverse(top)) = self.queue.peek() {
             if top.at != at {
@@ -167,6 +171,23 @@ impl Player {
                 return;
             }
         }
+    }
+
+    /// Applies a command from outside the scenario (a REST action) at the current
+    /// virtual time, recorded like the scenario's own; generators see its effects
+    /// when they next look at the model.
+    ///
+    /// # Errors
+    /// The model refuses the command; nothing changed.
+    pub fn apply_outside(&mut self, command: Command) -> Result<Vec<Event>, ModelError> {
+        let mut events = Vec::new();
+        self.apply(self.now_ms, command, &mut events)?;
+        Ok(events)
+    }
+
+    /// Virtual ms since the start of the run of the last batch applied.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
     }
 
     /// The model, read-only.

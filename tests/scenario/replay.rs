@@ -136,3 +136,40 @@ fn a_looping_run_dumps_to_a_script_that_replays_every_loop() {
         "{lines}"
     );
 }
+
+#[test]
+fn outside_commands_are_recorded_and_replayed_too() {
+    // Arrange
+    let scenario = shipped("smoke");
+    let length = scenario.length_ms;
+    let mut player = Player::new(scenario, 7, EPOCH, Profile::Standard, false).unwrap();
+    player.record_commands();
+    let mut lines = Vec::new();
+    // Act: a REST-style action right after the 20s batch.
+    while let Some(at) = player.next_due() {
+        lines.extend(player.advance().iter().map(|e| e.to_json()));
+        if at == 20_000 {
+            let outside = isymphony_sim::model::Command::UserLogin {
+                user: "dave".into(),
+                ip: "192.0.2.1".into(),
+                port: 40000,
+            };
+            lines.extend(
+                player
+                    .apply_outside(outside)
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.to_json()),
+            );
+        }
+    }
+    assert_no_refusals(&player);
+    let script = dump_script(player.scenario(), 7, length, player.recorded());
+    // Assert
+    assert!(
+        script.contains("at = \"20s\"\naction = \"login\"\nuser = \"dave\""),
+        "{script}"
+    );
+    let replayed = json_lines(Scenario::from_toml(&script, "dump.toml").unwrap(), 7);
+    assert!(replayed == lines);
+}
