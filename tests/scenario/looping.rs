@@ -62,3 +62,31 @@ fn a_looping_player_never_runs_out() {
     assert!(looping.next_due().is_some_and(|at| at > 10 * length));
     assert_eq!(once.next_due(), None);
 }
+
+/// The server's feed trait, implemented the way `serve` will: by delegation.
+struct ScenarioFeed(Player);
+
+impl isymphony_sim::server::EventFeed for ScenarioFeed {
+    fn next_due(&mut self) -> Option<u64> {
+        self.0.next_due()
+    }
+
+    fn advance(&mut self) -> Vec<isymphony_sim::protocol::Event> {
+        self.0.advance()
+    }
+}
+
+#[test]
+fn the_player_can_drive_the_servers_event_feed() {
+    use isymphony_sim::server::EventFeed;
+    let player = Player::new(shipped("smoke"), 7, EPOCH, Profile::Standard, true).unwrap();
+    let mut feed: Box<dyn EventFeed> = Box::new(ScenarioFeed(player));
+    let mut seen = 0;
+    while feed.next_due().is_some_and(|at| at <= 20 * 60_000) {
+        seen += feed.advance().len();
+    }
+    assert!(
+        seen > 4 * 30,
+        "four loops of smoke give more than 120 events, got {seen}"
+    );
+}
