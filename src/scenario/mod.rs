@@ -71,9 +71,26 @@
 //! Durations are written "90s", "15m", "1h30m", "250ms"; distributions as a fixed
 //! duration ("3m") or `{ distribution = "fixed" | "uniform" | "exponential" |
 //! "lognormal", ... }` with `value`, `min`/`max`, `mean` or `median` + `sigma`.
-//! Generator kinds: `inbound_calls`, `logins`, `status`, `internal_calls`,
-//! `reception`, `conference`; see [`generator::GeneratorKind`] and each kind's
-//! settings struct for their fields.
+//! A window is `between = ["08:00", "12:00"]` (default: the whole run); a rate is
+//! `per_hour = 12` or `hourly = [..]` (one rate per hour from the start, none after).
+//!
+//! Generator kinds and their fields (required ones first; see each settings struct
+//! in [`generator`] for defaults):
+//! - `inbound_calls`: queue, rate; between, did, callers = [{ number, name }],
+//!   answer_delay, talk_time, patience, hold_probability, hold_time,
+//!   record_probability, retry_every.
+//! - `logins`: login_between; users ("all" or a list), logout_between,
+//!   absent_probability, agent_delay. Users' extensions join the queues that list
+//!   them in `dynamic_agents`.
+//! - `status`: status, between, duration; users, name, note, probability, times,
+//!   announce_return, pause_agents. Users are `available` again afterwards.
+//! - `internal_calls`: rate; users, between, outbound_share, answer_probability,
+//!   ring_time, give_up_after, talk_time. Only logged-in users call.
+//! - `reception`: receptionists, targets, rate; between, did, callers, ring_time,
+//!   greeting, answer_probability, target_ring_time, give_up_after, talk_time,
+//!   message_time.
+//! - `conference`: room, start; participants, guests, join_within, duration,
+//!   leave_within, attendance.
 
 mod dump;
 pub mod duration;

@@ -81,41 +81,41 @@ pub struct InboundCalls {
     pub queue: String,
     /// How often callers arrive.
     pub rate: Rate,
-    /// When callers arrive.
+    /// When callers arrive. `between`; default the whole run.
     pub window: Window,
     /// The DID they dial, if any.
     pub did: Option<String>,
     /// Who calls; generated numbers when empty.
     pub callers: Vec<Caller>,
-    /// From offering the call to an idle agent until it is answered.
+    /// From offering the call to an idle agent until it is answered. `answer_delay`; default uniform 2s-10s.
     pub answer_delay: Distribution,
-    /// From answer to hangup.
+    /// From answer to hangup. `talk_time`; default exponential, mean 3m, 20s-30m.
     pub talk_time: Distribution,
-    /// How long a caller waits in the queue before hanging up; never when `None`.
+    /// How long a caller waits in the queue before hanging up; never when `None`. `patience`.
     pub patience: Option<Distribution>,
-    /// Chance the agent puts the caller on hold once.
+    /// Chance the agent puts the caller on hold once. `hold_probability`; default 0.
     pub hold_probability: f64,
-    /// How long a hold lasts.
+    /// How long a hold lasts. `hold_time`; default uniform 15s-90s.
     pub hold_time: Distribution,
-    /// Chance the call is recorded from the answer on.
+    /// Chance the call is recorded from the answer on. `record_probability`; default 0.
     pub record_probability: f64,
-    /// How often waiting callers are offered again when no agent was idle.
+    /// How often waiting callers are offered again when no agent was idle. `retry_every`; default 5s.
     pub retry_every: u64,
 }
 
 /// Settings of `logins`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Logins {
-    /// Who logs in.
+    /// Who logs in. `users`; default all.
     pub members: Vec<Member>,
-    /// When users log in.
+    /// When users log in. `login_between`.
     pub login: Window,
-    /// When users log out; they stay when `None`.
+    /// When users log out; they stay when `None`. `logout_between`.
     pub logout: Option<Window>,
-    /// Chance a user does not come in at all on a given loop.
+    /// Chance a user does not come in at all on a given loop. `absent_probability`; default 0.
     pub absent_probability: f64,
     /// From logging in to joining the queues as an agent (and from leaving the queues
-    /// to logging out).
+    /// to logging out). `agent_delay`; default uniform 5s-1m.
     pub agent_delay: Distribution,
 }
 
@@ -130,17 +130,17 @@ pub struct StatusChanges {
     pub name: String,
     /// Its note.
     pub note: String,
-    /// When it starts.
+    /// When it starts. `between`.
     pub window: Window,
-    /// How long it lasts; then the user is `available` again.
+    /// How long it lasts; then the user is `available` again. `duration`.
     pub duration: Distribution,
-    /// Chance each user takes it, per occurrence.
+    /// Chance each user takes it, per occurrence. `probability`; default 1.
     pub probability: f64,
-    /// Occurrences per user per loop.
+    /// Occurrences per user per loop. `times`; default 1.
     pub times: u32,
-    /// Whether the status carries its expected return time.
+    /// Whether the status carries its expected return time. `announce_return`; default true.
     pub announce_return: bool,
-    /// Whether the user's queue memberships are paused meanwhile.
+    /// Whether the user's queue memberships are paused meanwhile. `pause_agents`; default false.
     pub pause_agents: bool,
 }
 
@@ -153,15 +153,15 @@ pub struct InternalCalls {
     pub rate: Rate,
     /// When calls start.
     pub window: Window,
-    /// Share of calls that go to outside numbers.
+    /// Share of calls that go to outside numbers. `outbound_share`; default 0.
     pub outbound_share: f64,
-    /// Chance a call is answered.
+    /// Chance a call is answered. `answer_probability`; default 0.8.
     pub answer_probability: f64,
-    /// Ringing before the answer.
+    /// Ringing before the answer. `ring_time`; default uniform 3s-15s.
     pub ring_time: Distribution,
-    /// Ringing before an unanswered caller gives up.
+    /// Ringing before an unanswered caller gives up. `give_up_after`; default uniform 20s-40s.
     pub give_up_after: Distribution,
-    /// From answer to hangup.
+    /// From answer to hangup. `talk_time`; default exponential, mean 2m, 10s-20m.
     pub talk_time: Distribution,
 }
 
@@ -180,19 +180,19 @@ pub struct Reception {
     pub did: Option<String>,
     /// Who calls; generated numbers when empty.
     pub callers: Vec<Caller>,
-    /// Ringing before the receptionist answers.
+    /// Ringing before the receptionist answers. `ring_time`; default uniform 2s-8s.
     pub ring_time: Distribution,
-    /// The receptionist's talk before transferring.
+    /// The receptionist's talk before transferring. `greeting`; default uniform 10s-30s.
     pub greeting: Distribution,
-    /// Chance the transfer target answers.
+    /// Chance the transfer target answers. `answer_probability`; default 0.85.
     pub answer_probability: f64,
-    /// Ringing at the target before it answers.
+    /// Ringing at the target before it answers. `target_ring_time`; default uniform 3s-15s.
     pub target_ring_time: Distribution,
-    /// Ringing at the target before an unanswered caller gives up.
+    /// Ringing at the target before an unanswered caller gives up. `give_up_after`; default uniform 25s-45s.
     pub give_up_after: Distribution,
-    /// From the target's answer to hangup.
+    /// From the target's answer to hangup. `talk_time`; default exponential, mean 4m, 20s-30m.
     pub talk_time: Distribution,
-    /// When no target is idle, the receptionist takes a message this long.
+    /// When no target is idle, the receptionist takes a message this long. `message_time`; default uniform 30s-90s.
     pub message_time: Distribution,
 }
 
@@ -207,12 +207,12 @@ pub struct Conference {
     pub guests: Vec<Caller>,
     /// When the meeting starts (ms since the start of the loop).
     pub start: u64,
-    /// Participants join within this long after the start.
+    /// Participants join within this long after the start. `join_within`; default 5m.
     pub join_within: u64,
-    /// How long the meeting lasts.
+    /// How long the meeting lasts. `duration`; default uniform 30m-1h.
     pub duration: Distribution,
-    /// Participants leave within this long after the end.
+    /// Participants leave within this long after the end. `leave_within`; default 2m.
     pub leave_within: u64,
-    /// Chance each participant attends.
+    /// Chance each participant attends. `attendance`; default 0.9.
     pub attendance: f64,
 }
