@@ -1,10 +1,13 @@
 //! isymphony-sim: a fake iSymphony server for integration developers without a PBX.
 //!
 //! # Layout
+//! - [`load`]: the load generator: many websocket clients against an Event API server,
+//!   with throughput and latency percentiles, plus a synthetic office feed.
 //! - [`protocol`]: event catalogue, wire encoding, filter messages and semantics (pure).
 //! - [`scenario`]: scenario files (directory, scripted steps, seeded generators) and the
 //!   player that runs them on a virtual clock, with record and replay.
 //! - [`server`]: the websocket Event API over warp: admission, sessions, fan-out bus, feed driver.
+pub mod load;
 pub mod model;
 pub mod protocol;
 pub mod rng;

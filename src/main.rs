@@ -26,6 +26,8 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// List the event catalogue with each entry's provenance and properties.
     Events(commands::events::EventsArgs),
+    /// Load-test an Event API server with many clients; report rate and latency.
+    Load(commands::load::LoadArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Command::Play(args) => commands::play::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Events(args) => commands::events::run(args),
+        Command::Load(args) => commands::load::run(args),
     };
     match result {
         Ok(code) => code,

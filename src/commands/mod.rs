@@ -3,4 +3,5 @@
 pub mod check;
 pub mod events;
 pub mod play;
+pub mod scenario_choice;
 pub mod serve;

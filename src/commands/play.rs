@@ -10,19 +10,15 @@ use isymphony_sim::protocol::{
     ClientMessage, FilterSet, ParseOptions, Profile, parse_client_message,
 };
 use isymphony_sim::scenario::duration::{format_duration, parse_moment};
-use isymphony_sim::scenario::{LoadError, Player, Scenario, dump_script, shipped};
+use isymphony_sim::scenario::{Player, dump_script};
+
+use super::scenario_choice::{ChoiceError, ScenarioChoice};
 
 /// Arguments of `play`.
 #[derive(Debug, clap::Args)]
 pub struct PlayArgs {
-    /// A scenario file, or the name of a shipped scenario (office, reception,
-    /// callcentre-peak, conference, smoke).
-    #[arg(long, value_name = "PATH|NAME", default_value = shipped::DEFAULT)]
-    scenario: String,
-
-    /// Root seed of the run. Default: the file's `seed`, else a random one (printed).
-    #[arg(long)]
-    seed: Option<u64>,
+    #[command(flatten)]
+    choice: ScenarioChoice,
 
     /// Stop after this much virtual time ("2h", "90m") or at this clock time ("12:00").
     /// Default: the scenario's length; a longer time plays it again in loops.
@@ -50,13 +46,13 @@ pub struct PlayArgs {
 
 /// Runs `play`.
 pub fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
-    let scenario = match Scenario::load(&args.scenario) {
+    let scenario = match args.choice.load() {
         Ok(scenario) => scenario,
-        Err(LoadError::Invalid(err)) => {
-            eprintln!("{err}");
+        Err(ChoiceError::Invalid(problems)) => {
+            eprintln!("{problems}");
             return Ok(ExitCode::from(2));
         }
-        Err(err) => return Err(err.into()),
+        Err(ChoiceError::Other(err)) => return Err(err),
     };
     let filter = match &args.filter {
         None => FilterSet::allow_all(),
@@ -71,15 +67,10 @@ pub fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
         Some(text) => parse_moment(text, scenario.starts_at_ms)
             .map_err(|reason| anyhow::anyhow!("--until: {reason}"))?,
     };
-    let seed = match args.seed.or(scenario.seed) {
-        Some(seed) => seed,
-        None => {
-            // 53 bits: short to type back, and exact in any JSON tooling.
-            let seed = getrandom::u64().context("cannot get a random seed from the OS")? >> 11;
-            eprintln!("seed: {seed} (rerun with --seed {seed})");
-            seed
-        }
-    };
+    let (seed, random) = args.choice.seed_for(&scenario)?;
+    if random {
+        eprintln!("seed: {seed} (rerun with --seed {seed})");
+    }
     let looping = until > scenario.length_ms;
     let mut player = Player::new(scenario, seed, args.epoch, args.profile, looping)
         .context("the model refuses the scenario's directory")?;

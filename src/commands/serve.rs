@@ -10,10 +10,11 @@ use clap::ValueEnum as _;
 use isymphony_sim::protocol::Profile;
 use isymphony_sim::server::auth::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
 use isymphony_sim::server::config::DEFAULT_CLIENT_QUEUE;
-use isymphony_sim::server::{
-    Cidr, Credentials, EVENT_PATH, EmptyFeed, EventFeed, Server, ServerConfig,
-};
+use isymphony_sim::scenario::Player;
+use isymphony_sim::server::{Cidr, Credentials, EVENT_PATH, EventFeed, Server, ServerConfig};
 use tracing_subscriber::EnvFilter;
+
+use super::scenario_choice::{ChoiceError, ScenarioChoice};
 
 /// Arguments of `serve`.
 #[derive(clap::Args)]
@@ -57,6 +58,14 @@ pub struct ServeArgs {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     client_queue: usize,
 
+    #[command(flatten)]
+    choice: ScenarioChoice,
+
+    /// Epoch milliseconds of virtual time zero; event `time` counts from it.
+    /// Default: now, so event times look like wall-clock times.
+    #[arg(long, value_name = "MS")]
+    epoch: Option<i64>,
+
     /// Log filter for stderr: a level (error, warn, info, debug, trace) or
     /// tracing directives such as `isymphony_sim=debug`.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
@@ -74,6 +83,8 @@ impl fmt::Debug for ServeArgs {
             .field("profile", &self.profile)
             .field("speed", &self.speed)
             .field("client_queue", &self.client_queue)
+            .field("choice", &self.choice)
+            .field("epoch", &self.epoch)
             .field("log", &self.log)
             .finish_non_exhaustive()
     }
@@ -111,8 +122,23 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let server = Server::new(config)?;
 
-    // wired to scenario::Player in the next step
-    let feed = EmptyFeed;
+    let scenario = match args.choice.load() {
+        Ok(scenario) => scenario,
+        Err(ChoiceError::Invalid(problems)) => {
+            eprintln!("{problems}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(ChoiceError::Other(err)) => return Err(err),
+    };
+    // The banner prints the seed, random or not.
+    let (seed, _) = args.choice.seed_for(&scenario)?;
+    let epoch = match args.epoch {
+        Some(epoch) => epoch,
+        None => wall_clock_ms()?,
+    };
+    // The server loops the scenario forever: each loop ends with a wind-down.
+    let feed = Player::new(scenario, seed, epoch, args.profile, true)
+        .context("the model refuses the scenario's directory")?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -125,15 +151,23 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let bound = listener
             .local_addr()
             .context("cannot read the bound address")?;
-        print_banner(bound, &args, &feed);
+        print_banner(bound, &args, &feed, epoch);
         server.run(listener, feed, shutdown_signal()).await;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// Now, in Unix epoch milliseconds.
+fn wall_clock_ms() -> anyhow::Result<i64> {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .context("the system clock is before 1970; pass --epoch")?;
+    i64::try_from(since.as_millis()).context("the system clock is out of range; pass --epoch")
+}
+
 /// What a user needs to connect and to repeat the run, on stdout.
-fn print_banner(bound: SocketAddr, args: &ServeArgs, feed: &impl EventFeed) {
+fn print_banner(bound: SocketAddr, args: &ServeArgs, feed: &impl EventFeed, epoch: i64) {
     let info = feed.info();
     let allow: Vec<String> = if args.allow.is_empty() {
         Cidr::loopback().iter().map(Cidr::to_string).collect()
@@ -148,6 +182,7 @@ fn print_banner(bound: SocketAddr, args: &ServeArgs, feed: &impl EventFeed) {
         Some(seed) => println!("  seed: {seed} (rerun with --seed {seed})"),
         None => println!("  seed: none"),
     }
+    println!("  epoch: {epoch} (event time = epoch + virtual ms; repeat with --epoch {epoch})");
     let profile = args.profile.to_possible_value().map_or_else(
         || format!("{:?}", args.profile),
         |v| v.get_name().to_string(),

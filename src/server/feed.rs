@@ -54,6 +54,24 @@ impl EventFeed for EmptyFeed {
     }
 }
 
+/// The scenario player is the feed `serve` runs.
+impl EventFeed for crate::scenario::Player {
+    fn next_due(&mut self) -> Option<u64> {
+        crate::scenario::Player::next_due(self)
+    }
+
+    fn advance(&mut self) -> Vec<Event> {
+        crate::scenario::Player::advance(self)
+    }
+
+    fn info(&self) -> FeedInfo {
+        FeedInfo {
+            scenario: self.scenario().name.clone(),
+            seed: Some(self.seed()),
+        }
+    }
+}
+
 /// The wall-clock offset at which virtual time `virtual_ms` falls at `speed`;
 /// `None` when it is too far away to represent (then it never comes).
 pub fn wall_offset(virtual_ms: u64, speed: f64) -> Option<Duration> {

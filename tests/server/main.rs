@@ -11,4 +11,5 @@ mod fanout;
 mod filters;
 mod harness;
 mod lifecycle;
+mod load;
 mod session;

@@ -1,0 +1,54 @@
+//! The scenario and seed options `play` and `serve` share.
+
+use anyhow::Context as _;
+use isymphony_sim::scenario::{LoadError, Scenario, shipped};
+
+/// Which scenario to run and with which seed.
+#[derive(Debug, clap::Args)]
+pub struct ScenarioChoice {
+    /// A scenario file, or the name of a shipped scenario (office, reception,
+    /// callcentre-peak, conference, smoke).
+    #[arg(long, value_name = "PATH|NAME", default_value = shipped::DEFAULT)]
+    pub scenario: String,
+
+    /// Root seed of the run. Default: the file's `seed`, else a random one (printed).
+    #[arg(long, env = "ISYM_SEED")]
+    pub seed: Option<u64>,
+}
+
+/// Why the chosen scenario cannot be run.
+pub enum ChoiceError {
+    /// The file has problems; they are printed one per line (exit 2).
+    Invalid(String),
+    /// Anything else (unreadable file, unknown name).
+    Other(anyhow::Error),
+}
+
+impl ScenarioChoice {
+    /// Loads the scenario file or shipped scenario.
+    ///
+    /// # Errors
+    /// [`ChoiceError::Invalid`] with every problem of the file, or another error.
+    pub fn load(&self) -> Result<Scenario, ChoiceError> {
+        match Scenario::load(&self.scenario) {
+            Ok(scenario) => Ok(scenario),
+            Err(LoadError::Invalid(err)) => Err(ChoiceError::Invalid(err.to_string())),
+            Err(err) => Err(ChoiceError::Other(err.into())),
+        }
+    }
+
+    /// The seed to use: `--seed`, else the file's, else a fresh random one. The flag
+    /// is true for a random seed, which the caller must print so the run can be
+    /// repeated.
+    ///
+    /// # Errors
+    /// The OS has no randomness to give.
+    pub fn seed_for(&self, scenario: &Scenario) -> anyhow::Result<(u64, bool)> {
+        if let Some(seed) = self.seed.or(scenario.seed) {
+            return Ok((seed, false));
+        }
+        // 53 bits: short to type back, and exact in any JSON tooling.
+        let seed = getrandom::u64().context("cannot get a random seed from the OS")? >> 11;
+        Ok((seed, true))
+    }
+}

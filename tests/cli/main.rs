@@ -1,0 +1,148 @@
+//! The `isymphony-sim` binary end to end: `serve` plays the same bytes as `play`,
+//! stops cleanly on SIGINT, and `events` keeps provenance visible.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use isymphony_sim::server::Credentials;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+const BIN: &str = env!("CARGO_BIN_EXE_isymphony-sim");
+/// Safety net only: every wait below ends on a frame or an exit long before this.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A `serve` child process that is killed if the test fails before stopping it.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> Served {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).expect("banner");
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("ws://"))
+        .unwrap_or_else(|| panic!("no URL in banner line {first:?}"))
+        .to_string();
+    Served { child, url }
+}
+
+fn play(args: &[&str]) -> Vec<String> {
+    let out = Command::new(BIN).arg("play").args(args).output().expect("run play");
+    assert!(out.status.success(), "play failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_sends_the_bytes_play_prints_and_exits_0_on_sigint() {
+    // Arrange: the same scenario, seed and epoch for both; serve loops the 5-minute
+    // smoke scenario at 100x, play prints six loops of it.
+    let common = ["--scenario", "smoke", "--seed", "11", "--epoch", "1700000000000"];
+    let expected = play(&[&common[..], &["--until", "30m"]].concat());
+    let mut served = serve(&[&common[..], &["--speed", "100"]].concat());
+    let mut request = served.url.as_str().into_client_request().expect("request");
+    let header = Credentials::default().basic_header().parse().expect("header");
+    request.headers_mut().insert("authorization", header);
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+
+    // Act: take 40 events, then interrupt the server.
+    let mut received = Vec::new();
+    while received.len() < 40 {
+        let frame = tokio::time::timeout(PATIENCE, ws.next()).await.expect("an event in time");
+        match frame {
+            Some(Ok(Message::Text(text))) => received.push(text.to_string()),
+            Some(Ok(_)) => {}
+            other => panic!("connection ended early: {other:?}"),
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &served.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let mut close_code = None;
+    while let Ok(Some(frame)) = tokio::time::timeout(PATIENCE, ws.next()).await {
+        if let Ok(Message::Close(Some(frame))) = frame {
+            close_code = Some(frame.code);
+        }
+    }
+    let exit = served.child.wait().expect("wait");
+
+    // Assert: what the client got is a contiguous run of play's output, byte for byte.
+    let found = expected.windows(received.len()).any(|w| w == received.as_slice());
+    assert!(
+        found,
+        "serve's stream is not a run of play's output\nreceived first: {}\nplay first: {}",
+        received[0], expected[0]
+    );
+    assert_eq!(close_code, Some(CloseCode::Away), "1001 going away on shutdown");
+    assert!(exit.success(), "serve exits 0 after SIGINT, got {exit:?}");
+}
+
+#[test]
+fn serve_refuses_a_broken_scenario_naming_the_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("isym-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("broken.toml");
+    std::fs::write(&path, "[scenario]\nname = \"x\"\nlength = \"5 minutes\"\n").expect("write");
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--scenario"])
+        .arg(&path)
+        .output()
+        .expect("run serve");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("broken.toml:3:"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing is served");
+}
+
+#[test]
+fn events_lists_every_entry_with_its_provenance() {
+    let out = Command::new(BIN).args(["events", "--json"]).output().expect("run events");
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let entries = doc["events"].as_array().expect("events");
+    let marks: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e["type"].as_str().unwrap_or(""), e["provenance"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            ("userLogin", "documented"),
+            ("userLogout", "documented"),
+            ("userStatus", "documented"),
+            ("agentLogin", "documented"),
+            ("agentLogout", "documented"),
+            ("linkEnd", "documented"),
+            ("hangup", "documented"),
+            ("confRoomCallLeave", "documented"),
+            ("dial", "inferred"),
+        ]
+    );
+    assert_eq!(doc["baseProperties"][1]["name"], "time");
+}
