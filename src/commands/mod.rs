@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod events;
+pub mod load;
 pub mod play;
 pub mod scenario_choice;
 pub mod serve;
