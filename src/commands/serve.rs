@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::ValueEnum as _;
 use isymphony_sim::protocol::Profile;
+use isymphony_sim::scenario::Player;
 use isymphony_sim::server::auth::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
 use isymphony_sim::server::config::DEFAULT_CLIENT_QUEUE;
-use isymphony_sim::scenario::Player;
 use isymphony_sim::server::{Cidr, Credentials, EVENT_PATH, EventFeed, Server, ServerConfig};
 use tracing_subscriber::EnvFilter;
 

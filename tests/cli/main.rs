@@ -38,7 +38,9 @@ fn serve(args: &[&str]) -> Served {
         .expect("start serve");
     let stdout = child.stdout.take().expect("stdout");
     let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first).expect("banner");
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("banner");
     let url = first
         .split_whitespace()
         .find(|w| w.starts_with("ws://"))
@@ -48,8 +50,16 @@ fn serve(args: &[&str]) -> Served {
 }
 
 fn play(args: &[&str]) -> Vec<String> {
-    let out = Command::new(BIN).arg("play").args(args).output().expect("run play");
-    assert!(out.status.success(), "play failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .arg("play")
+        .args(args)
+        .output()
+        .expect("run play");
+    assert!(
+        out.status.success(),
+        "play failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .expect("utf-8")
         .lines()
@@ -61,18 +71,32 @@ fn play(args: &[&str]) -> Vec<String> {
 async fn serve_sends_the_bytes_play_prints_and_exits_0_on_sigint() {
     // Arrange: the same scenario, seed and epoch for both; serve loops the 5-minute
     // smoke scenario at 100x, play prints six loops of it.
-    let common = ["--scenario", "smoke", "--seed", "11", "--epoch", "1700000000000"];
+    let common = [
+        "--scenario",
+        "smoke",
+        "--seed",
+        "11",
+        "--epoch",
+        "1700000000000",
+    ];
     let expected = play(&[&common[..], &["--until", "30m"]].concat());
     let mut served = serve(&[&common[..], &["--speed", "100"]].concat());
     let mut request = served.url.as_str().into_client_request().expect("request");
-    let header = Credentials::default().basic_header().parse().expect("header");
+    let header = Credentials::default()
+        .basic_header()
+        .parse()
+        .expect("header");
     request.headers_mut().insert("authorization", header);
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
 
     // Act: take 40 events, then interrupt the server.
     let mut received = Vec::new();
     while received.len() < 40 {
-        let frame = tokio::time::timeout(PATIENCE, ws.next()).await.expect("an event in time");
+        let frame = tokio::time::timeout(PATIENCE, ws.next())
+            .await
+            .expect("an event in time");
         match frame {
             Some(Ok(Message::Text(text))) => received.push(text.to_string()),
             Some(Ok(_)) => {}
@@ -93,13 +117,19 @@ async fn serve_sends_the_bytes_play_prints_and_exits_0_on_sigint() {
     let exit = served.child.wait().expect("wait");
 
     // Assert: what the client got is a contiguous run of play's output, byte for byte.
-    let found = expected.windows(received.len()).any(|w| w == received.as_slice());
+    let found = expected
+        .windows(received.len())
+        .any(|w| w == received.as_slice());
     assert!(
         found,
         "serve's stream is not a run of play's output\nreceived first: {}\nplay first: {}",
         received[0], expected[0]
     );
-    assert_eq!(close_code, Some(CloseCode::Away), "1001 going away on shutdown");
+    assert_eq!(
+        close_code,
+        Some(CloseCode::Away),
+        "1001 going away on shutdown"
+    );
     assert!(exit.success(), "serve exits 0 after SIGINT, got {exit:?}");
 }
 
@@ -122,13 +152,21 @@ fn serve_refuses_a_broken_scenario_naming_the_file_and_line() {
 
 #[test]
 fn events_lists_every_entry_with_its_provenance() {
-    let out = Command::new(BIN).args(["events", "--json"]).output().expect("run events");
+    let out = Command::new(BIN)
+        .args(["events", "--json"])
+        .output()
+        .expect("run events");
     assert!(out.status.success());
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let entries = doc["events"].as_array().expect("events");
     let marks: Vec<(&str, &str)> = entries
         .iter()
-        .map(|e| (e["type"].as_str().unwrap_or(""), e["provenance"].as_str().unwrap_or("")))
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap_or(""),
+                e["provenance"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     assert_eq!(
         marks,
