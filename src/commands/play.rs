@@ -12,7 +12,7 @@ use isymphony_sim::protocol::{
 use isymphony_sim::scenario::duration::{format_duration, parse_moment};
 use isymphony_sim::scenario::{Player, dump_script};
 
-use super::scenario_choice::{ChoiceError, ScenarioChoice};
+use super::scenario_choice::ScenarioChoice;
 
 /// Arguments of `play`.
 #[derive(Debug, clap::Args)]
@@ -46,14 +46,7 @@ pub struct PlayArgs {
 
 /// Runs `play`.
 pub fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
-    let scenario = match args.choice.load() {
-        Ok(scenario) => scenario,
-        Err(ChoiceError::Invalid(problems)) => {
-            eprintln!("{problems}");
-            return Ok(ExitCode::from(2));
-        }
-        Err(ChoiceError::Other(err)) => return Err(err),
-    };
+    let scenario = args.choice.load()?;
     let filter = match &args.filter {
         None => FilterSet::allow_all(),
         Some(text) => {

@@ -1,7 +1,7 @@
 //! The scenario and seed options `play` and `serve` share.
 
 use anyhow::Context as _;
-use isymphony_sim::scenario::{LoadError, Scenario, shipped};
+use isymphony_sim::scenario::{Scenario, shipped};
 
 /// Which scenario to run and with which seed.
 #[derive(Debug, clap::Args)]
@@ -16,25 +16,14 @@ pub struct ScenarioChoice {
     pub seed: Option<u64>,
 }
 
-/// Why the chosen scenario cannot be run.
-pub enum ChoiceError {
-    /// The file has problems; they are printed one per line (exit 2).
-    Invalid(String),
-    /// Anything else (unreadable file, unknown name).
-    Other(anyhow::Error),
-}
-
 impl ScenarioChoice {
     /// Loads the scenario file or shipped scenario.
     ///
     /// # Errors
-    /// [`ChoiceError::Invalid`] with every problem of the file, or another error.
-    pub fn load(&self) -> Result<Scenario, ChoiceError> {
-        match Scenario::load(&self.scenario) {
-            Ok(scenario) => Ok(scenario),
-            Err(LoadError::Invalid(err)) => Err(ChoiceError::Invalid(err.to_string())),
-            Err(err) => Err(ChoiceError::Other(err.into())),
-        }
+    /// Every problem of the file, one `file:line:column: message` per line; or why the
+    /// file cannot be read or the name is unknown.
+    pub fn load(&self) -> anyhow::Result<Scenario> {
+        Ok(Scenario::load(&self.scenario)?)
     }
 
     /// The seed to use: `--seed`, else the file's, else a fresh random one. The flag

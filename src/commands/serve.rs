@@ -14,7 +14,7 @@ use isymphony_sim::server::config::DEFAULT_CLIENT_QUEUE;
 use isymphony_sim::server::{Cidr, Credentials, EVENT_PATH, EventFeed, Server, ServerConfig};
 use tracing_subscriber::EnvFilter;
 
-use super::scenario_choice::{ChoiceError, ScenarioChoice};
+use super::scenario_choice::ScenarioChoice;
 
 /// Arguments of `serve`.
 #[derive(clap::Args)]
@@ -122,14 +122,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let server = Server::new(config)?;
 
-    let scenario = match args.choice.load() {
-        Ok(scenario) => scenario,
-        Err(ChoiceError::Invalid(problems)) => {
-            eprintln!("{problems}");
-            return Ok(ExitCode::from(2));
-        }
-        Err(ChoiceError::Other(err)) => return Err(err),
-    };
+    let scenario = args.choice.load()?;
     // The banner prints the seed, random or not.
     let (seed, _) = args.choice.seed_for(&scenario)?;
     let epoch = match args.epoch {
