@@ -1,7 +1,7 @@
 //! `isymphony-sim serve`: the Event API on a websocket, until Ctrl-C.
 
 use std::fmt;
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -159,7 +159,8 @@ fn wall_clock_ms() -> anyhow::Result<i64> {
     i64::try_from(since.as_millis()).context("the system clock is out of range; pass --epoch")
 }
 
-/// What a user needs to connect and to repeat the run, on stdout.
+/// What a user needs to connect and to repeat the run, on stdout. A closed stdout
+/// (the reader went away) must not take the server down, so write errors are ignored.
 fn print_banner(bound: SocketAddr, args: &ServeArgs, feed: &impl EventFeed, epoch: i64) {
     let info = feed.info();
     let allow: Vec<String> = if args.allow.is_empty() {
@@ -167,23 +168,28 @@ fn print_banner(bound: SocketAddr, args: &ServeArgs, feed: &impl EventFeed, epoc
     } else {
         args.allow.iter().map(Cidr::to_string).collect()
     };
-    println!("isymphony-sim Event API listening on ws://{bound}{EVENT_PATH}");
-    println!("  credentials: {} / {}", args.username, args.password);
-    println!("  allowed sources: {}", allow.join(", "));
-    println!("  scenario: {}", info.scenario);
-    match info.seed {
-        Some(seed) => println!("  seed: {seed} (rerun with --seed {seed})"),
-        None => println!("  seed: none"),
-    }
-    println!("  epoch: {epoch} (event time = epoch + virtual ms; repeat with --epoch {epoch})");
+    let seed = match info.seed {
+        Some(seed) => format!("{seed} (rerun with --seed {seed})"),
+        None => "none".to_string(),
+    };
     let profile = args.profile.to_possible_value().map_or_else(
         || format!("{:?}", args.profile),
         |v| v.get_name().to_string(),
     );
-    println!(
-        "  profile: {profile}, speed: {}x; press Ctrl-C to stop",
-        args.speed
-    );
+    let banner = [
+        format!("isymphony-sim Event API listening on ws://{bound}{EVENT_PATH}"),
+        format!("  credentials: {} / {}", args.username, args.password),
+        format!("  allowed sources: {}", allow.join(", ")),
+        format!("  scenario: {}", info.scenario),
+        format!("  seed: {seed}"),
+        format!("  epoch: {epoch} (event time = epoch + virtual ms; repeat with --epoch {epoch})"),
+        format!(
+            "  profile: {profile}, speed: {}x; press Ctrl-C to stop",
+            args.speed
+        ),
+    ];
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", banner.join("\n")).and_then(|()| out.flush());
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM where there is one.

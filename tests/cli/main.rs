@@ -19,6 +19,8 @@ const PATIENCE: Duration = Duration::from_secs(20);
 struct Served {
     child: Child,
     url: String,
+    /// Kept open for the child's lifetime, as a terminal would be.
+    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Drop for Served {
@@ -37,16 +39,19 @@ fn serve(args: &[&str]) -> Served {
         .spawn()
         .expect("start serve");
     let stdout = child.stdout.take().expect("stdout");
+    let mut stdout = BufReader::new(stdout);
     let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("banner");
+    stdout.read_line(&mut first).expect("banner");
     let url = first
         .split_whitespace()
         .find(|w| w.starts_with("ws://"))
         .unwrap_or_else(|| panic!("no URL in banner line {first:?}"))
         .to_string();
-    Served { child, url }
+    Served {
+        child,
+        url,
+        _stdout: stdout,
+    }
 }
 
 fn play(args: &[&str]) -> Vec<String> {
