@@ -1,11 +1,13 @@
 //! The pure layers: model transitions (accepted and refused) and the events they
-//! cause, and filter semantics against the reference implementation.
+//! cause, filter semantics against the reference implementation, the Live API read
+//! side, and parsers that never panic on bad input.
 
 mod calls;
 mod directory;
 mod filter_agreement;
 mod live;
 mod people;
+mod robustness;
 
 use isymphony_sim::model::{
     Command, CoreServerConfig, Destination, Directory, ExtensionConfig, License, Party, Pbx,
