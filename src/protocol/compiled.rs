@@ -220,6 +220,21 @@ impl Vocabulary {
         });
     }
 
+    /// Appends the row of an event seen through a property lookup (a raw event),
+    /// like [`prepare_into`](Self::prepare_into) does for a typed one.
+    pub fn prepare_with<'a>(
+        &self,
+        lookup: impl Fn(&str) -> Option<PropValue<'a>>,
+        out: &mut Vec<Symbol>,
+    ) {
+        out.extend(self.properties.iter().enumerate().map(|(id, words)| {
+            match lookup(&words.name) {
+                None => ABSENT,
+                Some(value) => self.symbol_of(id as PropId, value),
+            }
+        }));
+    }
+
     /// The row of `event`, for filters compiled so far.
     pub fn prepare(&self, event: &Event) -> Vec<Symbol> {
         let mut row = Vec::with_capacity(self.properties.len());
@@ -407,5 +422,17 @@ mod tests {
         assert_eq!(row.len(), vocabulary.property_count());
         assert!(first.admits(&row) && second.admits(&row));
         assert_eq!(vocabulary.value_count(), 2);
+    }
+
+    #[test]
+    fn a_lookup_row_equals_the_typed_row_of_the_same_event() {
+        let mut vocabulary = Vocabulary::new();
+        vocabulary.compile(&set(&[("type", "hangup"), ("username", "*"), ("did", "x")]));
+        vocabulary.compile(&set(&[("time", "5"), ("queue", "support")]));
+        for event in [hangup(Some("mikey")), hangup(None)] {
+            let mut looked_up = Vec::new();
+            vocabulary.prepare_with(|name| event.property(name), &mut looked_up);
+            assert_eq!(looked_up, vocabulary.prepare(&event), "{event:?}");
+        }
     }
 }

@@ -5,9 +5,11 @@ pub mod compiled;
 pub mod event;
 pub mod filter;
 pub mod message;
+pub mod raw;
 pub mod value;
 
 pub use event::{Event, EventBody, EventKind, Profile, Provenance};
 pub use filter::{FilterRule, FilterSet};
 pub use message::{ClientMessage, MessageError, ParseOptions, ServerReply, parse_client_message};
+pub use raw::{RawEvent, RawEventError};
 pub use value::PropValue;

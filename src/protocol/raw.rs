@@ -1,0 +1,157 @@
+//! Events given as JSON text rather than built from the catalogue: what a test
+//! injects through the control API to see how its client copes with any event,
+//! including ones the catalogue does not know.
+//!
+//! A raw event goes on the wire exactly as given; filters see its top-level
+//! properties through the same [`PropValue`] view as typed events, so the one
+//! definition of filter semantics applies to both.
+
+use serde_json::{Map, Value};
+
+use super::value::PropValue;
+
+/// One top-level property value of a raw event, kept in the form filters read.
+#[derive(Debug, Clone, PartialEq)]
+enum RawValue {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    Null,
+    /// Any other JSON (a fraction, a huge number, an array, an object): filters
+    /// compare its JSON text, as they do for numbers (spec §5.2).
+    Text(String),
+}
+
+/// An event given as one JSON object with a string `type`, sent as is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawEvent {
+    json: String,
+    kind: String,
+    properties: Vec<(String, RawValue)>,
+}
+
+/// Why a text cannot be sent as a raw event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RawEventError {
+    /// The text is not JSON.
+    #[error("the event is not valid JSON: {0}")]
+    NotJson(String),
+    /// The JSON is not an object with a string `type`.
+    #[error(
+        "an event is one JSON object with a string \"type\", e.g. {{\"type\":\"userLogin\",\"username\":\"1001\"}}"
+    )]
+    NotAnEvent,
+}
+
+impl RawEvent {
+    /// Reads one event object. The wire form is the text as given (trimmed), so a
+    /// test can send exactly the bytes it wants a client to cope with.
+    ///
+    /// # Errors
+    /// [`RawEventError::NotJson`] for text that is not JSON,
+    /// [`RawEventError::NotAnEvent`] for JSON that is not an object with a string `type`.
+    pub fn from_json(text: &str) -> Result<RawEvent, RawEventError> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| RawEventError::NotJson(e.to_string()))?;
+        let Value::Object(map) = value else {
+            return Err(RawEventError::NotAnEvent);
+        };
+        let Some(Value::String(kind)) = map.get("type") else {
+            return Err(RawEventError::NotAnEvent);
+        };
+        let kind = kind.clone();
+        Ok(RawEvent {
+            json: text.trim().to_string(),
+            kind,
+            properties: properties(map),
+        })
+    }
+
+    /// The wire form.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// The `type` property.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The filterable view of a top-level property; `None` when the event has no such key.
+    pub fn property(&self, name: &str) -> Option<PropValue<'_>> {
+        let (_, value) = self.properties.iter().find(|(key, _)| key == name)?;
+        Some(match value {
+            RawValue::Str(s) | RawValue::Text(s) => PropValue::Str(s),
+            RawValue::Int(n) => PropValue::Int(*n),
+            RawValue::Bool(b) => PropValue::Bool(*b),
+            RawValue::Null => PropValue::Null,
+        })
+    }
+}
+
+fn properties(map: Map<String, Value>) -> Vec<(String, RawValue)> {
+    map.into_iter()
+        .map(|(key, value)| {
+            let value = match value {
+                Value::String(s) => RawValue::Str(s),
+                Value::Bool(b) => RawValue::Bool(b),
+                Value::Null => RawValue::Null,
+                Value::Number(n) => match n.as_i64() {
+                    Some(i) => RawValue::Int(i),
+                    None => RawValue::Text(n.to_string()),
+                },
+                other => RawValue::Text(other.to_string()),
+            };
+            (key, value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{FilterRule, FilterSet};
+
+    #[test]
+    fn an_object_with_a_string_type_is_an_event_sent_as_given() {
+        let raw = RawEvent::from_json(" {\"type\" : \"parked\", \"slot\": 701}\n").expect("event");
+
+        assert_eq!(raw.kind(), "parked");
+        assert_eq!(raw.json(), r#"{"type" : "parked", "slot": 701}"#);
+        assert_eq!(raw.property("slot"), Some(PropValue::Int(701)));
+        assert_eq!(raw.property("missing"), None);
+    }
+
+    #[test]
+    fn anything_else_is_refused_with_the_expected_shape() {
+        for text in [r#"[{"type":"x"}]"#, r#"{"type":7}"#, r#"{"name":"x"}"#, "3"] {
+            assert_eq!(
+                RawEvent::from_json(text),
+                Err(RawEventError::NotAnEvent),
+                "{text}"
+            );
+        }
+        assert!(matches!(
+            RawEvent::from_json("{"),
+            Err(RawEventError::NotJson(_))
+        ));
+    }
+
+    #[test]
+    fn filters_read_raw_properties_like_typed_ones() {
+        let raw =
+            RawEvent::from_json(r#"{"type":"x","ratio":0.5,"ok":true,"who":null,"tags":["a"]}"#)
+                .expect("event");
+        let admits = |property: &str, value: &str| {
+            FilterSet::from_rules(vec![FilterRule::new(property, value)])
+                .admits_with(|name| raw.property(name))
+        };
+
+        assert!(admits("ratio", "0.5"));
+        assert!(admits("ok", "true"));
+        assert!(admits("who", "*"));
+        assert!(!admits("who", "null"));
+        assert!(admits("tags", r#"["a"]"#));
+        assert!(!admits("type", "X"));
+    }
+}
