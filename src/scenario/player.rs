@@ -185,9 +185,38 @@ impl Player {
         Ok(events)
     }
 
+    /// Applies a command from outside at virtual `at_ms`, as [`Player::apply_outside`]
+    /// does. The moment is held between the last batch and the next due one, so
+    /// event times never go back and scheduled batches never run in the past.
+    ///
+    /// # Errors
+    /// The model refuses the command; nothing changed but the model's clock.
+    pub fn apply_outside_at(
+        &mut self,
+        at_ms: u64,
+        command: Command,
+    ) -> Result<Vec<Event>, ModelError> {
+        let next = self.queue.peek().map_or(u64::MAX, |Reverse(due)| due.at);
+        let at = at_ms.min(next).max(self.now_ms);
+        self.now_ms = at;
+        let offset = i64::try_from(at).unwrap_or(i64::MAX);
+        self.pbx.set_time(self.epoch_ms.saturating_add(offset));
+        self.apply_outside(command)
+    }
+
     /// Virtual ms since the start of the run of the last batch applied.
     pub fn now_ms(&self) -> u64 {
         self.now_ms
+    }
+
+    /// Epoch milliseconds of virtual time zero: event `time` counts from it.
+    pub fn epoch_ms(&self) -> i64 {
+        self.epoch_ms
+    }
+
+    /// Whether the scenario starts over after each `length`.
+    pub fn is_looping(&self) -> bool {
+        self.looping
     }
 
     /// The model, read-only.

@@ -173,3 +173,23 @@ fn outside_commands_are_recorded_and_replayed_too() {
     let replayed = json_lines(Scenario::from_toml(&script, "dump.toml").unwrap(), 7);
     assert!(replayed == lines);
 }
+
+#[test]
+fn outside_commands_at_a_moment_stay_between_the_last_and_the_next_batch() {
+    // Arrange: the smoke run up to Alice's login at 5 s.
+    let mut player = Player::new(shipped("smoke"), 7, EPOCH, Profile::Standard, false).unwrap();
+    player.run_until(5_000, |_| std::ops::ControlFlow::Continue(()));
+    let next = player.next_due().unwrap();
+    let login = |user: &str| isymphony_sim::model::Command::UserLogin {
+        user: user.into(),
+        ip: "192.0.2.1".into(),
+        port: 40000,
+    };
+    // Act: one command asks for a moment already played, one for the far future.
+    let early = player.apply_outside_at(1_000, login("dave")).unwrap();
+    let late = player.apply_outside_at(3_600_000, login("erin")).unwrap();
+    // Assert: time never goes back, and never passes the next scheduled batch.
+    assert_eq!(early[0].time, EPOCH + 5_000);
+    assert_eq!(late[0].time, EPOCH + next as i64);
+    assert_eq!(player.now_ms(), next);
+}
