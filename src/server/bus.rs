@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 use warp::ws::Message;
 
 use crate::protocol::compiled::Symbol;
-use crate::protocol::{Event, FilterSet};
+use crate::protocol::{Event, FilterSet, RawEvent};
 
 use super::stats::Stats;
 use super::subscribers::{Subscriber, Subscribers};
@@ -54,6 +54,9 @@ pub enum Kick {
 pub enum BusCommand {
     /// Events to fan out, in order.
     Publish(Vec<Event>),
+    /// An event injected as JSON text (`POST /sim/inject`), sent as given to
+    /// every client whose filters admit it.
+    PublishRaw(RawEvent),
     /// A new client, admitting everything until it sends a filter.
     Attach {
         /// The session's id.
@@ -91,7 +94,7 @@ pub enum BusCommand {
 #[error("the server has shut down; events can no longer be published")]
 pub struct BusClosed;
 
-/// Puts events on the bus. Cheap to clone; the feed driver and (later) the REST API
+/// Puts events on the bus. Cheap to clone; the clock driver and the HTTP routes
 /// each hold one.
 #[derive(Debug, Clone)]
 pub struct Publisher {
@@ -120,6 +123,49 @@ impl Publisher {
             .send(BusCommand::Publish(events))
             .await
             .map_err(|_| BusClosed)
+    }
+
+    /// Waits for room on the bus and holds it. Whoever changes the model takes a
+    /// slot first, then applies and publishes through it under its lock: the bus
+    /// then carries events in the order the model produced them, however many
+    /// tasks change the model, and nothing waits while the lock is held.
+    ///
+    /// # Errors
+    /// [`BusClosed`] once the server has shut down.
+    pub async fn reserve(&self) -> Result<PublishSlot<'_>, BusClosed> {
+        let permit = self.bus.reserve().await.map_err(|_| BusClosed)?;
+        Ok(PublishSlot {
+            permit,
+            stats: &self.stats,
+        })
+    }
+}
+
+/// Room for one publication on the bus, taken by [`Publisher::reserve`]; sending
+/// through it never waits. Dropping it unused gives the room back.
+#[derive(Debug)]
+pub struct PublishSlot<'a> {
+    permit: mpsc::Permit<'a, BusCommand>,
+    stats: &'a Stats,
+}
+
+impl PublishSlot<'_> {
+    /// Publishes a batch of events, in order; an empty batch publishes nothing.
+    pub fn publish(self, events: Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
+        for event in &events {
+            self.stats.count_published(event.kind());
+        }
+        self.permit.send(BusCommand::Publish(events));
+    }
+
+    /// Publishes one injected event, sent as given.
+    pub fn publish_raw(self, event: RawEvent) {
+        Stats::bump(&self.stats.events_published);
+        Stats::bump(&self.stats.events_injected);
+        self.permit.send(BusCommand::PublishRaw(event));
     }
 }
 
@@ -171,8 +217,16 @@ impl Encoder {
     }
 
     fn encode(&mut self, event: &Event) -> Message {
+        self.frame(event.to_json())
+    }
+
+    /// The frame of an injected event: its text as given, stamped if asked.
+    fn encode_raw(&mut self, event: &RawEvent) -> Message {
+        self.frame(event.json().to_string())
+    }
+
+    fn frame(&mut self, mut json: String) -> Message {
         Stats::bump(&self.stats.events_encoded);
-        let mut json = event.to_json();
         if self.stamp && json.ends_with('}') {
             let sent_us = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -193,10 +247,20 @@ impl Encoder {
     }
 }
 
+/// One event of a run: built by the model, or injected as JSON text.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "typed events are the hot path: boxing them would cost an allocation per event"
+)]
+enum Outgoing {
+    Typed(Event),
+    Raw(RawEvent),
+}
+
 /// A run of encoded events waiting for fan-out, with their rows.
 #[derive(Default)]
 struct Run {
-    events: Vec<Event>,
+    events: Vec<Outgoing>,
     frames: Vec<Message>,
     /// The events' rows, back to back, prepared at fan-out time.
     rows: Vec<Symbol>,
@@ -223,12 +287,20 @@ pub(crate) async fn dispatch(
             break;
         }
         for command in commands.drain(..) {
-            if let BusCommand::Publish(events) = command {
-                for event in events {
-                    run.frames.push(encoder.encode(&event));
-                    run.events.push(event);
+            match command {
+                BusCommand::Publish(events) => {
+                    for event in events {
+                        run.frames.push(encoder.encode(&event));
+                        run.events.push(Outgoing::Typed(event));
+                    }
+                    continue;
                 }
-                continue;
+                BusCommand::PublishRaw(event) => {
+                    run.frames.push(encoder.encode_raw(&event));
+                    run.events.push(Outgoing::Raw(event));
+                    continue;
+                }
+                _ => {}
             }
             // A control command ends a run of events: deliver them first so the
             // command takes effect exactly between them and what follows.
@@ -248,8 +320,14 @@ fn fan_out(subscribers: &mut Subscribers, run: &mut Run, stats: &Stats) {
         return;
     }
     let width = subscribers.vocabulary().property_count();
+    let vocabulary = subscribers.vocabulary();
     for event in &run.events {
-        subscribers.vocabulary().prepare_into(event, &mut run.rows);
+        match event {
+            Outgoing::Typed(event) => vocabulary.prepare_into(event, &mut run.rows),
+            Outgoing::Raw(event) => {
+                vocabulary.prepare_with(|name| event.property(name), &mut run.rows)
+            }
+        }
     }
     for position in 0..run.events.len() {
         let row = &run.rows[position * width..(position + 1) * width];
@@ -297,7 +375,7 @@ fn apply(command: BusCommand, subscribers: &mut Subscribers, stats: &Stats) {
         }
     };
     match command {
-        BusCommand::Publish(_) => {}
+        BusCommand::Publish(_) | BusCommand::PublishRaw(_) => {}
         BusCommand::Attach { id, queue, kick } => subscribers.attach(id, queue, kick),
         BusCommand::SetFilter { id, filters, reply } => {
             if subscribers.set_filters(id, filters) {

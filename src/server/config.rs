@@ -27,6 +27,9 @@ pub struct ServerConfig {
     pub client_queue: usize,
     /// Wall-clock speed factor of the feed: virtual ms / speed = wall ms.
     pub speed: f64,
+    /// Start with the virtual clock stopped (`--paused`), so a test can connect
+    /// and filter first, then step through the scenario with `POST /sim/step`.
+    pub paused: bool,
     /// How long a closing session waits for its close frame to go out and be
     /// answered, so shutdown cannot hang on a client that stopped reading.
     pub close_timeout: Duration,
@@ -46,6 +49,7 @@ impl Default for ServerConfig {
             profile: Profile::default(),
             client_queue: DEFAULT_CLIENT_QUEUE,
             speed: 1.0,
+            paused: false,
             close_timeout: Duration::from_secs(5),
             send_stamp: false,
         }
@@ -92,6 +96,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_speed(mut self, speed: f64) -> Self {
         self.speed = speed;
+        self
+    }
+
+    /// Starts (or not) with the virtual clock stopped; see [`ServerConfig::paused`].
+    #[must_use]
+    pub fn with_paused(mut self, paused: bool) -> Self {
+        self.paused = paused;
         self
     }
 

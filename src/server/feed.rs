@@ -1,14 +1,11 @@
-//! Where the server's events come from: a feed on a virtual clock, driven in
-//! (scaled) wall-clock time and published on the bus.
+//! Where the server's events come from: a feed on a virtual clock. The
+//! [`driver`](super::driver) plays it in (scaled) wall-clock time; the scenario
+//! player is the feed that also has a model for the REST API.
 
 use std::time::Duration;
 
-use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
-
 use crate::protocol::Event;
-
-use super::bus::Publisher;
+use crate::scenario::Player;
 
 /// A source of timed events: the scenario player implements it.
 pub trait EventFeed: Send + 'static {
@@ -19,6 +16,15 @@ pub trait EventFeed: Send + 'static {
     /// What the feed plays, for the start-up banner; the default says "none".
     fn info(&self) -> FeedInfo {
         FeedInfo::default()
+    }
+    /// The scenario player behind the feed, if it is one: the Live API reads and
+    /// changes its model, and `/sim/reset` restarts it. The default says "none".
+    fn player(&self) -> Option<&Player> {
+        None
+    }
+    /// The same, to change the model.
+    fn player_mut(&mut self) -> Option<&mut Player> {
+        None
     }
 }
 
@@ -55,13 +61,13 @@ impl EventFeed for EmptyFeed {
 }
 
 /// The scenario player is the feed `serve` runs.
-impl EventFeed for crate::scenario::Player {
+impl EventFeed for Player {
     fn next_due(&mut self) -> Option<u64> {
-        crate::scenario::Player::next_due(self)
+        Player::next_due(self)
     }
 
     fn advance(&mut self) -> Vec<Event> {
-        crate::scenario::Player::advance(self)
+        Player::advance(self)
     }
 
     fn info(&self) -> FeedInfo {
@@ -69,6 +75,14 @@ impl EventFeed for crate::scenario::Player {
             scenario: self.scenario().name.clone(),
             seed: Some(self.seed()),
         }
+    }
+
+    fn player(&self) -> Option<&Player> {
+        Some(self)
+    }
+
+    fn player_mut(&mut self) -> Option<&mut Player> {
+        Some(self)
     }
 }
 
@@ -79,123 +93,9 @@ pub fn wall_offset(virtual_ms: u64, speed: f64) -> Option<Duration> {
     Duration::try_from_secs_f64(virtual_ms as f64 / 1000.0 / speed).ok()
 }
 
-/// Plays `feed` against the wall clock from now: each batch is published when its
-/// virtual time, divided by `speed`, has elapsed. Uses tokio's clock, so tests
-/// can pause and advance time. Returns when the feed is exhausted, the bus has
-/// closed or `shutdown` fires.
-pub async fn drive<F: EventFeed>(
-    mut feed: F,
-    publisher: Publisher,
-    speed: f64,
-    shutdown: CancellationToken,
-) {
-    let start = Instant::now();
-    while let Some(due) = feed.next_due() {
-        let deadline = wall_offset(due, speed).and_then(|offset| start.checked_add(offset));
-        let Some(deadline) = deadline else {
-            tracing::warn!(
-                due_ms = due,
-                "next event is beyond any reachable time; feed stopped"
-            );
-            return;
-        };
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep_until(deadline) => {}
-        }
-        let batch = feed.advance();
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            published = publisher.publish(batch) => {
-                if published.is_err() {
-                    return;
-                }
-            }
-        }
-    }
-    tracing::info!("feed exhausted: no more scheduled events");
-}
-
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use tokio::sync::mpsc;
-
     use super::*;
-    use crate::protocol::event::{EventBody, UserSession};
-    use crate::server::bus::BusCommand;
-    use crate::server::stats::Stats;
-
-    /// Batches due at fixed virtual times, one login event each.
-    struct Timed(Vec<u64>);
-
-    impl EventFeed for Timed {
-        fn next_due(&mut self) -> Option<u64> {
-            self.0.first().copied()
-        }
-
-        fn advance(&mut self) -> Vec<Event> {
-            let due = self.0.remove(0);
-            vec![Event {
-                time: due as i64,
-                core_server_id: "cs".into(),
-                body: EventBody::UserLogin(UserSession {
-                    user_id: "u".into(),
-                    username: "1001".into(),
-                    user_login_id: "l".into(),
-                    ip: String::new(),
-                    port: 1,
-                }),
-            }]
-        }
-    }
-
-    /// Runs the driver and returns the wall offset at which each batch arrived.
-    async fn arrival_offsets(feed: Timed, speed: f64) -> Vec<Duration> {
-        let (tx, mut rx) = mpsc::channel(16);
-        let publisher = Publisher::new(tx, Arc::new(Stats::default()));
-        let start = Instant::now();
-        let driver = tokio::spawn(drive(feed, publisher, speed, CancellationToken::new()));
-        let mut offsets = Vec::new();
-        while let Some(command) = rx.recv().await {
-            if let BusCommand::Publish(_) = command {
-                offsets.push(Instant::now() - start);
-            }
-        }
-        driver.await.expect("driver task");
-        offsets
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn batches_arrive_at_virtual_time_divided_by_speed() {
-        let offsets = arrival_offsets(Timed(vec![0, 1000, 5000]), 2.0).await;
-        let ms: Vec<u128> = offsets.iter().map(Duration::as_millis).collect();
-        assert_eq!(ms, vec![0, 500, 2500]);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn real_time_speed_keeps_virtual_milliseconds() {
-        let offsets = arrival_offsets(Timed(vec![250, 250, 60_000]), 1.0).await;
-        let ms: Vec<u128> = offsets.iter().map(Duration::as_millis).collect();
-        assert_eq!(ms, vec![250, 250, 60_000]);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn shutdown_stops_a_waiting_driver() {
-        let (tx, mut rx) = mpsc::channel(16);
-        let publisher = Publisher::new(tx, Arc::new(Stats::default()));
-        let shutdown = CancellationToken::new();
-        let driver = tokio::spawn(drive(
-            Timed(vec![3_600_000]),
-            publisher,
-            1.0,
-            shutdown.clone(),
-        ));
-        shutdown.cancel();
-        driver.await.expect("driver task");
-        assert!(rx.recv().await.is_none(), "nothing was published");
-    }
 
     #[test]
     fn unreachable_times_have_no_wall_offset() {

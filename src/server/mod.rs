@@ -14,16 +14,21 @@
 //!
 //! Inside: [`routes`] admits and upgrades connections; each connection is one
 //! [`session`] task; the [`bus`] dispatcher encodes every event once and fans it out
-//! to bounded per-client queues; the [`feed`] driver plays timed events onto the bus.
+//! to bounded per-client queues. One [`simulation`] holds what plays (the scenario
+//! player and its model) on a pausable virtual [`clock`]; the [`driver`] plays it
+//! onto the bus.
 
 pub mod accept;
 pub mod auth;
 pub mod bus;
 pub mod cidr;
+pub mod clock;
 pub mod config;
+pub mod driver;
 pub mod feed;
 pub mod routes;
 pub mod session;
+pub mod simulation;
 pub mod stats;
 mod subscribers;
 
@@ -50,6 +55,7 @@ pub use cidr::{Cidr, CidrError};
 pub use config::{ConfigError, ServerConfig};
 pub use feed::{EmptyFeed, EventFeed, FeedInfo};
 pub use routes::EVENT_PATH;
+pub use simulation::{RunStatus, SimError, Simulation, Stepped};
 pub use stats::{Stats, StatsSnapshot};
 
 /// Bus commands that may wait for the dispatcher before publishers are slowed down.
@@ -69,8 +75,8 @@ pub(crate) struct ServerState {
     client_queue: usize,
     /// Upper bound on each close handshake, so shutdown cannot hang.
     close_timeout: Duration,
-    /// The feed's speed factor.
-    speed: f64,
+    /// What plays and its clock, shared by the driver and whoever steers it.
+    simulation: Arc<Simulation>,
     /// Counters, readable through [`Server::stats`].
     stats: Arc<Stats>,
     /// Whether the dispatcher stamps events for load measurement.
@@ -83,6 +89,13 @@ pub(crate) struct ServerState {
     sessions: TaskTracker,
     /// The id the next session gets on the bus.
     next_client: AtomicU64,
+}
+
+impl ServerState {
+    /// A publisher onto this server's bus.
+    fn publisher(&self) -> Publisher {
+        Publisher::new(self.bus.clone(), Arc::clone(&self.stats))
+    }
 }
 
 /// One server, configured and ready to run. Take [`publisher`](Server::publisher)
@@ -109,7 +122,12 @@ impl Server {
             emitted: config.profile.kinds().into(),
             client_queue: config.client_queue,
             close_timeout: config.close_timeout,
-            speed: config.speed,
+            simulation: Arc::new(Simulation::new(
+                Box::new(EmptyFeed),
+                config.speed,
+                config.paused,
+                config.profile,
+            )),
             stats: Arc::new(Stats::default()),
             send_stamp: config.send_stamp,
             bus: bus_tx,
@@ -125,7 +143,13 @@ impl Server {
 
     /// A handle that publishes events to every connected client.
     pub fn publisher(&self) -> Publisher {
-        Publisher::new(self.state.bus.clone(), Arc::clone(&self.state.stats))
+        self.state.publisher()
+    }
+
+    /// Plays `feed` from virtual time zero, replacing what played.
+    /// [`run`](Server::run) calls this; call it directly to test in-process.
+    pub fn play(&self, feed: impl EventFeed) {
+        self.state.simulation.play(Box::new(feed));
     }
 
     /// The server's live counters.
@@ -141,7 +165,8 @@ impl Server {
         routes::routes(Arc::clone(&self.state))
     }
 
-    /// Serves `listener` and plays `feed` until `shutdown` resolves. Then every
+    /// Serves `listener` and plays `feed` (see [`play`](Server::play)) until
+    /// `shutdown` resolves, starting the clock now (or paused, per the config). Then every
     /// client gets a 1001 close frame, the listener stops accepting, and this
     /// returns once every session has finished its close handshake (each bounded
     /// by the close timeout).
@@ -150,12 +175,16 @@ impl Server {
         F: EventFeed,
         S: Future<Output = ()> + Send + 'static,
     {
+        self.play(feed);
         let Server { state, bus } = self;
         let token = state.shutdown.clone();
         let encoder = bus::Encoder::new(Arc::clone(&state.stats), state.send_stamp);
         let dispatcher = tokio::spawn(bus::dispatch(bus, encoder, token.clone()));
-        let publisher = Publisher::new(state.bus.clone(), Arc::clone(&state.stats));
-        let driver = tokio::spawn(feed::drive(feed, publisher, state.speed, token.clone()));
+        let driver = tokio::spawn(driver::drive(
+            Arc::clone(&state.simulation),
+            state.publisher(),
+            token.clone(),
+        ));
 
         let trigger = token.clone();
         tokio::spawn(async move {

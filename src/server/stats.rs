@@ -24,6 +24,9 @@ pub struct Stats {
     /// Event frames placed in some client's queue (one per matching client and
     /// event): the fan-out volume that filters let through.
     pub(crate) frames_delivered: AtomicU64,
+    /// Events injected as JSON text through `POST /sim/inject` (also counted in
+    /// `events_published`, never by kind: their type may be outside the catalogue).
+    pub(crate) events_injected: AtomicU64,
     /// Published events per catalogue kind, to show what a scenario actually emitted.
     events_by_kind: [AtomicU64; EventKind::ALL.len()],
     /// Filter-response replies queued (accepted and rejected): every client message
@@ -79,6 +82,7 @@ impl Stats {
             events_published: read(&self.events_published),
             events_encoded: read(&self.events_encoded),
             frames_delivered: read(&self.frames_delivered),
+            events_injected: read(&self.events_injected),
             events_by_type: EventKind::ALL
                 .iter()
                 .zip(&self.events_by_kind)
@@ -108,6 +112,8 @@ pub struct StatsSnapshot {
     pub events_encoded: u64,
     /// Event frames placed in client queues (one per matching client and event).
     pub frames_delivered: u64,
+    /// Events injected through `POST /sim/inject` (included in `events_published`).
+    pub events_injected: u64,
     /// Published events per wire type name; kinds never published are left out.
     pub events_by_type: BTreeMap<&'static str, u64>,
     /// Filter-response replies queued, accepted and rejected.

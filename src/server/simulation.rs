@@ -1,0 +1,387 @@
+//! The simulation every part of the server shares: what plays (normally the
+//! scenario player, with its PBX model) and the clock it plays on, behind one lock.
+//!
+//! The clock [`driver`](super::driver), the Live API and the control API all go
+//! through it. Whoever changes the model first reserves room on the bus, then
+//! applies and publishes under the lock ([`Publisher::reserve`]): the bus carries
+//! events in the order the model produced them, and a REST action's events are
+//! on the bus before its 204 goes out. The lock is never held across an await.
+//! Every change that can move the driver's next deadline (pause, resume, speed,
+//! step, load, reset) wakes it.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use warp::http::StatusCode;
+
+use crate::model::{LiveError, ModelError};
+use crate::protocol::{Profile, RawEvent};
+use crate::scenario::{Player, Scenario, ScenarioError};
+
+use super::bus::{BusClosed, PublishSlot, Publisher};
+use super::clock::{Clock, utc_text};
+use super::feed::EventFeed;
+
+/// The name scenario files sent to `POST /sim/scenario` have in diagnostics.
+pub const LOADED_SCENARIO_PATH: &str = "request body";
+
+/// Why the simulation could not do what was asked; each maps to an HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The Live API refused the request (404, 412 or 409).
+    #[error("{0}")]
+    Live(#[from] LiveError),
+    /// What plays has no PBX model (no scenario): nothing to read or change.
+    #[error(
+        "no scenario is playing, so there is no PBX to show or change; load one with POST /sim/scenario"
+    )]
+    NoModel,
+    /// A step was asked for after the last batch of a run that does not loop.
+    #[error("the run is over: nothing more is scheduled; POST /sim/reset to start again")]
+    RunOver,
+    /// `reset` was asked of a feed that is not a scenario player.
+    #[error(
+        "what plays is not a scenario, so it cannot be started again; load one with POST /sim/scenario"
+    )]
+    NotRestartable,
+    /// The speed is not a positive finite number.
+    #[error("speed must be a positive number such as 1 (real time) or 10, got {0}")]
+    BadSpeed(f64),
+    /// The scenario text has problems, one diagnostic per line.
+    #[error("{0}")]
+    InvalidScenario(#[from] ScenarioError),
+    /// The model refuses the scenario's directory.
+    #[error("the model refuses the scenario's directory: {0}")]
+    RefusedDirectory(ModelError),
+    /// No seed was given and the OS has no randomness for one.
+    #[error("no seed given and none could be drawn: {0}; pass ?seed=N")]
+    NoSeed(String),
+    /// The server is shutting down.
+    #[error("{0}")]
+    ShuttingDown(#[from] BusClosed),
+}
+
+impl SimError {
+    /// The HTTP status the error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            SimError::Live(LiveError::NotFound(_)) => StatusCode::NOT_FOUND,
+            SimError::Live(LiveError::InvalidBody(_)) | SimError::BadSpeed(_) => {
+                StatusCode::PRECONDITION_FAILED
+            }
+            SimError::Live(LiveError::Refused(_))
+            | SimError::RunOver
+            | SimError::NotRestartable => StatusCode::CONFLICT,
+            SimError::InvalidScenario(_) | SimError::RefusedDirectory(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            SimError::NoModel | SimError::ShuttingDown(_) => StatusCode::SERVICE_UNAVAILABLE,
+            SimError::NoSeed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// What one step applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stepped {
+    /// Virtual ms of the batch applied: the clock stands there when paused.
+    pub virtual_ms: u64,
+    /// Events the batch caused and published; 0 for a silent batch (a loop
+    /// start, a step whose events the profile or licensing suppresses).
+    pub events: usize,
+}
+
+/// Where the run stands, for `GET /sim/status`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunStatus {
+    /// The scenario's name ("none" without one).
+    pub scenario: String,
+    /// The run's seed, if it has one.
+    pub seed: Option<u64>,
+    /// Epoch ms of virtual time zero, for a scenario.
+    pub epoch: Option<i64>,
+    /// Virtual ms since the start of the run.
+    pub virtual_ms: u64,
+    /// `epoch + virtual ms` as an ISO 8601 UTC time, for a scenario.
+    pub clock: Option<String>,
+    /// Whether the clock stands still.
+    pub paused: bool,
+    /// Virtual ms per wall ms.
+    pub speed: f64,
+    /// Which loop of the scenario is playing (0 = the first), for a scenario.
+    #[serde(rename = "loop")]
+    pub loop_index: Option<u64>,
+    /// Virtual ms of the next scheduled batch; `None` when the run is over.
+    pub next_due_ms: Option<u64>,
+    /// Scripted steps the model refused so far.
+    pub step_failures: u64,
+    /// Generator commands the model refused so far (bugs of ours).
+    pub generator_faults: u64,
+}
+
+/// The shared simulation: one per server.
+pub struct Simulation {
+    inner: Mutex<Inner>,
+    /// Wakes the driver when its plan may be stale. `notify_one` keeps a permit
+    /// when the driver is not waiting, so no change is missed.
+    changed: Notify,
+    /// The profile of players loaded through the control API: the server's.
+    profile: Profile,
+}
+
+struct Inner {
+    /// What plays.
+    feed: Box<dyn EventFeed>,
+    /// The virtual clock it plays on.
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation")
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulation {
+    /// A simulation playing `feed` from virtual time zero now, at `speed`
+    /// (positive, finite), paused or not; scenarios loaded later emit `profile`.
+    pub fn new(feed: Box<dyn EventFeed>, speed: f64, paused: bool, profile: Profile) -> Self {
+        Simulation {
+            inner: Mutex::new(Inner {
+                feed,
+                clock: Clock::new(Instant::now(), speed, paused),
+            }),
+            changed: Notify::new(),
+            profile,
+        }
+    }
+
+    /// Plays `feed` from virtual time zero now, keeping pause and speed.
+    pub fn play(&self, feed: Box<dyn EventFeed>) {
+        let mut inner = self.lock();
+        inner.feed = feed;
+        inner.clock.restart(Instant::now());
+        drop(inner);
+        self.changed.notify_one();
+    }
+
+    /// Stops the clock; REST actions still apply, at the moment it stopped.
+    pub fn pause(&self) {
+        self.lock().clock.pause(Instant::now());
+        self.changed.notify_one();
+    }
+
+    /// Lets the clock run on from where it stood.
+    pub fn resume(&self) {
+        self.lock().clock.resume(Instant::now());
+        self.changed.notify_one();
+    }
+
+    /// Changes the speed from now on.
+    ///
+    /// # Errors
+    /// [`SimError::BadSpeed`] unless `speed` is positive and finite.
+    pub fn set_speed(&self, speed: f64) -> Result<(), SimError> {
+        if !(speed.is_finite() && speed > 0.0) {
+            return Err(SimError::BadSpeed(speed));
+        }
+        self.lock().clock.set_speed(Instant::now(), speed);
+        self.changed.notify_one();
+        Ok(())
+    }
+
+    /// Applies exactly the next scheduled batch (everything due at one virtual
+    /// instant) at once and publishes its events. The clock moves forward to
+    /// that instant if it was behind, so a paused run then stands there.
+    ///
+    /// # Errors
+    /// [`SimError::RunOver`] when nothing is scheduled; [`SimError::ShuttingDown`].
+    pub async fn step(&self, publisher: &Publisher) -> Result<Stepped, SimError> {
+        let slot = publisher.reserve().await?;
+        let mut inner = self.lock();
+        let due = inner.feed.next_due().ok_or(SimError::RunOver)?;
+        let events = inner.feed.advance();
+        inner.clock.advance_to(Instant::now(), due);
+        let stepped = Stepped {
+            virtual_ms: due,
+            events: events.len(),
+        };
+        slot.publish(events);
+        drop(inner);
+        self.changed.notify_one();
+        Ok(stepped)
+    }
+
+    /// Starts the scenario over: same scenario, seed and epoch, new ids.
+    ///
+    /// # Errors
+    /// [`SimError::NotRestartable`] when no scenario plays.
+    pub fn reset(&self) -> Result<(), SimError> {
+        let recipe = {
+            let inner = self.lock();
+            let player = inner.feed.player().ok_or(SimError::NotRestartable)?;
+            (player.scenario().clone(), player.seed())
+        };
+        let (scenario, seed) = recipe;
+        self.replace(scenario, seed)
+    }
+
+    /// Reads scenario TOML and plays it from virtual time zero, keeping clients
+    /// connected. The seed is `seed`, else the file's, else the one in use, else a
+    /// random one. Returns the seed used.
+    ///
+    /// # Errors
+    /// [`SimError::InvalidScenario`] with every problem of the text,
+    /// [`SimError::RefusedDirectory`], [`SimError::NoSeed`].
+    pub fn load(&self, toml: &str, seed: Option<u64>) -> Result<u64, SimError> {
+        let scenario = Scenario::from_toml(toml, LOADED_SCENARIO_PATH)?;
+        let in_use = self.lock().feed.player().map(Player::seed);
+        let seed = match seed.or(scenario.seed).or(in_use) {
+            Some(seed) => seed,
+            // 53 bits, as `serve` draws them: short to type back, exact in JSON.
+            None => getrandom::u64().map_err(|e| SimError::NoSeed(e.to_string()))? >> 11,
+        };
+        self.replace(scenario, seed)?;
+        Ok(seed)
+    }
+
+    /// Builds a player outside the lock (a big directory takes a while), then
+    /// swaps it in. The epoch and looping of the current player carry over; a
+    /// server that had none uses the wall clock as epoch and loops, like `serve`.
+    fn replace(&self, scenario: Scenario, seed: u64) -> Result<(), SimError> {
+        let (epoch, looping) = {
+            let inner = self.lock();
+            match inner.feed.player() {
+                Some(player) => (player.epoch_ms(), player.is_looping()),
+                None => (wall_clock_ms(), true),
+            }
+        };
+        let player = Player::new(scenario, seed, epoch, self.profile, looping)
+            .map_err(SimError::RefusedDirectory)?;
+        self.play(Box::new(player));
+        Ok(())
+    }
+
+    /// Answers a Live API GET from the model.
+    ///
+    /// # Errors
+    /// [`SimError::Live`] (404) for an unknown resource; [`SimError::NoModel`].
+    pub fn live_get(&self, path: &[&str]) -> Result<Value, SimError> {
+        let inner = self.lock();
+        let player = inner.feed.player().ok_or(SimError::NoModel)?;
+        Ok(player.pbx().live_get(path)?)
+    }
+
+    /// Runs a Live API action: resolves it to a command, applies it at the current
+    /// virtual time and publishes its events before returning.
+    ///
+    /// # Errors
+    /// [`SimError::Live`]: 404 unknown target, 412 bad body, 409 refused by the
+    /// model; [`SimError::NoModel`]; [`SimError::ShuttingDown`].
+    pub async fn live_action(
+        &self,
+        path: &[&str],
+        body: &[u8],
+        publisher: &Publisher,
+    ) -> Result<(), SimError> {
+        let slot = publisher.reserve().await?;
+        let mut inner = self.lock();
+        let Inner { feed, clock } = &mut *inner;
+        let now = clock.virtual_now(Instant::now());
+        let player = feed.player_mut().ok_or(SimError::NoModel)?;
+        let command = player.pbx().live_action(path, body)?;
+        let events = player
+            .apply_outside_at(now, command)
+            .map_err(LiveError::from)?;
+        slot.publish(events);
+        Ok(())
+    }
+
+    /// Publishes an injected event as given, in order with the model's events.
+    ///
+    /// # Errors
+    /// [`SimError::ShuttingDown`].
+    pub async fn inject(&self, event: RawEvent, publisher: &Publisher) -> Result<(), SimError> {
+        let slot = publisher.reserve().await?;
+        // Under the lock, so it lands between the model's batches, never inside one.
+        let _inner = self.lock();
+        slot.publish_raw(event);
+        Ok(())
+    }
+
+    /// Where the run stands.
+    pub fn status(&self) -> RunStatus {
+        let mut inner = self.lock();
+        let virtual_ms = inner.clock.virtual_now(Instant::now());
+        let next_due_ms = inner.feed.next_due();
+        let info = inner.feed.info();
+        let player = inner.feed.player();
+        let epoch = player.map(Player::epoch_ms);
+        RunStatus {
+            scenario: info.scenario,
+            seed: info.seed,
+            epoch,
+            virtual_ms,
+            clock: epoch
+                .map(|e| utc_text(e.saturating_add(i64::try_from(virtual_ms).unwrap_or(i64::MAX)))),
+            paused: inner.clock.is_paused(),
+            speed: inner.clock.speed(),
+            loop_index: player.map(Player::loop_index),
+            next_due_ms,
+            step_failures: player.map_or(0, Player::step_failure_count),
+            generator_faults: player.map_or(0, Player::generator_fault_count),
+        }
+    }
+
+    /// The wall instant of the next batch; `None` while paused, when the run is
+    /// over, or when the next batch is too far away to come.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        let mut inner = self.lock();
+        let due = inner.feed.next_due()?;
+        let deadline = inner.clock.deadline(due);
+        if deadline.is_none() && !inner.clock.is_paused() {
+            tracing::warn!(
+                due_ms = due,
+                "next event is beyond any reachable time; waiting for a change"
+            );
+        }
+        deadline
+    }
+
+    /// Applies and publishes the next batch if its time has come by `now`; a
+    /// change since the driver planned (pause, step, load) makes this a no-op.
+    pub(crate) fn advance_if_due(&self, now: Instant, slot: PublishSlot<'_>) {
+        let mut inner = self.lock();
+        let Some(due) = inner.feed.next_due() else {
+            return;
+        };
+        if inner.clock.deadline(due).is_some_and(|at| at <= now) {
+            let events = inner.feed.advance();
+            slot.publish(events);
+        }
+    }
+
+    /// Resolves at the next change that may move the driver's deadline.
+    pub(crate) async fn changed(&self) {
+        self.changed.notified().await;
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic elsewhere must not take every later request down with it.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Now in Unix epoch ms; 0 if the system clock is before 1970.
+fn wall_clock_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
