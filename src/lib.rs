@@ -6,7 +6,9 @@
 //! - [`protocol`]: event catalogue, wire encoding, filter messages and semantics (pure).
 //! - [`scenario`]: scenario files (directory, scripted steps, seeded generators) and the
 //!   player that runs them on a virtual clock, with record and replay.
-//! - [`server`]: the websocket Event API over warp: admission, sessions, fan-out bus, feed driver.
+//! - [`server`]: the server over warp: the websocket Event API (admission, sessions, fan-out
+//!   bus), the REST Live API and the `/sim/` control API, over one shared simulation whose
+//!   clock driver plays the scenario.
 pub mod load;
 pub mod model;
 pub mod protocol;

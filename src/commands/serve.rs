@@ -11,7 +11,9 @@ use isymphony_sim::protocol::Profile;
 use isymphony_sim::scenario::Player;
 use isymphony_sim::server::auth::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
 use isymphony_sim::server::config::DEFAULT_CLIENT_QUEUE;
-use isymphony_sim::server::{Cidr, Credentials, EVENT_PATH, EventFeed, Server, ServerConfig};
+use isymphony_sim::server::{
+    CONTROL_PATH, Cidr, Credentials, EVENT_PATH, EventFeed, LIVE_PATH, Server, ServerConfig,
+};
 use tracing_subscriber::EnvFilter;
 
 use super::scenario_choice::ScenarioChoice;
@@ -50,6 +52,11 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
     speed: f64,
 
+    /// Start with the virtual clock stopped: connect and filter first, then
+    /// `POST /sim/step` through the scenario (or `POST /sim/resume`).
+    #[arg(long)]
+    paused: bool,
+
     /// Frames each client may have waiting. Slow-consumer policy: a client whose
     /// queue is full is disconnected with close code 1008 ("slow consumer: N events
     /// pending"), logged and counted; other clients are never stalled and nothing
@@ -82,6 +89,7 @@ impl fmt::Debug for ServeArgs {
             .field("lenient_filters", &self.lenient_filters)
             .field("profile", &self.profile)
             .field("speed", &self.speed)
+            .field("paused", &self.paused)
             .field("client_queue", &self.client_queue)
             .field("choice", &self.choice)
             .field("epoch", &self.epoch)
@@ -114,6 +122,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_lenient_filters(args.lenient_filters)
         .with_profile(args.profile)
         .with_speed(args.speed)
+        .with_paused(args.paused)
         .with_client_queue(args.client_queue);
     let config = if args.allow.is_empty() {
         config
@@ -163,6 +172,10 @@ fn wall_clock_ms() -> anyhow::Result<i64> {
 /// (the reader went away) must not take the server down, so write errors are ignored.
 fn print_banner(bound: SocketAddr, args: &ServeArgs, feed: &impl EventFeed, epoch: i64) {
     let info = feed.info();
+    let slug = feed.player().map_or_else(
+        || "default".to_string(),
+        |p| p.pbx().core_server().slug.clone(),
+    );
     let allow: Vec<String> = if args.allow.is_empty() {
         Cidr::loopback().iter().map(Cidr::to_string).collect()
     } else {
@@ -178,14 +191,21 @@ fn print_banner(bound: SocketAddr, args: &ServeArgs, feed: &impl EventFeed, epoc
     );
     let banner = [
         format!("isymphony-sim Event API listening on ws://{bound}{EVENT_PATH}"),
+        format!("  Live API: http://{bound}{LIVE_PATH}coreServers/getByName/{slug}/extensions"),
+        format!("  control API (ours, not iSymphony's): http://{bound}{CONTROL_PATH}status"),
         format!("  credentials: {} / {}", args.username, args.password),
         format!("  allowed sources: {}", allow.join(", ")),
         format!("  scenario: {}", info.scenario),
         format!("  seed: {seed}"),
         format!("  epoch: {epoch} (event time = epoch + virtual ms; repeat with --epoch {epoch})"),
         format!(
-            "  profile: {profile}, speed: {}x; press Ctrl-C to stop",
-            args.speed
+            "  profile: {profile}, speed: {}x{}; press Ctrl-C to stop",
+            args.speed,
+            if args.paused {
+                ", paused (POST /sim/step or /sim/resume)"
+            } else {
+                ""
+            }
         ),
     ];
     let mut out = std::io::stdout().lock();

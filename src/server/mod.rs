@@ -1,4 +1,5 @@
-//! The fake iSymphony server: the websocket Event API (spec §1, §2, §5) over warp.
+//! The fake iSymphony server over warp: the websocket Event API (spec §1, §2, §5),
+//! the REST Live API (spec §6) and our control API under `/sim/`.
 //!
 //! The caller owns the listener and the shutdown future:
 //!
@@ -12,11 +13,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Inside: [`routes`] admits and upgrades connections; each connection is one
-//! [`session`] task; the [`bus`] dispatcher encodes every event once and fans it out
-//! to bounded per-client queues. One [`simulation`] holds what plays (the scenario
-//! player and its model) on a pausable virtual [`clock`]; the [`driver`] plays it
-//! onto the bus.
+//! Inside: [`routes`] admits every request and upgrades websocket connections;
+//! each connection is one [`session`] task; the [`bus`] dispatcher encodes every
+//! event once and fans it out to bounded per-client queues. One [`simulation`]
+//! holds what plays (the scenario player and its model) on a pausable virtual
+//! [`clock`]: the [`driver`] plays it onto the bus, [`rest`] reads and changes the
+//! model, and [`control`] steers it.
 
 pub mod accept;
 pub mod auth;
@@ -24,8 +26,11 @@ pub mod bus;
 pub mod cidr;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod driver;
 pub mod feed;
+mod http;
+pub mod rest;
 pub mod routes;
 pub mod session;
 pub mod simulation;
@@ -53,7 +58,10 @@ pub use auth::{Credentials, Gate, Refusal};
 pub use bus::{BusClosed, Publisher};
 pub use cidr::{Cidr, CidrError};
 pub use config::{ConfigError, ServerConfig};
+pub use control::{CONTROL_PATH, SimStatus};
 pub use feed::{EmptyFeed, EventFeed, FeedInfo};
+pub use http::MAX_REQUEST_BODY;
+pub use rest::LIVE_PATH;
 pub use routes::EVENT_PATH;
 pub use simulation::{RunStatus, SimError, Simulation, Stepped};
 pub use stats::{Stats, StatsSnapshot};
@@ -75,7 +83,7 @@ pub(crate) struct ServerState {
     client_queue: usize,
     /// Upper bound on each close handshake, so shutdown cannot hang.
     close_timeout: Duration,
-    /// What plays and its clock, shared by the driver and whoever steers it.
+    /// What plays and its clock, shared by the driver, REST and `/sim/`.
     simulation: Arc<Simulation>,
     /// Counters, readable through [`Server::stats`].
     stats: Arc<Stats>,
@@ -146,8 +154,9 @@ impl Server {
         self.state.publisher()
     }
 
-    /// Plays `feed` from virtual time zero, replacing what played.
-    /// [`run`](Server::run) calls this; call it directly to test in-process.
+    /// Plays `feed` from virtual time zero, replacing what played; the REST API
+    /// answers from its model when it is a scenario player. [`run`](Server::run)
+    /// calls this; call it directly to test the routes in-process.
     pub fn play(&self, feed: impl EventFeed) {
         self.state.simulation.play(Box::new(feed));
     }

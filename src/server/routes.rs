@@ -1,5 +1,6 @@
-//! The HTTP side: the event endpoint as a warp filter, admission before the
-//! upgrade, and one place that turns rejections into plain-text answers.
+//! The HTTP side: the event endpoint as a warp filter next to the REST and
+//! control routes, one admission filter in front of all of them (before any
+//! upgrade), and one place that turns rejections into plain-text answers.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -15,6 +16,9 @@ use warp::{Filter, Rejection};
 use super::ServerState;
 use super::auth::{REALM, Refusal};
 use super::bus::ClientId;
+use super::control::CONTROL_PATH;
+use super::http::plain;
+use super::rest::LIVE_PATH;
 use super::session::{SessionContext, peer_label, run_session};
 use super::stats::Stats;
 
@@ -35,31 +39,44 @@ impl warp::reject::Reject for Refused {}
 pub(crate) fn routes(
     state: Arc<ServerState>,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
-    let with_state = warp::any().map(move || Arc::clone(&state));
-    warp::path!("communication_manager" / "ws" / "event")
-        .and(with_state)
-        .and(super::accept::remote_addr())
-        .and(warp::header::optional::<String>("authorization"))
-        .and_then(admit)
+    let events = warp::path!("communication_manager" / "ws" / "event")
+        .and(admitted(Arc::clone(&state), "websocket upgrade"))
         .and(websocket_or_none())
-        .map(upgrade)
+        .map(upgrade);
+    events
+        .or(super::rest::routes(Arc::clone(&state)))
+        .unify()
+        .or(super::control::routes(state))
+        .unify()
         .recover(answer_rejection)
         .unify()
 }
 
-/// Applies the allow-list and credentials; refusals are logged and counted here,
-/// before any upgrade.
+/// Applies the allow-list and credentials, for every route alike; refusals are
+/// logged (as a refused `what`) and counted here, before any upgrade or handler.
+pub(crate) fn admitted(
+    state: Arc<ServerState>,
+    what: &'static str,
+) -> impl Filter<Extract = ((Arc<ServerState>, Option<SocketAddr>),), Error = Rejection> + Clone {
+    warp::any()
+        .map(move || Arc::clone(&state))
+        .and(super::accept::remote_addr())
+        .and(warp::header::optional::<String>("authorization"))
+        .and_then(move |state, remote, authorization| admit(state, remote, authorization, what))
+}
+
 async fn admit(
     state: Arc<ServerState>,
     remote: Option<SocketAddr>,
     authorization: Option<String>,
+    what: &'static str,
 ) -> Result<(Arc<ServerState>, Option<SocketAddr>), Rejection> {
     match state.gate.admit(remote, authorization.as_deref()) {
         Ok(()) => Ok((state, remote)),
         Err(refusal) => {
             state.stats.count_refusal(&refusal);
             // The reason only: the credentials that were tried are never logged.
-            tracing::warn!(peer = %peer_label(remote), reason = refusal.kind(), "refused websocket upgrade");
+            tracing::warn!(peer = %peer_label(remote), reason = refusal.kind(), "refused {what}");
             Err(warp::reject::custom(Refused(refusal)))
         }
     }
@@ -120,7 +137,9 @@ async fn answer_rejection(rejection: Rejection) -> Result<Response, Infallible> 
     if rejection.is_not_found() {
         return Ok(plain(
             StatusCode::NOT_FOUND,
-            &format!("not found: this server only serves the Event API at {EVENT_PATH}"),
+            &format!(
+                "not found: this server serves the Event API at {EVENT_PATH}, the Live API under {LIVE_PATH} and its control API under {CONTROL_PATH}"
+            ),
         ));
     }
     if let Some(invalid) = rejection.find::<warp::reject::InvalidHeader>() {
@@ -130,8 +149,4 @@ async fn answer_rejection(rejection: Rejection) -> Result<Response, Infallible> 
         StatusCode::BAD_REQUEST,
         &format!("bad request: {rejection:?}"),
     ))
-}
-
-fn plain(status: StatusCode, line: &str) -> Response {
-    warp::reply::with_status(format!("{line}\n"), status).into_response()
 }

@@ -37,11 +37,11 @@ pub struct Stats {
     pub(crate) bad_client_messages: AtomicU64,
     /// Clients disconnected with close code 1008 because their queue was full.
     pub(crate) slow_consumer_disconnects: AtomicU64,
-    /// Upgrade requests refused for lack of credentials (401).
+    /// Requests (upgrades, REST, `/sim/`) refused for lack of credentials (401).
     pub(crate) refused_no_credentials: AtomicU64,
-    /// Upgrade requests refused for wrong credentials (403).
+    /// Requests refused for wrong credentials (403).
     pub(crate) refused_wrong_credentials: AtomicU64,
-    /// Upgrade requests refused because the source address is not allowed (403).
+    /// Requests refused because the source address is not allowed (403).
     pub(crate) refused_address: AtomicU64,
     /// Authorised requests to the event path that were not websocket upgrades.
     pub(crate) refused_not_websocket: AtomicU64,
@@ -66,7 +66,7 @@ impl Stats {
         }
     }
 
-    /// Counts one refused upgrade under its reason.
+    /// Counts one refused request under its reason.
     pub(crate) fn count_refusal(&self, refusal: &Refusal) {
         Self::bump(match refusal {
             Refusal::NoCredentials => &self.refused_no_credentials,
@@ -102,7 +102,7 @@ impl Stats {
     }
 }
 
-/// A plain copy of [`Stats`], for assertions and (later) `/sim/status`.
+/// A plain copy of [`Stats`], for assertions and `/sim/status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsSnapshot {
@@ -122,11 +122,11 @@ pub struct StatsSnapshot {
     pub bad_client_messages: u64,
     /// Clients closed with 1008 because their queue was full.
     pub slow_consumer_disconnects: u64,
-    /// Upgrades refused with 401 (no credentials).
+    /// Requests refused with 401 (no credentials).
     pub refused_no_credentials: u64,
-    /// Upgrades refused with 403 (wrong credentials).
+    /// Requests refused with 403 (wrong credentials).
     pub refused_wrong_credentials: u64,
-    /// Upgrades refused with 403 (source address not allowed).
+    /// Requests refused with 403 (source address not allowed).
     pub refused_address: u64,
     /// Authorised requests to the event path that were not upgrades.
     pub refused_not_websocket: u64,

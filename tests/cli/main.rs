@@ -138,6 +138,87 @@ async fn serve_sends_the_bytes_play_prints_and_exits_0_on_sigint() {
     assert!(exit.success(), "serve exits 0 after SIGINT, got {exit:?}");
 }
 
+/// One HTTP/1.1 request with the default credentials over a fresh connection;
+/// returns the status code and the body.
+async fn http(served: &Served, method: &str, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = served
+        .url
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .expect("host:port in the URL");
+    let mut socket = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        Credentials::default().basic_header()
+    );
+    socket.write_all(request.as_bytes()).await.expect("send");
+    let mut raw = String::new();
+    tokio::time::timeout(PATIENCE, socket.read_to_string(&mut raw))
+        .await
+        .expect("an answer in time")
+        .expect("read");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a whole response");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
+    (status, body.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_paused_sends_nothing_until_stepped_then_the_bytes_play_prints() {
+    let common = [
+        "--scenario",
+        "smoke",
+        "--seed",
+        "11",
+        "--epoch",
+        "1700000000000",
+    ];
+    let expected = play(&[&common[..], &["--until", "1m"]].concat());
+    let served = serve(&[&common[..], &["--paused"]].concat());
+    let mut request = served.url.as_str().into_client_request().expect("request");
+    let header = Credentials::default()
+        .basic_header()
+        .parse()
+        .expect("header");
+    request.headers_mut().insert("authorization", header);
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+
+    let (_, status) = http(&served, "GET", "/sim/status").await;
+    let mut stepped = serde_json::Value::Null;
+    while stepped["events"].as_u64().unwrap_or(0) == 0 {
+        let (code, body) = http(&served, "POST", "/sim/step").await;
+        assert_eq!(code, 200, "{body}");
+        stepped = serde_json::from_str(&body).expect("step answers JSON");
+    }
+    let frame = tokio::time::timeout(PATIENCE, ws.next())
+        .await
+        .expect("an event in time");
+
+    let status: serde_json::Value = serde_json::from_str(&status).expect("status is JSON");
+    assert_eq!(
+        (status["paused"].clone(), status["virtualMs"].clone()),
+        (serde_json::json!(true), serde_json::json!(0))
+    );
+    let Some(Ok(Message::Text(text))) = frame else {
+        panic!("expected the stepped event, got {frame:?}");
+    };
+    assert_eq!(text.as_str(), expected[0], "the first event play prints");
+    let event: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(
+        event["time"].as_u64(),
+        stepped["virtualMs"]
+            .as_u64()
+            .map(|ms| 1_700_000_000_000 + ms)
+    );
+}
+
 #[test]
 fn serve_refuses_a_broken_scenario_naming_the_file_and_line() {
     let dir = std::env::temp_dir().join(format!("isym-cli-{}", std::process::id()));

@@ -1,15 +1,23 @@
-//! The Event API server end to end: admission before the upgrade, filter messages
-//! and replies, the fan-out bus (encode once, exact filtering, slow consumers), the
-//! feed driver and graceful shutdown; plus the session loop over channels.
+//! The server end to end: admission before the upgrade, filter messages and
+//! replies, the fan-out bus (encode once, exact filtering, slow consumers), the
+//! clock driver and graceful shutdown; the session loop over channels; the Live
+//! REST API and the `/sim/` control API in-process, and steering a paused server
+//! over real sockets.
 //!
 //! Every server binds 127.0.0.1:0. Tests wait on frames and replies, never on
 //! sleeps; the only timeouts are safety nets (`harness::PATIENCE`).
 
+mod actions;
 mod admission;
+mod control;
+mod desk;
 mod events;
 mod fanout;
 mod filters;
 mod harness;
+mod http_client;
 mod lifecycle;
 mod load;
+mod rest;
 mod session;
+mod steering;

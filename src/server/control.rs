@@ -1,0 +1,227 @@
+//! The control API under `/sim/`: ours, not iSymphony's. It lets tests and
+//! people steer the simulation; same Basic credentials and allow-list as the
+//! Event API. JSON in and out; errors are plain text.
+//!
+//! | route | does | answers |
+//! |---|---|---|
+//! | `GET /sim/status` | where the run stands, plus the server's counters | 200 status |
+//! | `POST /sim/pause` | stops the virtual clock (REST actions still apply) | 200 status |
+//! | `POST /sim/resume` | lets it run on from where it stood | 200 status |
+//! | `POST /sim/step` | applies exactly the next scheduled batch at once | 200 `{virtualMs, events}`; 409 when the run is over |
+//! | `POST /sim/speed` `{"speed": 10}` | virtual ms per wall ms from now on | 200 status; 412 bad body |
+//! | `POST /sim/scenario[?seed=N]` TOML | plays that scenario from zero, clients stay connected | 200 status; 422 with `line:column` diagnostics |
+//! | `POST /sim/reset` | the same scenario and seed from the start | 200 status; 409 without a scenario |
+//! | `POST /sim/inject` `{"type": ...}` | sends one raw event to clients, through their filters | 204; 412 not an event object |
+//!
+//! Unknown routes answer 404, other methods 405, bodies over 1 MiB 413.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+use warp::http::{Method, StatusCode};
+use warp::path::Tail;
+use warp::reply::Response;
+use warp::{Filter, Rejection};
+
+use crate::protocol::RawEvent;
+
+use super::ServerState;
+use super::http::{BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error};
+use super::routes::admitted;
+use super::simulation::RunStatus;
+use super::stats::StatsSnapshot;
+
+/// Where the control API lives.
+pub const CONTROL_PATH: &str = "/sim/";
+
+/// What `GET /sim/status` answers: the run and the server's counters, flat.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimStatus {
+    /// Scenario, seed, clock, pause, speed, loop, step failures.
+    #[serde(flatten)]
+    pub run: RunStatus,
+    /// Connections, events by type, drops, refusals.
+    #[serde(flatten)]
+    pub server: StatsSnapshot,
+}
+
+/// Every request under `/sim/`.
+pub(crate) fn routes(
+    state: Arc<ServerState>,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    warp::path!("sim" / ..)
+        .and(admitted(state, "control request"))
+        .and(warp::method())
+        .and(warp::path::tail())
+        .and(raw_query())
+        .and(capped_body())
+        .then(answer)
+}
+
+/// The query string, empty when there is none.
+fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
+    warp::query::raw().or(warp::any().map(String::new)).unify()
+}
+
+async fn answer(
+    admitted: (Arc<ServerState>, Option<SocketAddr>),
+    method: Method,
+    tail: Tail,
+    query: String,
+    body: Result<Vec<u8>, BodyError>,
+) -> Response {
+    let (state, _) = admitted;
+    let route = tail.as_str().trim_end_matches('/');
+    let expected = match route {
+        "status" => Method::GET,
+        "pause" | "resume" | "step" | "speed" | "scenario" | "reset" | "inject" => Method::POST,
+        _ => {
+            return plain(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "not found: the control API has {CONTROL_PATH}status, pause, resume, step, speed, scenario, reset and inject"
+                ),
+            );
+        }
+    };
+    if method != expected {
+        return method_not_allowed(&method, &[expected]);
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(err) => return err.reply(),
+    };
+    let sim = &state.simulation;
+    let done = match route {
+        "status" => Ok(()),
+        "pause" => {
+            sim.pause();
+            Ok(())
+        }
+        "resume" => {
+            sim.resume();
+            Ok(())
+        }
+        "speed" => match speed_of(&body) {
+            Ok(speed) => sim.set_speed(speed),
+            Err(bad) => return bad.reply(),
+        },
+        "scenario" => {
+            let seed = match seed_of(&query) {
+                Ok(seed) => seed,
+                Err(bad) => return bad.reply(),
+            };
+            let Ok(text) = std::str::from_utf8(&body) else {
+                return plain(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "the scenario must be UTF-8 TOML text",
+                );
+            };
+            sim.load(text, seed).map(|_| ())
+        }
+        "reset" => sim.reset(),
+        "step" => {
+            return match sim.step(&state.publisher()).await {
+                Ok(stepped) => json(StatusCode::OK, &stepped),
+                Err(err) => sim_error(&err),
+            };
+        }
+        _ => return inject(&state, &body).await,
+    };
+    match done {
+        Ok(()) => json(StatusCode::OK, &status(&state)),
+        Err(err) => sim_error(&err),
+    }
+}
+
+/// The status `GET /sim/status` answers.
+pub(crate) fn status(state: &ServerState) -> SimStatus {
+    SimStatus {
+        run: state.simulation.status(),
+        server: state.stats.snapshot(),
+    }
+}
+
+async fn inject(state: &ServerState, body: &[u8]) -> Response {
+    let event = std::str::from_utf8(body)
+        .map_err(|_| "the event must be UTF-8 JSON".to_string())
+        .and_then(|text| RawEvent::from_json(text).map_err(|e| e.to_string()));
+    let event = match event {
+        Ok(event) => event,
+        Err(reason) => return plain(StatusCode::PRECONDITION_FAILED, &reason),
+    };
+    match state.simulation.inject(event, &state.publisher()).await {
+        Ok(()) => no_content(),
+        Err(err) => sim_error(&err),
+    }
+}
+
+/// A request the control API cannot use: the status and a one-line reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BadInput(StatusCode, String);
+
+impl BadInput {
+    fn reply(&self) -> Response {
+        plain(self.0, &self.1)
+    }
+}
+
+/// The speed of a `{"speed": N}` body.
+fn speed_of(body: &[u8]) -> Result<f64, BadInput> {
+    let expected = "expected a body like {\"speed\": 10} (virtual ms per wall ms)";
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        BadInput(
+            StatusCode::PRECONDITION_FAILED,
+            format!("the request body is not valid JSON: {e}; {expected}"),
+        )
+    })?;
+    value
+        .get("speed")
+        .and_then(Value::as_f64)
+        .ok_or_else(|| BadInput(StatusCode::PRECONDITION_FAILED, expected.to_string()))
+}
+
+/// The `seed` query parameter, if given.
+fn seed_of(query: &str) -> Result<Option<u64>, BadInput> {
+    let Some(text) = query.split('&').find_map(|pair| pair.strip_prefix("seed=")) else {
+        return Ok(None);
+    };
+    text.parse().map(Some).map_err(|_| {
+        BadInput(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "seed must be a whole number from 0 to {}, got `{text}`",
+                u64::MAX
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_comes_from_the_query_when_given() {
+        assert_eq!(seed_of("").ok(), Some(None));
+        assert_eq!(seed_of("x=1&seed=42").ok(), Some(Some(42)));
+        assert_eq!(
+            seed_of("seed=-1").err().map(|bad| bad.0),
+            Some(StatusCode::BAD_REQUEST)
+        );
+    }
+
+    #[test]
+    fn speed_needs_a_number_in_json() {
+        assert_eq!(speed_of(br#"{"speed": 2.5}"#).ok(), Some(2.5));
+        for body in [&b"{"[..], br#"{"speed":"fast"}"#, b"[]"] {
+            assert_eq!(
+                speed_of(body).err().map(|bad| bad.0),
+                Some(StatusCode::PRECONDITION_FAILED)
+            );
+        }
+    }
+}

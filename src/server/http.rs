@@ -1,0 +1,110 @@
+//! What the REST and control routes share: a capped request body, and the
+//! plain-text and JSON answers.
+
+use futures_util::{Stream, StreamExt};
+use serde::Serialize;
+use warp::http::header::{ALLOW, HeaderValue};
+use warp::http::{Method, StatusCode};
+use warp::reply::{Reply, Response};
+use warp::{Buf, Filter, Rejection};
+
+use super::simulation::SimError;
+
+/// Largest request body accepted. Scenario files and events are a few KiB; the
+/// cap keeps one client from making the server buffer without bound.
+pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
+
+/// Why a request body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    /// Over [`MAX_REQUEST_BODY`].
+    TooLarge,
+    /// The connection failed while the body was read.
+    Unreadable(String),
+}
+
+impl BodyError {
+    /// The answer: 413 or 400, one line.
+    pub(crate) fn reply(&self) -> Response {
+        match self {
+            BodyError::TooLarge => plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the request body is over {MAX_REQUEST_BODY} bytes"),
+            ),
+            BodyError::Unreadable(reason) => plain(
+                StatusCode::BAD_REQUEST,
+                &format!("cannot read the request body: {reason}"),
+            ),
+        }
+    }
+}
+
+/// The request body, read up to [`MAX_REQUEST_BODY`] bytes and no further.
+pub(crate) fn capped_body()
+-> impl Filter<Extract = (Result<Vec<u8>, BodyError>,), Error = Rejection> + Clone {
+    warp::body::stream().then(read_capped)
+}
+
+async fn read_capped<S, B>(stream: S) -> Result<Vec<u8>, BodyError>
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let mut stream = std::pin::pin!(stream);
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let mut chunk = chunk.map_err(|e| BodyError::Unreadable(e.to_string()))?;
+        if body.len().saturating_add(chunk.remaining()) > MAX_REQUEST_BODY {
+            return Err(BodyError::TooLarge);
+        }
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            let taken = part.len();
+            body.extend_from_slice(part);
+            chunk.advance(taken);
+        }
+    }
+    Ok(body)
+}
+
+/// A plain-text answer: `line` and a newline.
+pub(crate) fn plain(status: StatusCode, line: &str) -> Response {
+    warp::reply::with_status(format!("{line}\n"), status).into_response()
+}
+
+/// A JSON answer.
+pub(crate) fn json(status: StatusCode, value: &impl Serialize) -> Response {
+    warp::reply::with_status(warp::reply::json(value), status).into_response()
+}
+
+/// 204, for an action that was carried out.
+pub(crate) fn no_content() -> Response {
+    warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response()
+}
+
+/// 405, naming the methods the resource answers.
+pub(crate) fn method_not_allowed(method: &Method, allowed: &[Method]) -> Response {
+    let names: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+    let mut response = plain(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!(
+            "method {method} is not allowed here; use {}",
+            names.join(" or ")
+        ),
+    );
+    if let Ok(value) = HeaderValue::from_str(&names.join(", ")) {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    response
+}
+
+/// A simulation error as plain text: one line, or one line per problem of a
+/// scenario file (`request body:LINE:COLUMN: message`).
+pub(crate) fn sim_error(err: &SimError) -> Response {
+    let text = err.to_string();
+    let text = match err {
+        SimError::InvalidScenario(_) => text,
+        _ => text.replace('\n', " "),
+    };
+    plain(err.status(), &text)
+}

@@ -1,0 +1,144 @@
+//! The Live REST API (spec §6) over HTTP: `GET` reads and `POST` actions under
+//! `/communication_manager/rest/live/`, answered from the same model that drives
+//! the events.
+//!
+//! The path after `rest/live/` is split on `/`, each segment percent-decoded
+//! (`getByName` names may contain spaces), and handed to the model's Live API
+//! ([`Pbx::live_get`](crate::model::Pbx::live_get),
+//! [`Pbx::live_action`](crate::model::Pbx::live_action)), which knows the
+//! resources, the `{id}` / `getByName/{name}` selectors and the spelling variants.
+//!
+//! Answers (spec §6.1): 200 + JSON for reads, 204 for actions (their events are
+//! on the bus before the 204 goes out), and a one-line plain-text reason for
+//! errors: 404 unknown resource or parent, 412 invalid JSON body, 409 an action
+//! the model refuses, 405 another method, 413 a body over 1 MiB, 503 when no
+//! scenario plays. Admission (401/403) is the websocket's. The action paths and
+//! bodies are our guesses (FAKE-DEFAULT, spec §6.3); the Configuration API
+//! (`rest/config/...`) is not simulated and answers 404.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use warp::http::{Method, StatusCode};
+use warp::path::Tail;
+use warp::reply::Response;
+use warp::{Filter, Rejection};
+
+use super::ServerState;
+use super::http::{BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error};
+use super::routes::admitted;
+
+/// Where the Live API lives (spec §1.1).
+pub const LIVE_PATH: &str = "/communication_manager/rest/live/";
+
+/// Every request under `/communication_manager/rest/`.
+pub(crate) fn routes(
+    state: Arc<ServerState>,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    warp::path!("communication_manager" / "rest" / ..)
+        .and(admitted(state, "REST request"))
+        .and(warp::method())
+        .and(warp::path::tail())
+        .and(capped_body())
+        .then(answer)
+}
+
+async fn answer(
+    admitted: (Arc<ServerState>, Option<SocketAddr>),
+    method: Method,
+    tail: Tail,
+    body: Result<Vec<u8>, BodyError>,
+) -> Response {
+    let (state, _) = admitted;
+    let segments = match decode_path(tail.as_str()) {
+        Ok(segments) => segments,
+        Err(reason) => return plain(StatusCode::BAD_REQUEST, &reason),
+    };
+    let Some(("live", path)) = segments.split_first().map(|(f, r)| (f.as_str(), r)) else {
+        return plain(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "not found: only the Live API ({LIVE_PATH}...) is simulated, not the Configuration API"
+            ),
+        );
+    };
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    if method == Method::GET {
+        return match state.simulation.live_get(&path) {
+            Ok(value) => json(StatusCode::OK, &value),
+            Err(err) => sim_error(&err),
+        };
+    }
+    if method != Method::POST {
+        return method_not_allowed(&method, &[Method::GET, Method::POST]);
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(err) => return err.reply(),
+    };
+    let publisher = state.publisher();
+    match state.simulation.live_action(&path, &body, &publisher).await {
+        Ok(()) => no_content(),
+        Err(err) => sim_error(&err),
+    }
+}
+
+/// Splits a path on `/` and percent-decodes each segment; one trailing slash is
+/// ignored.
+///
+/// # Errors
+/// A one-line reason for a bad escape or a segment that is not UTF-8.
+pub fn decode_path(path: &str) -> Result<Vec<String>, String> {
+    let path = path.strip_suffix('/').unwrap_or(path);
+    path.split('/').map(percent_decode).collect()
+}
+
+fn percent_decode(segment: &str) -> Result<String, String> {
+    let bad = || format!("bad percent-encoding in path segment `{segment}`");
+    let bytes = segment.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        if byte == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+                .and_then(|hex| std::str::from_utf8(hex).ok())
+                .ok_or_else(bad)?;
+            decoded.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+            i += 3;
+        } else {
+            decoded.push(byte);
+            i += 1;
+        }
+    }
+    String::from_utf8(decoded).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_split_then_decoded() {
+        assert_eq!(
+            decode_path("live/coreServers/getByName/Main%20Office/users/"),
+            Ok(vec![
+                "live".to_string(),
+                "coreServers".into(),
+                "getByName".into(),
+                "Main Office".into(),
+                "users".into()
+            ])
+        );
+        assert_eq!(decode_path("a%2Fb"), Ok(vec!["a/b".to_string()]));
+        assert_eq!(decode_path("caf%C3%A9"), Ok(vec!["café".to_string()]));
+    }
+
+    #[test]
+    fn bad_escapes_are_refused() {
+        for path in ["a%2", "a%zz", "%+1", "%FF", "%", "x/%e9"] {
+            assert!(decode_path(path).is_err(), "{path}");
+        }
+    }
+}
