@@ -1,6 +1,8 @@
 //! isymphony-sim: a fake iSymphony server for integration developers without a PBX.
 //!
 //! # Layout
+//! - [`conformance`]: the conformance runner: case suites, transcripts, snapshots, targets
+//!   (in-process, differential, client under test), verdicts and reports.
 //! - [`load`]: the load generator: many websocket clients against an Event API server,
 //!   with throughput and latency percentiles, plus a synthetic office feed.
 //! - [`protocol`]: event catalogue, wire encoding, filter messages and semantics (pure).
@@ -9,6 +11,7 @@
 //! - [`server`]: the server over warp: the websocket Event API (admission, sessions, fan-out
 //!   bus), the REST Live API and the `/sim/` control API, over one shared simulation whose
 //!   clock driver plays the scenario.
+pub mod conformance;
 pub mod load;
 pub mod model;
 pub mod protocol;

@@ -28,6 +28,8 @@ enum Command {
     Events(commands::events::EventsArgs),
     /// Load-test an Event API server with many clients; report rate and latency.
     Load(commands::load::LoadArgs),
+    /// Run a conformance suite in-process, against a server, or against a client under test.
+    Conform(commands::conform::ConformArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Events(args) => commands::events::run(args),
         Command::Load(args) => commands::load::run(args),
+        Command::Conform(args) => commands::conform::run(args),
     };
     match result {
         Ok(code) => code,

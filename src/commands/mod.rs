@@ -1,6 +1,7 @@
 //! One module per subcommand: arguments and the glue to the library.
 
 pub mod check;
+pub mod conform;
 pub mod events;
 pub mod load;
 pub mod play;

@@ -1,0 +1,200 @@
+//! `isymphony-sim conform`: runs a conformance suite against a target and reports a
+//! verdict per case. Exit 0 all pass, 1 a conformance failure, 2 a harness error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use isymphony_sim::conformance::client::{ClientOptions, run_client_case};
+use isymphony_sim::conformance::differential::{DifferentialOptions, run_differential};
+use isymphony_sim::conformance::report;
+use isymphony_sim::conformance::run::{
+    SnapshotOptions, check_determinism, default_snapshot_dir, judge, run_in_process,
+};
+use isymphony_sim::conformance::verdict::{EXIT_HARNESS_ERROR, RunReport};
+use isymphony_sim::conformance::{SpecFilter, Suite, load_suite};
+use isymphony_sim::scenario::duration::parse_duration;
+use isymphony_sim::server::Credentials;
+
+/// How a `--target` server is tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// Replay on a server we control (found through `/sim/`), else differential.
+    Auto,
+    /// Filtered vs unfiltered connections side by side; no snapshots.
+    Differential,
+}
+
+/// Arguments of `conform`.
+#[derive(Debug, clap::Args)]
+pub struct ConformArgs {
+    /// The suite: a folder of case files, or one case file.
+    #[arg(value_name = "SUITE", default_value = "fixtures/conformance")]
+    suite: PathBuf,
+
+    /// Test the server at this Event API URL instead of the in-process player.
+    #[arg(long, value_name = "URL", conflicts_with = "client")]
+    target: Option<String>,
+
+    /// How to test a --target server.
+    #[arg(long, value_enum, default_value_t = Mode::Auto, requires = "target")]
+    mode: Mode,
+
+    /// Serve each case to this client command (run with `sh -c`, given ISYM_URL,
+    /// ISYM_USERNAME, ISYM_PASSWORD and ISYM_CASE) and check what it sent and got.
+    #[arg(long, value_name = "CMD")]
+    client: Option<String>,
+
+    /// Run only the cases whose name contains this text (repeatable).
+    #[arg(long = "case", value_name = "TEXT")]
+    cases: Vec<String>,
+
+    /// Where the snapshots are. Default: SUITE/snapshots.
+    #[arg(long, value_name = "DIR")]
+    snapshots: Option<PathBuf>,
+
+    /// Record the in-process transcripts as the snapshots instead of comparing.
+    #[arg(long, conflicts_with_all = ["target", "client", "check_determinism"])]
+    accept: bool,
+
+    /// Also write conformance.json, junit.xml and report.html into this folder.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+
+    /// Run each case twice in-process and compare the two transcripts.
+    #[arg(long, conflicts_with_all = ["target", "client"])]
+    check_determinism: bool,
+
+    /// Differential mode: how long the connections watch the traffic.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    window: String,
+
+    /// Differential mode: events this close to the end of the window may have
+    /// reached only one of the two connections.
+    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    edge: String,
+
+    /// How long to wait for a filter response, or for a client's connection or message.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    patience: String,
+
+    /// Username sent to a target, and given to a client under test.
+    #[arg(long, env = "ISYM_USERNAME", default_value = "manager")]
+    username: String,
+
+    /// Password sent to a target, and given to a client under test.
+    #[arg(
+        long,
+        env = "ISYM_PASSWORD",
+        default_value = "manag3rpa55word",
+        hide_env_values = true
+    )]
+    password: String,
+}
+
+/// Runs `conform`.
+pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
+    let mut suite = match load_suite(&args.suite) {
+        Ok(suite) => suite,
+        Err(err) => {
+            eprintln!("{err}");
+            return Ok(ExitCode::from(EXIT_HARNESS_ERROR));
+        }
+    };
+    if !args.cases.is_empty() {
+        suite
+            .cases
+            .retain(|case| args.cases.iter().any(|wanted| case.name.contains(wanted)));
+        if suite.cases.is_empty() {
+            eprintln!(
+                "no case of {} matches --case {:?}",
+                args.suite.display(),
+                args.cases
+            );
+            return Ok(ExitCode::from(EXIT_HARNESS_ERROR));
+        }
+    }
+    let credentials = Credentials::new(args.username.clone(), args.password.clone());
+    let patience = duration(&args.patience, "--patience")?;
+    let report = if args.check_determinism {
+        check_determinism(&suite, &SpecFilter::boxed)
+    } else if let Some(url) = &args.target {
+        let options = DifferentialOptions {
+            url: url.clone(),
+            credentials,
+            window: duration(&args.window, "--window")?,
+            edge: duration(&args.edge, "--edge")?,
+            reply_timeout: patience,
+        };
+        if args.mode == Mode::Auto {
+            eprintln!(
+                "note: replaying on a server we control (through /sim/) is not available yet; using differential mode"
+            );
+        }
+        runtime()?.block_on(run_differential(&suite, &options))
+    } else if let Some(command) = &args.client {
+        let options = ClientOptions {
+            command: command.clone(),
+            credentials,
+            patience,
+        };
+        let snapshots = snapshot_options(&args, &suite, format!(" --client '{command}'"));
+        run_client(&suite, &options, &snapshots)?
+    } else {
+        let snapshots = snapshot_options(&args, &suite, String::new());
+        run_in_process(&suite, &SpecFilter::boxed, &snapshots)
+    };
+    print!("{}", report::terminal::render(&report));
+    if let Some(dir) = &args.report {
+        report::write_all(dir, &report)?;
+        eprintln!("reports written to {}", dir.display());
+    }
+    Ok(ExitCode::from(report.exit_code()))
+}
+
+fn snapshot_options(args: &ConformArgs, suite: &Suite, rerun_flags: String) -> SnapshotOptions {
+    SnapshotOptions {
+        dir: args
+            .snapshots
+            .clone()
+            .unwrap_or_else(|| default_snapshot_dir(&suite.path)),
+        accept: args.accept,
+        rerun_flags,
+    }
+}
+
+fn run_client(
+    suite: &Suite,
+    options: &ClientOptions,
+    snapshots: &SnapshotOptions,
+) -> anyhow::Result<RunReport> {
+    let runtime = runtime()?;
+    let outcomes = suite
+        .cases
+        .iter()
+        .map(|case| {
+            let recorded = runtime.block_on(run_client_case(case, options));
+            judge(case, recorded, snapshots)
+        })
+        .collect();
+    Ok(RunReport {
+        target: format!("client `{}`", options.command),
+        mode: "client".to_string(),
+        suite: suite.path.display().to_string(),
+        outcomes,
+    })
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn duration(text: &str, flag: &str) -> anyhow::Result<Duration> {
+    let ms = parse_duration(text).map_err(|reason| anyhow::anyhow!("{flag}: {reason}"))?;
+    Ok(Duration::from_millis(ms))
+}

@@ -1,0 +1,82 @@
+//! Reports of one run: a terminal summary, and JSON, JUnit XML and a standalone
+//! HTML page written from the same [`RunReport`].
+
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod terminal;
+
+use std::path::Path;
+
+use super::verdict::RunReport;
+
+/// The JSON report's file name in `--report DIR`.
+pub const JSON_FILE: &str = "conformance.json";
+/// The JUnit XML report's file name.
+pub const JUNIT_FILE: &str = "junit.xml";
+/// The HTML report's file name.
+pub const HTML_FILE: &str = "report.html";
+
+/// A report file could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write report {path}: {source}")]
+pub struct ReportError {
+    /// The file.
+    pub path: String,
+    /// The I/O error.
+    pub source: std::io::Error,
+}
+
+/// Writes the JSON, JUnit XML and HTML reports into `dir`, creating it.
+///
+/// # Errors
+/// [`ReportError`] naming the file that could not be written.
+pub fn write_all(dir: &Path, report: &RunReport) -> Result<(), ReportError> {
+    let error = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| ReportError { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(error(dir))?;
+    for (name, text) in [
+        (JSON_FILE, json::render(report)),
+        (JUNIT_FILE, junit::render(report)),
+        (HTML_FILE, html::render(report)),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(error(&path))?;
+    }
+    Ok(())
+}
+
+/// Escapes text for XML and HTML content and attribute values.
+pub(crate) fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 forbids most control characters even when escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {
+                out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_markup;
+
+    #[test]
+    fn markup_escapes_specials_and_control_characters() {
+        assert_eq!(
+            escape_markup("<a href=\"x\">&'\u{1}</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;\\u{0001}&lt;/a&gt;"
+        );
+    }
+}
