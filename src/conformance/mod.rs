@@ -6,7 +6,7 @@
 //! - [`inprocess`]: the pure player plus the filter produce each case's
 //!   [`transcript`], compared with its stored [`snapshot`] ([`run`]);
 //! - our own `serve`, controlled through `/sim/`, replaying each case so that its
-//!   transcripts equal the in-process ones: waits for the `/sim/` control API;
+//!   transcripts equal the in-process ones: not wired yet, `--target` is differential;
 //! - [`differential`]: a server we do not control; a filtered and an unfiltered
 //!   connection side by side, verdict per filter rule set ([`compare`]);
 //! - [`client`]: a client under test, started by the runner and served each case.
