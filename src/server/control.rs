@@ -7,7 +7,7 @@
 //! | `GET /sim/status` | where the run stands, plus the server's counters | 200 status |
 //! | `POST /sim/pause` | stops the virtual clock (REST actions still apply) | 200 status |
 //! | `POST /sim/resume` | lets it run on from where it stood | 200 status |
-//! | `POST /sim/step` | applies exactly the next scheduled batch at once | 200 `{virtualMs, events}`; 409 when the run is over |
+//! | `POST /sim/step[?to=batch]` | advances to the next event: applies scheduled batches until one causes an event; `?to=batch` applies exactly one | 200 `{virtualMs, events, batches}`; 409 when the run is over |
 //! | `POST /sim/speed` `{"speed": 10}` | virtual ms per wall ms from now on | 200 status; 412 bad body |
 //! | `POST /sim/scenario[?seed=N]` TOML | plays that scenario from zero, clients stay connected | 200 status; 422 with `line:column` diagnostics |
 //! | `POST /sim/reset` | the same scenario and seed from the start | 200 status; 409 without a scenario |
@@ -31,6 +31,7 @@ use super::ServerState;
 use super::http::{BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error};
 use super::routes::admitted;
 use super::simulation::RunStatus;
+use super::simulation::StepTo;
 use super::stats::StatsSnapshot;
 
 /// Where the control API lives.
@@ -124,7 +125,11 @@ async fn answer(
         }
         "reset" => sim.reset(),
         "step" => {
-            return match sim.step(&state.publisher()).await {
+            let to = match step_of(&query) {
+                Ok(to) => to,
+                Err(bad) => return bad.reply(),
+            };
+            return match sim.step(&state.publisher(), to).await {
                 Ok(stepped) => json(StatusCode::OK, &stepped),
                 Err(err) => sim_error(&err),
             };
@@ -185,6 +190,18 @@ fn speed_of(body: &[u8]) -> Result<f64, BadInput> {
 }
 
 /// The `seed` query parameter, if given.
+/// How far `POST /sim/step` goes: `?to=event` (the default) or `?to=batch`.
+fn step_of(query: &str) -> Result<StepTo, BadInput> {
+    match query.split('&').find_map(|pair| pair.strip_prefix("to=")) {
+        None | Some("event") => Ok(StepTo::NextEvent),
+        Some("batch") => Ok(StepTo::NextBatch),
+        Some(other) => Err(BadInput(
+            StatusCode::BAD_REQUEST,
+            format!("to must be `event` (the default) or `batch`, got `{other}`"),
+        )),
+    }
+}
+
 fn seed_of(query: &str) -> Result<Option<u64>, BadInput> {
     let Some(text) = query.split('&').find_map(|pair| pair.strip_prefix("seed=")) else {
         return Ok(None);

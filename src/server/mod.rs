@@ -63,7 +63,7 @@ pub use feed::{EmptyFeed, EventFeed, FeedInfo};
 pub use http::MAX_REQUEST_BODY;
 pub use rest::LIVE_PATH;
 pub use routes::EVENT_PATH;
-pub use simulation::{RunStatus, SimError, Simulation, Stepped};
+pub use simulation::{RunStatus, SimError, Simulation, StepTo, Stepped};
 pub use stats::{Stats, StatsSnapshot};
 
 /// Bus commands that may wait for the dispatcher before publishers are slowed down.

@@ -88,12 +88,27 @@ impl SimError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stepped {
-    /// Virtual ms of the batch applied: the clock stands there when paused.
+    /// Virtual ms of the last batch applied: the clock stands there when paused.
     pub virtual_ms: u64,
-    /// Events the batch caused and published; 0 for a silent batch (a loop
-    /// start, a step whose events the profile or licensing suppresses).
+    /// Events that batch caused and published; 0 only when the run ended, or
+    /// after [`MAX_SILENT_BATCHES_PER_STEP`] silent batches.
     pub events: usize,
+    /// Batches applied, the silent ones on the way included.
+    pub batches: u32,
 }
+
+/// How far one step goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StepTo {
+    /// Until a batch causes an event (`POST /sim/step`).
+    #[default]
+    NextEvent,
+    /// Exactly one batch, silent or not (`POST /sim/step?to=batch`).
+    NextBatch,
+}
+
+/// How many silent batches one step may apply before it answers anyway.
+pub const MAX_SILENT_BATCHES_PER_STEP: u32 = 10_000;
 
 /// Where the run stands, for `GET /sim/status`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -197,21 +212,35 @@ impl Simulation {
         Ok(())
     }
 
-    /// Applies exactly the next scheduled batch (everything due at one virtual
-    /// instant) at once and publishes its events. The clock moves forward to
-    /// that instant if it was behind, so a paused run then stands there.
+    /// Applies scheduled batches (everything due at one virtual instant each) and
+    /// publishes their events: to the next event, applying silent batches (a loop
+    /// start, steps whose events the profile or licensing suppresses) on the way; or
+    /// exactly one batch. The clock moves forward to the last batch's instant if it
+    /// was behind, so a paused run then stands there.
     ///
     /// # Errors
     /// [`SimError::RunOver`] when nothing is scheduled; [`SimError::ShuttingDown`].
-    pub async fn step(&self, publisher: &Publisher) -> Result<Stepped, SimError> {
+    pub async fn step(&self, publisher: &Publisher, to: StepTo) -> Result<Stepped, SimError> {
         let slot = publisher.reserve().await?;
         let mut inner = self.lock();
-        let due = inner.feed.next_due().ok_or(SimError::RunOver)?;
-        let events = inner.feed.advance();
+        let mut due = inner.feed.next_due().ok_or(SimError::RunOver)?;
+        let mut events = inner.feed.advance();
+        let mut batches = 1;
+        // Bounded, so a scenario whose batches are all silent cannot hold the lock forever.
+        while to == StepTo::NextEvent && events.is_empty() && batches < MAX_SILENT_BATCHES_PER_STEP
+        {
+            let Some(next) = inner.feed.next_due() else {
+                break;
+            };
+            due = next;
+            events = inner.feed.advance();
+            batches += 1;
+        }
         inner.clock.advance_to(Instant::now(), due);
         let stepped = Stepped {
             virtual_ms: due,
             events: events.len(),
+            batches,
         };
         slot.publish(events);
         drop(inner);

@@ -10,7 +10,7 @@ use crate::desk::{self, CS, act, assert_error, get_json, send, text};
 /// Steps the server's run `n` batches through the control API.
 async fn step(server: &Server, n: usize) {
     for _ in 0..n {
-        let response = send(server, "POST", "/sim/step", "").await;
+        let response = send(server, "POST", "/sim/step?to=batch", "").await;
         assert_eq!(response.status(), 200, "{}", text(&response));
     }
 }

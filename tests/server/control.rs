@@ -22,7 +22,7 @@ async fn post_json(server: &Server, route: &str, body: &str) -> Value {
 async fn step_to_the_end(server: &Server) -> Vec<(u64, u64)> {
     let mut batches = Vec::new();
     loop {
-        let response = send(server, "POST", "/sim/step", "").await;
+        let response = send(server, "POST", "/sim/step?to=batch", "").await;
         if response.status() == 409 {
             assert_error(&response, 409, "the run is over");
             return batches;
@@ -59,7 +59,36 @@ async fn status_reports_the_run_and_the_counters() {
 }
 
 #[tokio::test]
-async fn step_applies_exactly_one_batch_at_a_time_until_the_run_is_over() {
+async fn step_advances_to_the_next_event_applying_silent_batches_on_the_way() {
+    let server = desk::server(ServerConfig::default().with_paused(true));
+    let mut steps = Vec::new();
+    loop {
+        let response = send(&server, "POST", "/sim/step", "").await;
+        if response.status() == 409 {
+            break;
+        }
+        let stepped: Value = serde_json::from_slice(response.body()).expect("JSON");
+        steps.push((
+            stepped["virtualMs"].clone(),
+            stepped["events"].clone(),
+            stepped["batches"].clone(),
+        ));
+    }
+    let bad = send(&server, "POST", "/sim/step?to=somewhere", "").await;
+
+    // BATCHES holds one silent batch before the first event and two before the last.
+    assert_eq!(
+        steps,
+        [
+            (json!(5000), json!(1), json!(2)),
+            (json!(60000), json!(3), json!(3))
+        ]
+    );
+    assert_error(&bad, 400, "to must be `event` (the default) or `batch`");
+}
+
+#[tokio::test]
+async fn step_to_batch_applies_exactly_one_batch_at_a_time_until_the_run_is_over() {
     let server = desk::server(ServerConfig::default().with_paused(true));
 
     let batches = step_to_the_end(&server).await;
@@ -259,7 +288,7 @@ async fn unknown_routes_are_404_other_methods_405_and_big_bodies_413() {
 async fn rest_actions_apply_while_paused_without_moving_the_clock() {
     let server = desk::server(ServerConfig::default().with_paused(true));
     for _ in 0..2 {
-        send(&server, "POST", "/sim/step", "").await;
+        send(&server, "POST", "/sim/step?to=batch", "").await;
     }
 
     let login = send(

@@ -29,9 +29,9 @@ async fn client_filtered_to(server: &TestServer, filters: Value) -> Client {
     client
 }
 
-/// `POST /sim/step`, which must apply a batch; returns (virtual ms, events).
+/// `POST /sim/step?to=batch`, which must apply one batch; returns (virtual ms, events).
 async fn step(server: &TestServer) -> (u64, u64) {
-    let reply = send(server.addr, "POST", "/sim/step", "").await;
+    let reply = send(server.addr, "POST", "/sim/step?to=batch", "").await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let stepped = reply.json();
     (
