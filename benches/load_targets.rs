@@ -7,9 +7,11 @@
 //!   every client message with a success filterResponse and ignores it.
 //!
 //! ```text
-//! cargo bench --bench load_targets -- ours  --rate 20000 --seconds 40 [--listen 127.0.0.1:58081]
-//! cargo bench --bench load_targets -- plain --rate 20000 --seconds 40
+//! cargo bench --bench load_targets -- ours  --rate 20000 --seconds 40 [--quiet 10] [--listen 127.0.0.1:58081]
+//! cargo bench --bench load_targets -- plain --rate 20000 --seconds 40 [--quiet 10]
 //! ```
+//! `--quiet S` sends no events for the first S seconds, so thousands of clients
+//! can connect and set their filters before the traffic starts.
 //! Both listen on loopback only, print their URL, report their RSS every 5 s on
 //! stderr and stop by themselves after `--seconds`. Under plain `cargo bench` (no
 //! mode given) this does nothing.
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use futures_util::{SinkExt, StreamExt};
 use isymphony_sim::load::synthetic::{EventMaker, SyntheticFeed};
 use isymphony_sim::protocol::Event;
-use isymphony_sim::server::{EVENT_PATH, Server, ServerConfig};
+use isymphony_sim::server::{EVENT_PATH, EventFeed, Server, ServerConfig};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -33,6 +35,7 @@ struct Options {
     mode: String,
     rate: f64,
     seconds: u64,
+    quiet: u64,
     listen: SocketAddr,
 }
 
@@ -64,6 +67,7 @@ fn options() -> Option<Options> {
         seconds: value("--seconds")
             .and_then(|s| s.parse().ok())
             .unwrap_or(30),
+        quiet: value("--quiet").and_then(|s| s.parse().ok()).unwrap_or(0),
         listen,
     })
 }
@@ -85,17 +89,39 @@ fn main() {
         eprintln!("before clients: {baseline}");
         tokio::spawn(report_memory());
         let run_for = Duration::from_secs(options.seconds);
+        let quiet = Duration::from_secs(options.quiet);
         if options.mode == "ours" {
-            ours(listener, options.rate, run_for).await;
+            ours(listener, options.rate, quiet, run_for).await;
         } else {
-            plain(listener, options.rate, run_for).await;
+            plain(listener, options.rate, quiet, run_for).await;
         }
         eprintln!("at the end: {}", memory());
     });
 }
 
-async fn ours(listener: TcpListener, rate: f64, run_for: Duration) {
-    let feed = SyntheticFeed::new(7, rate, now_ms(), run_for.as_millis() as u64);
+/// A feed that starts after a quiet period.
+struct Delayed {
+    feed: SyntheticFeed,
+    delay_ms: u64,
+}
+
+impl EventFeed for Delayed {
+    fn next_due(&mut self) -> Option<u64> {
+        self.feed.next_due().map(|due| due + self.delay_ms)
+    }
+
+    fn advance(&mut self) -> Vec<Event> {
+        self.feed.advance()
+    }
+}
+
+async fn ours(listener: TcpListener, rate: f64, quiet: Duration, run_for: Duration) {
+    let delay_ms = quiet.as_millis() as u64;
+    let playing = run_for.saturating_sub(quiet).as_millis() as u64;
+    let feed = Delayed {
+        feed: SyntheticFeed::new(7, rate, now_ms() + delay_ms as i64, playing),
+        delay_ms,
+    };
     let server = Server::new(ServerConfig::default().with_send_stamp(true)).expect("config");
     let stats = server.stats();
     server
@@ -114,9 +140,11 @@ async fn ours(listener: TcpListener, rate: f64, run_for: Duration) {
 
 type Clients = Arc<Mutex<Vec<mpsc::Sender<Message>>>>;
 
-async fn plain(listener: TcpListener, rate: f64, run_for: Duration) {
+async fn plain(listener: TcpListener, rate: f64, quiet: Duration, run_for: Duration) {
     let clients: Clients = Arc::default();
     let accepting = tokio::spawn(accept_plain(listener, Arc::clone(&clients)));
+    tokio::time::sleep(quiet).await;
+    let run_for = run_for.saturating_sub(quiet);
     let mut maker = EventMaker::new(7);
     let start = Instant::now();
     let epoch = now_ms();

@@ -37,6 +37,11 @@ pub struct LoadArgs {
     #[arg(long, value_name = "D", default_value = "10s", value_parser = parse_wall_duration)]
     duration: Duration,
 
+    /// Open the measurement window no earlier than this after start, even when
+    /// every client is ready sooner (e.g. to skip a server's quiet start).
+    #[arg(long, value_name = "D", default_value = "0s", value_parser = parse_wall_duration)]
+    warmup: Duration,
+
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     json: bool,
@@ -97,6 +102,7 @@ pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
         latency: args.latency,
         handshakes: args.handshakes,
         setup_limit: Duration::from_secs(120),
+        warmup: args.warmup,
     };
     let thresholds = Thresholds {
         max_p99: args.max_p99,

@@ -49,6 +49,9 @@ pub struct LoadConfig {
     pub handshakes: usize,
     /// The longest the connect phase may take before measuring starts anyway.
     pub setup_limit: Duration,
+    /// The window opens no earlier than this after the run starts, even when every
+    /// client is ready sooner: skips a server's start-up or a quiet period.
+    pub warmup: Duration,
 }
 
 /// Why a load run could not start.
@@ -112,14 +115,16 @@ pub async fn run(
         )
     });
     let mut tasks = JoinSet::new();
-    let plans = (0..config.clients)
-        .map(|i| {
+    // Idle clients first: until its filter is in force a client receives every
+    // event, so connecting the measured ones last keeps the setup phase light.
+    let plans = (0..config.idle)
+        .map(|i| (FilterMix::Reject.filters_for(i), false))
+        .chain((0..config.clients).map(|i| {
             (
                 config.filters.filters_for(i),
                 config.filters.admits_everything(),
             )
-        })
-        .chain((0..config.idle).map(|i| (FilterMix::Reject.filters_for(i), false)));
+        }));
     for (filters, count_gaps) in plans {
         let plan = client::ClientPlan {
             url: config.target.clone(),
@@ -145,6 +150,8 @@ pub async fn run(
     {
         tick.tick().await;
     }
+    let warmed_up = tokio::time::Instant::from_std(setup_started) + config.warmup;
+    tokio::time::sleep_until(warmed_up).await;
     if tally.ready.load(Ordering::Relaxed) == 0 {
         stop.cancel();
         while tasks.join_next().await.is_some() {}

@@ -29,6 +29,7 @@ fn config(server: &TestServer, filters: FilterMix, clients: usize, idle: usize) 
         latency: LatencySource::Auto,
         handshakes: 16,
         setup_limit: Duration::from_secs(10),
+        warmup: Duration::ZERO,
     }
 }
 
@@ -91,6 +92,7 @@ async fn a_server_that_is_not_there_is_an_error() {
         latency: LatencySource::Auto,
         handshakes: 2,
         setup_limit: Duration::from_secs(10),
+        warmup: Duration::ZERO,
     };
 
     let result = within("the load run", load::run(&config, |_, _| {})).await;
