@@ -9,7 +9,7 @@
 //! | `POST /sim/resume` | lets it run on from where it stood | 200 status |
 //! | `POST /sim/step[?to=batch]` | advances to the next event: applies scheduled batches until one causes an event; `?to=batch` applies exactly one | 200 `{virtualMs, events, batches}`; 409 when the run is over |
 //! | `POST /sim/speed` `{"speed": 10}` | virtual ms per wall ms from now on | 200 status; 412 bad body |
-//! | `POST /sim/scenario[?seed=N]` TOML | plays that scenario from zero, clients stay connected | 200 status; 422 with `line:column` diagnostics |
+//! | `POST /sim/scenario[?seed=N&epoch=MS&profile=P&loop=B]` TOML | plays that scenario from zero, clients stay connected; what the query leaves out carries over | 200 status; 400 bad query; 422 with `line:column` diagnostics |
 //! | `POST /sim/reset` | the same scenario and seed from the start | 200 status; 409 without a scenario |
 //! | `POST /sim/inject` `{"type": ...}` | sends one raw event to clients, through their filters | 204; 412 not an event object |
 //!
@@ -25,11 +25,12 @@ use warp::path::Tail;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use crate::protocol::RawEvent;
+use crate::protocol::{Profile, RawEvent};
 
 use super::ServerState;
 use super::http::{BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error};
 use super::routes::admitted;
+use super::simulation::LoadOptions;
 use super::simulation::RunStatus;
 use super::simulation::StepTo;
 use super::stats::StatsSnapshot;
@@ -111,8 +112,8 @@ async fn answer(
             Err(bad) => return bad.reply(),
         },
         "scenario" => {
-            let seed = match seed_of(&query) {
-                Ok(seed) => seed,
+            let options = match load_options_of(&query) {
+                Ok(options) => options,
                 Err(bad) => return bad.reply(),
             };
             let Ok(text) = std::str::from_utf8(&body) else {
@@ -121,7 +122,7 @@ async fn answer(
                     "the scenario must be UTF-8 TOML text",
                 );
             };
-            sim.load(text, seed).map(|_| ())
+            sim.load_with(text, options).map(|_| ())
         }
         "reset" => sim.reset(),
         "step" => {
@@ -203,7 +204,7 @@ fn step_of(query: &str) -> Result<StepTo, BadInput> {
 }
 
 fn seed_of(query: &str) -> Result<Option<u64>, BadInput> {
-    let Some(text) = query.split('&').find_map(|pair| pair.strip_prefix("seed=")) else {
+    let Some(text) = query_value(query, "seed") else {
         return Ok(None);
     };
     text.parse().map(Some).map_err(|_| {
@@ -217,9 +218,76 @@ fn seed_of(query: &str) -> Result<Option<u64>, BadInput> {
     })
 }
 
+/// How `POST /sim/scenario` plays its scenario: `seed`, `epoch` (ms of virtual time
+/// zero), `profile` (`standard` or `extended`) and `loop` (`true` or `false`).
+fn load_options_of(query: &str) -> Result<LoadOptions, BadInput> {
+    let bad = |message: String| BadInput(StatusCode::BAD_REQUEST, message);
+    let epoch_ms = query_value(query, "epoch")
+        .map(|text| {
+            text.parse().map_err(|_| {
+                bad(format!(
+                    "epoch must be whole epoch milliseconds such as 1700000000000, got `{text}`"
+                ))
+            })
+        })
+        .transpose()?;
+    let profile = query_value(query, "profile")
+        .map(|text| match text {
+            "standard" => Ok(Profile::Standard),
+            "extended" => Ok(Profile::Extended),
+            other => Err(bad(format!(
+                "profile must be `standard` or `extended`, got `{other}`"
+            ))),
+        })
+        .transpose()?;
+    let looping = query_value(query, "loop")
+        .map(|text| match text {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            other => Err(bad(format!(
+                "loop must be `true` or `false`, got `{other}`"
+            ))),
+        })
+        .transpose()?;
+    Ok(LoadOptions {
+        seed: seed_of(query)?,
+        epoch_ms,
+        profile,
+        looping,
+    })
+}
+
+/// The value of query parameter `name`, if given.
+fn query_value<'q>(query: &'q str, name: &str) -> Option<&'q str> {
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scenario_loads_take_epoch_profile_and_loop_from_the_query() {
+        assert_eq!(load_options_of("").ok(), Some(LoadOptions::default()));
+        assert_eq!(
+            load_options_of("seed=7&epoch=1700000000000&profile=extended&loop=false").ok(),
+            Some(LoadOptions {
+                seed: Some(7),
+                epoch_ms: Some(1_700_000_000_000),
+                profile: Some(Profile::Extended),
+                looping: Some(false),
+            })
+        );
+        for query in ["epoch=soon", "profile=full", "loop=1", "seed=x&loop=true"] {
+            assert_eq!(
+                load_options_of(query).err().map(|bad| bad.0),
+                Some(StatusCode::BAD_REQUEST),
+                "{query}"
+            );
+        }
+    }
 
     #[test]
     fn the_seed_comes_from_the_query_when_given() {

@@ -50,7 +50,7 @@ use tokio_util::task::TaskTracker;
 use warp::Filter;
 use warp::reply::Response;
 
-use crate::protocol::{EventKind, ParseOptions};
+use crate::protocol::ParseOptions;
 
 use bus::BusCommand;
 
@@ -76,9 +76,6 @@ pub(crate) struct ServerState {
     gate: Gate,
     /// How client messages are parsed.
     parse: ParseOptions,
-    /// The kinds this server emits (its profile), to warn about filters that can
-    /// never match.
-    emitted: Arc<[EventKind]>,
     /// Capacity of each client's queue; a full queue disconnects the client.
     client_queue: usize,
     /// Upper bound on each close handshake, so shutdown cannot hang.
@@ -127,7 +124,6 @@ impl Server {
             parse: ParseOptions {
                 lenient: config.lenient_filters,
             },
-            emitted: config.profile.kinds().into(),
             client_queue: config.client_queue,
             close_timeout: config.close_timeout,
             simulation: Arc::new(Simulation::new(

@@ -109,7 +109,7 @@ fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Ws>) -> 
             bus: state.bus.clone(),
             stats: Arc::clone(&state.stats),
             parse: state.parse,
-            emitted: Arc::clone(&state.emitted),
+            emitted: state.simulation.emitted(),
             client_queue: state.client_queue,
             close_timeout: state.close_timeout,
             shutdown: state.shutdown.clone(),

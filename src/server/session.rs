@@ -19,10 +19,11 @@ use warp::ws::Message;
 
 use crate::protocol::message::lint;
 use crate::protocol::{
-    ClientMessage, EventKind, MessageError, ParseOptions, ServerReply, parse_client_message,
+    ClientMessage, MessageError, ParseOptions, ServerReply, parse_client_message,
 };
 
 use super::bus::{BusCommand, ClientId, Kick};
+use super::simulation::EmittedKinds;
 use super::stats::Stats;
 
 /// Frames a writer takes from its queue per wake-up before one flush.
@@ -47,8 +48,8 @@ pub struct SessionContext {
     pub stats: Arc<Stats>,
     /// How client messages are parsed (`--lenient-filters`).
     pub parse: ParseOptions,
-    /// The kinds the server emits, for filter warnings.
-    pub emitted: Arc<[EventKind]>,
+    /// The kinds the run in play emits, for filter warnings.
+    pub emitted: EmittedKinds,
     /// Capacity of this session's outgoing queue.
     pub client_queue: usize,
     /// Upper bound on a close handshake.
@@ -197,7 +198,7 @@ async fn handle_message(message: Message, ctx: &SessionContext) -> Option<Ending
     };
     let command = match parsed {
         Ok(ClientMessage::Filter(filters)) => {
-            let warnings = lint(&filters, &ctx.emitted);
+            let warnings = lint(&filters, &ctx.emitted.current());
             tracing::debug!(
                 client = ctx.id.0,
                 rules = filters.rules().len(),

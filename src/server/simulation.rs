@@ -9,7 +9,7 @@
 //! Every change that can move the driver's next deadline (pause, resume, speed,
 //! step, load, reset) wakes it.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use warp::http::StatusCode;
 
 use crate::model::{LiveError, ModelError};
-use crate::protocol::{Profile, RawEvent};
+use crate::protocol::{EventKind, Profile, RawEvent};
 use crate::scenario::{Player, Scenario, ScenarioError};
 
 use super::bus::{BusClosed, PublishSlot, Publisher};
@@ -133,10 +133,49 @@ pub struct RunStatus {
     pub loop_index: Option<u64>,
     /// Virtual ms of the next scheduled batch; `None` when the run is over.
     pub next_due_ms: Option<u64>,
+    /// Which events the run emits ("standard" or "extended").
+    pub profile: Profile,
     /// Scripted steps the model refused so far.
     pub step_failures: u64,
     /// Generator commands the model refused so far (bugs of ours).
     pub generator_faults: u64,
+}
+
+/// How [`Simulation::load_with`] plays a scenario (`POST /sim/scenario?seed=..&epoch=..
+/// &profile=..&loop=..`); each `None` keeps what the run in play has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The root seed; else the file's, else the one in use, else a random one.
+    pub seed: Option<u64>,
+    /// Epoch ms of virtual time zero: event `time` counts from it.
+    pub epoch_ms: Option<i64>,
+    /// Which events the run emits; filter warnings follow it.
+    pub profile: Option<Profile>,
+    /// Whether the scenario starts over after its length.
+    pub looping: Option<bool>,
+}
+
+/// The event kinds the run in play emits (its profile), shared with every session
+/// so that filter warnings follow a profile switched by `POST /sim/scenario`.
+#[derive(Debug, Clone)]
+pub struct EmittedKinds(Arc<RwLock<Arc<[EventKind]>>>);
+
+impl EmittedKinds {
+    /// The kinds emitted now.
+    pub fn current(&self) -> Arc<[EventKind]> {
+        let kinds = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&kinds)
+    }
+
+    fn set(&self, profile: Profile) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = profile.kinds().into();
+    }
+}
+
+impl From<Vec<EventKind>> for EmittedKinds {
+    fn from(kinds: Vec<EventKind>) -> Self {
+        EmittedKinds(Arc::new(RwLock::new(kinds.into())))
+    }
 }
 
 /// The shared simulation: one per server.
@@ -145,8 +184,11 @@ pub struct Simulation {
     /// Wakes the driver when its plan may be stale. `notify_one` keeps a permit
     /// when the driver is not waiting, so no change is missed.
     changed: Notify,
-    /// The profile of players loaded through the control API: the server's.
+    /// The server's profile: scenarios loaded without one emit it when nothing
+    /// played before them.
     profile: Profile,
+    /// The kinds of the profile in play, for filter warnings.
+    emitted: EmittedKinds,
 }
 
 struct Inner {
@@ -166,8 +208,10 @@ impl std::fmt::Debug for Simulation {
 
 impl Simulation {
     /// A simulation playing `feed` from virtual time zero now, at `speed`
-    /// (positive, finite), paused or not; scenarios loaded later emit `profile`.
+    /// (positive, finite), paused or not; scenarios loaded later emit `profile`
+    /// unless told otherwise.
     pub fn new(feed: Box<dyn EventFeed>, speed: f64, paused: bool, profile: Profile) -> Self {
+        let emitted = EmittedKinds::from(profile_of(feed.as_ref(), profile).kinds());
         Simulation {
             inner: Mutex::new(Inner {
                 feed,
@@ -175,12 +219,19 @@ impl Simulation {
             }),
             changed: Notify::new(),
             profile,
+            emitted,
         }
+    }
+
+    /// The kinds the run in play emits, kept up to date for every holder.
+    pub fn emitted(&self) -> EmittedKinds {
+        self.emitted.clone()
     }
 
     /// Plays `feed` from virtual time zero now, keeping pause and speed.
     pub fn play(&self, feed: Box<dyn EventFeed>) {
         let mut inner = self.lock();
+        self.emitted.set(profile_of(feed.as_ref(), self.profile));
         inner.feed = feed;
         inner.clock.restart(Instant::now());
         drop(inner);
@@ -259,7 +310,7 @@ impl Simulation {
             (player.scenario().clone(), player.seed())
         };
         let (scenario, seed) = recipe;
-        self.replace(scenario, seed)
+        self.replace(scenario, seed, LoadOptions::default())
     }
 
     /// Reads scenario TOML and plays it from virtual time zero, keeping clients
@@ -270,30 +321,56 @@ impl Simulation {
     /// [`SimError::InvalidScenario`] with every problem of the text,
     /// [`SimError::RefusedDirectory`], [`SimError::NoSeed`].
     pub fn load(&self, toml: &str, seed: Option<u64>) -> Result<u64, SimError> {
+        self.load_with(
+            toml,
+            LoadOptions {
+                seed,
+                ..LoadOptions::default()
+            },
+        )
+    }
+
+    /// [`Simulation::load`] with the epoch, profile and looping chosen too; what
+    /// `options` leaves out carries over from the run in play (see [`LoadOptions`]).
+    ///
+    /// # Errors
+    /// As [`Simulation::load`].
+    pub fn load_with(&self, toml: &str, options: LoadOptions) -> Result<u64, SimError> {
         let scenario = Scenario::from_toml(toml, LOADED_SCENARIO_PATH)?;
         let in_use = self.lock().feed.player().map(Player::seed);
-        let seed = match seed.or(scenario.seed).or(in_use) {
+        let seed = match options.seed.or(scenario.seed).or(in_use) {
             Some(seed) => seed,
             // 53 bits, as `serve` draws them: short to type back, exact in JSON.
             None => getrandom::u64().map_err(|e| SimError::NoSeed(e.to_string()))? >> 11,
         };
-        self.replace(scenario, seed)?;
+        self.replace(scenario, seed, options)?;
         Ok(seed)
     }
 
     /// Builds a player outside the lock (a big directory takes a while), then
-    /// swaps it in. The epoch and looping of the current player carry over; a
-    /// server that had none uses the wall clock as epoch and loops, like `serve`.
-    fn replace(&self, scenario: Scenario, seed: u64) -> Result<(), SimError> {
-        let (epoch, looping) = {
+    /// swaps it in. What `options` leaves out carries over from the current
+    /// player (epoch, profile, looping); a server that had none uses the wall
+    /// clock as epoch, its own profile, and loops, like `serve`.
+    fn replace(&self, scenario: Scenario, seed: u64, options: LoadOptions) -> Result<(), SimError> {
+        let (epoch, profile, looping) = {
             let inner = self.lock();
             match inner.feed.player() {
-                Some(player) => (player.epoch_ms(), player.is_looping()),
-                None => (wall_clock_ms(), true),
+                Some(player) => (
+                    player.epoch_ms(),
+                    player.pbx().profile(),
+                    player.is_looping(),
+                ),
+                None => (wall_clock_ms(), self.profile, true),
             }
         };
-        let player = Player::new(scenario, seed, epoch, self.profile, looping)
-            .map_err(SimError::RefusedDirectory)?;
+        let player = Player::new(
+            scenario,
+            seed,
+            options.epoch_ms.unwrap_or(epoch),
+            options.profile.unwrap_or(profile),
+            options.looping.unwrap_or(looping),
+        )
+        .map_err(SimError::RefusedDirectory)?;
         self.play(Box::new(player));
         Ok(())
     }
@@ -364,6 +441,7 @@ impl Simulation {
             speed: inner.clock.speed(),
             loop_index: player.map(Player::loop_index),
             next_due_ms,
+            profile: profile_of(inner.feed.as_ref(), self.profile),
             step_failures: player.map_or(0, Player::step_failure_count),
             generator_faults: player.map_or(0, Player::generator_fault_count),
         }
@@ -406,6 +484,12 @@ impl Simulation {
         // A panic elsewhere must not take every later request down with it.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// The profile `feed` emits: its player's, else `default`.
+fn profile_of(feed: &dyn EventFeed, default: Profile) -> Profile {
+    feed.player()
+        .map_or(default, |player| player.pbx().profile())
 }
 
 /// Now in Unix epoch ms; 0 if the system clock is before 1970.

@@ -304,3 +304,36 @@ async fn rest_actions_apply_while_paused_without_moving_the_clock() {
     assert_eq!(status["virtualMs"], 5000);
     assert_eq!(status["eventsByType"]["agentLogin"], 1);
 }
+
+#[tokio::test]
+async fn a_loaded_scenario_takes_its_epoch_profile_and_looping_from_the_query() {
+    // Arrange: no scenario yet, so without `loop=false` the run would loop forever.
+    let server = Server::new(ServerConfig::default().with_paused(true)).expect("config");
+
+    // Act
+    let status = post_json(
+        &server,
+        "scenario?seed=7&epoch=1600000000000&profile=extended&loop=false",
+        desk::DESK,
+    )
+    .await;
+    let batches = step_to_the_end(&server).await;
+    let kept = post_json(&server, "scenario", desk::DESK).await;
+    let bad = send(&server, "POST", "/sim/scenario?profile=full", desk::DESK).await;
+
+    // Assert: dial and answer are no longer silent; the run ends after its length.
+    assert_eq!(
+        (status["epoch"].clone(), status["profile"].clone()),
+        (json!(1_600_000_000_000_i64), json!("extended"))
+    );
+    let times: Vec<u64> = batches.iter().map(|(at, _)| *at).collect();
+    let standard_times: Vec<u64> = BATCHES.iter().map(|(at, _)| *at).collect();
+    assert_eq!(times, standard_times);
+    assert_eq!(batches[3], (15_000, 1), "the answer's dial is emitted");
+    assert_eq!(
+        (kept["epoch"].clone(), kept["profile"].clone()),
+        (json!(1_600_000_000_000_i64), json!("extended")),
+        "what the query leaves out carries over"
+    );
+    assert_error(&bad, 400, "standard");
+}
