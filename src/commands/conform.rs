@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use isymphony_sim::conformance::client::{ClientOptions, run_client_case};
 use isymphony_sim::conformance::differential::{DifferentialOptions, run_differential};
+use isymphony_sim::conformance::replay::{ReplayOptions, control_api_status, run_replay};
 use isymphony_sim::conformance::report;
 use isymphony_sim::conformance::run::{
     SnapshotOptions, check_determinism, default_snapshot_dir, judge, run_in_process,
@@ -22,6 +23,9 @@ use isymphony_sim::server::Credentials;
 pub enum Mode {
     /// Replay on a server we control (found through `/sim/`), else differential.
     Auto,
+    /// Play each case on our own server through its control API (`/sim/`) and
+    /// compare the transcripts with the snapshots; takes the server over.
+    Replay,
     /// Filtered vs unfiltered connections side by side; no snapshots.
     Differential,
 }
@@ -33,7 +37,9 @@ pub struct ConformArgs {
     #[arg(value_name = "SUITE", default_value = "fixtures/conformance")]
     suite: PathBuf,
 
-    /// Test the server at this Event API URL instead of the in-process player.
+    /// Test the server at this Event API URL instead of the in-process player. Our
+    /// own `serve` is taken over: each case's scenario is loaded and stepped through
+    /// /sim/ (the pause state is restored; the last case's scenario stays loaded).
     #[arg(long, value_name = "URL", conflicts_with = "client")]
     target: Option<String>,
 
@@ -75,7 +81,8 @@ pub struct ConformArgs {
     #[arg(long, value_name = "DURATION", default_value = "1s")]
     edge: String,
 
-    /// How long to wait for a filter response, or for a client's connection or message.
+    /// How long to wait for a filter response, a control API answer (replay), or a
+    /// client's connection or message.
     #[arg(long, value_name = "DURATION", default_value = "10s")]
     patience: String,
 
@@ -120,19 +127,44 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
     let report = if args.check_determinism {
         check_determinism(&suite, &SpecFilter::boxed)
     } else if let Some(url) = &args.target {
-        let options = DifferentialOptions {
+        let runtime = runtime()?;
+        let replay = ReplayOptions {
             url: url.clone(),
-            credentials,
-            window: duration(&args.window, "--window")?,
-            edge: duration(&args.edge, "--edge")?,
-            reply_timeout: patience,
+            credentials: credentials.clone(),
+            patience,
         };
-        if args.mode == Mode::Auto {
-            eprintln!(
-                "note: replaying on a server we control (through /sim/) is not available yet; using differential mode"
-            );
+        let replaying = match args.mode {
+            Mode::Replay => true,
+            Mode::Differential => false,
+            Mode::Auto => match runtime.block_on(control_api_status(&replay)) {
+                Ok(_) => {
+                    eprintln!(
+                        "note: {url} is our own server (it answers /sim/status): replaying each case on it (--mode replay)"
+                    );
+                    true
+                }
+                Err(reason) => {
+                    eprintln!(
+                        "note: no control API next to {url} ({reason}); using differential mode"
+                    );
+                    false
+                }
+            },
+        };
+        if replaying {
+            let flags = format!(" --target {url} --mode replay");
+            let snapshots = snapshot_options(&args, &suite, flags);
+            runtime.block_on(run_replay(&suite, &replay, &snapshots))
+        } else {
+            let options = DifferentialOptions {
+                url: url.clone(),
+                credentials,
+                window: duration(&args.window, "--window")?,
+                edge: duration(&args.edge, "--edge")?,
+                reply_timeout: patience,
+            };
+            runtime.block_on(run_differential(&suite, &options))
         }
-        runtime()?.block_on(run_differential(&suite, &options))
     } else if let Some(command) = &args.client {
         let options = ClientOptions {
             command: command.clone(),

@@ -86,7 +86,8 @@ pub fn parse_case(text: &str, path: &Path) -> Result<Case, Vec<CaseProblem>> {
     }
     // Stable: same-time actions keep their file order.
     actions.sort_by_key(|a| a.at_ms);
-    let (Some(scenario), Some(until_ms), true) = (scenario, until_ms, problems.found.is_empty())
+    let (Some((scenario, scenario_text)), Some(until_ms), true) =
+        (scenario, until_ms, problems.found.is_empty())
     else {
         return Err(problems.found);
     };
@@ -98,6 +99,7 @@ pub fn parse_case(text: &str, path: &Path) -> Result<Case, Vec<CaseProblem>> {
         description: header.description,
         scenario_name: header.scenario.into_inner(),
         scenario,
+        scenario_text,
         seed: header.seed,
         until_ms,
         profile,
@@ -106,19 +108,32 @@ pub fn parse_case(text: &str, path: &Path) -> Result<Case, Vec<CaseProblem>> {
     })
 }
 
-/// A scenario named by a case: a path relative to the case file, else a shipped one.
+/// A scenario named by a case, with its file's text: a path relative to the case
+/// file, else a shipped one.
 fn load_scenario(
     name: &str,
     case_path: &Path,
     problems: &mut Problems<'_>,
     header: &Header,
-) -> Option<Scenario> {
+) -> Option<(Scenario, String)> {
     let span = header.scenario.span();
     let relative = case_path.parent().unwrap_or(Path::new(".")).join(name);
     let loaded = if relative.is_file() {
-        Scenario::from_file(&relative)
+        let shown = relative.display().to_string();
+        std::fs::read_to_string(&relative)
+            .map_err(|source| LoadError::Unreadable {
+                path: shown.clone(),
+                source,
+            })
+            .and_then(|text| {
+                let scenario = Scenario::from_toml(&text, &shown)?;
+                Ok((scenario, text))
+            })
     } else if let Some(found) = shipped::find(name) {
-        found.scenario().map_err(LoadError::from)
+        found
+            .scenario()
+            .map(|scenario| (scenario, found.text.to_string()))
+            .map_err(LoadError::from)
     } else {
         let names = shipped::names().join(", ");
         problems.at(
@@ -130,7 +145,7 @@ fn load_scenario(
         return None;
     };
     match loaded {
-        Ok(scenario) => Some(scenario),
+        Ok(loaded) => Some(loaded),
         Err(err) => {
             problems.at(
                 span,

@@ -104,7 +104,7 @@ fn rules_of(text: &str) -> Vec<(String, Value)> {
 /// Whether a frame is a filter response rather than an event: our replies carry
 /// `success`; a real server's shape is unknown, so any `type` mentioning "filter"
 /// counts too.
-fn is_reply(frame: &Value) -> bool {
+pub(crate) fn is_reply(frame: &Value) -> bool {
     frame.get("success").is_some()
         || frame
             .get("type")

@@ -5,8 +5,8 @@
 //! a client script. Targets:
 //! - [`inprocess`]: the pure player plus the filter produce each case's
 //!   [`transcript`], compared with its stored [`snapshot`] ([`run`]);
-//! - our own `serve`, controlled through `/sim/`, replaying each case so that its
-//!   transcripts equal the in-process ones: not wired yet, `--target` is differential;
+//! - [`replay`]: our own `serve`, controlled through `/sim/` ([`sim_api`]), playing
+//!   each case so that its transcript equals the in-process one;
 //! - [`differential`]: a server we do not control; a filtered and an unfiltered
 //!   connection side by side, verdict per filter rule set ([`compare`]);
 //! - [`client`]: a client under test, started by the runner and served each case.
@@ -19,8 +19,10 @@ mod client_process;
 pub mod compare;
 pub mod differential;
 pub mod inprocess;
+pub mod replay;
 pub mod report;
 pub mod run;
+pub mod sim_api;
 pub mod snapshot;
 pub mod suite;
 pub mod transcript;

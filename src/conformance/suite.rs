@@ -62,6 +62,8 @@ pub struct Case {
     pub scenario_name: String,
     /// The scenario, loaded.
     pub scenario: Scenario,
+    /// The scenario file's text: what replay mode sends to a server's `/sim/scenario`.
+    pub scenario_text: String,
     /// The root seed of the run.
     pub seed: u64,
     /// Virtual ms at which the case ends.
