@@ -235,7 +235,21 @@ fn memory() -> String {
             .find(|l| l.starts_with(name))
             .map_or("?".to_string(), |l| l[name.len()..].trim().to_string())
     };
-    format!("rss {} peak {}", field("VmRSS:"), field("VmHWM:"))
+    // utime and stime, fields 14 and 15 of /proc/self/stat, in clock ticks (100/s).
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    format!(
+        "rss {} peak {} cpu {:.1}s",
+        field("VmRSS:"),
+        field("VmHWM:"),
+        ticks as f64 / 100.0
+    )
 }
 
 async fn report_memory() {

@@ -2,22 +2,19 @@
 //! answer, then count and time every event until told to stop.
 //!
 //! The hot path never parses JSON: it finds the latency stamp by searching the
-//! frame text, because at millions of frames per second a parse per frame would
-//! cost more CPU than the server under test.
+//! frame's last bytes, because at millions of frames per second a parse per frame
+//! would cost more CPU than the server under test.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use tokio::sync::Semaphore;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
+
+use super::raw::{Incoming, RawSocket, WsAddress, find, rfind};
 
 /// Samples a client gathers before taking the shared histogram's lock once.
 const SAMPLE_BATCH: usize = 512;
@@ -128,9 +125,17 @@ pub async fn run_client(
     handshakes: Arc<Semaphore>,
     stop: CancellationToken,
 ) {
+    let Some(address) = WsAddress::parse(&plan.url) else {
+        tally.failed();
+        return;
+    };
     let connected = {
         let _permit = handshakes.acquire().await;
-        tokio::time::timeout(SETUP_TIMEOUT, connect(&plan)).await
+        tokio::time::timeout(
+            SETUP_TIMEOUT,
+            RawSocket::connect(&address, plan.authorization.as_deref()),
+        )
+        .await
     };
     let mut ws = match connected {
         Ok(Ok(ws)) => ws,
@@ -145,7 +150,7 @@ pub async fn run_client(
         }
     };
     let message = format!(r#"{{"type":"filter","filters":{}}}"#, plan.filters);
-    if ws.send(Message::text(message)).await.is_err() {
+    if ws.send_text(&message).await.is_err() {
         tally.failed();
         return;
     }
@@ -155,30 +160,26 @@ pub async fn run_client(
     let mut last_seq: Option<u64> = None;
     let setup_deadline = tokio::time::Instant::now() + SETUP_TIMEOUT;
     let ending = loop {
-        let frame = tokio::select! {
+        let incoming = tokio::select! {
             biased;
             () = stop.cancelled() => break None,
             () = tokio::time::sleep_until(setup_deadline), if !answered => {
                 tally.failed();
                 break Some("no filter answer".to_string());
             }
-            frame = ws.next() => frame,
+            incoming = ws.next() => incoming,
         };
-        let text = match frame {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Close(close))) => {
-                break Some(
-                    close.map_or_else(|| "close".into(), |c| u16::from(c.code).to_string()),
-                );
+        let text = match incoming {
+            Ok(Incoming::Text(text)) => text,
+            Ok(Incoming::Close(code)) => {
+                break Some(code.map_or_else(|| "close".into(), |c| c.to_string()));
             }
-            Some(Ok(_)) => continue,
-            Some(Err(_)) | None => break Some("error".to_string()),
+            Err(_) => break Some("error".to_string()),
         };
-        let text = text.as_str();
         if !answered {
-            if text.contains("\"filterResponse\"") {
+            if find(text, b"\"filterResponse\"").is_some() {
                 answered = true;
-                if text.contains("\"success\":false") {
+                if find(text, b"\"success\":false").is_some() {
                     tally.failed();
                     break Some("filter refused".to_string());
                 }
@@ -197,7 +198,7 @@ pub async fn run_client(
                 tally.untimed.fetch_add(1, Ordering::Relaxed);
             }
         }
-        if let Some(seq) = number_after(text, "\"simSeq\":") {
+        if let Some(seq) = stamp_number(text, SEQ_KEY) {
             if plan.count_gaps
                 && let Some(last) = last_seq
                 && seq > last + 1
@@ -218,7 +219,7 @@ pub async fn run_client(
     match ending {
         // Our own stop: close politely, but never wait long for the answer.
         None => {
-            let _ = tokio::time::timeout(Duration::from_secs(2), ws.close(None)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), ws.close()).await;
         }
         Some(why) => {
             if answered && !stop.is_cancelled() {
@@ -228,26 +229,6 @@ pub async fn run_client(
     }
 }
 
-async fn connect(
-    plan: &ClientPlan,
-) -> Result<
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-    tokio_tungstenite::tungstenite::Error,
-> {
-    let mut request = plan.url.as_str().into_client_request()?;
-    if let Some(value) = &plan.authorization
-        && let Ok(value) = value.parse()
-    {
-        request.headers_mut().insert(AUTHORIZATION, value);
-    }
-    // A small read buffer keeps thousands of idle clients cheap; 32 KiB still
-    // takes about a hundred frames per read.
-    let config = WebSocketConfig::default().read_buffer_size(32 * 1024);
-    let (ws, _response) =
-        tokio_tungstenite::connect_async_with_config(request, Some(config), true).await?;
-    Ok(ws)
-}
-
 /// Wall clock, Unix microseconds.
 pub fn now_us() -> u64 {
     SystemTime::now()
@@ -255,10 +236,20 @@ pub fn now_us() -> u64 {
         .map_or(0, |d| d.as_micros() as u64)
 }
 
+const STAMP_KEY: &[u8] = b"\"simSentUs\":";
+const SEQ_KEY: &[u8] = b"\"simSeq\":";
+const TIME_KEY: &[u8] = b"\"time\":";
+
+/// How far from the end of a frame our stamp can start: both stamp fields with
+/// 20-digit numbers and the closing brace.
+const STAMP_TAIL: usize = 80;
+
 /// When the event in `text` was sent, Unix microseconds, per `source`.
-pub fn sent_us(text: &str, source: LatencySource) -> Option<u64> {
-    let stamp = || number_after(text, "\"simSentUs\":");
-    let time = || number_after(text, "\"time\":").map(|ms| ms.saturating_mul(1000));
+pub fn sent_us(text: &[u8], source: LatencySource) -> Option<u64> {
+    let stamp = || stamp_number(text, STAMP_KEY);
+    let time = || {
+        number_at(text, find(text, TIME_KEY)? + TIME_KEY.len()).map(|ms| ms.saturating_mul(1000))
+    };
     match source {
         LatencySource::Auto => stamp().or_else(time),
         LatencySource::Stamp => stamp(),
@@ -266,15 +257,25 @@ pub fn sent_us(text: &str, source: LatencySource) -> Option<u64> {
     }
 }
 
-/// The unsigned integer right after the last `key` in `text`. Our stamp sits at
-/// the end of the frame, so searching from the end finds it fastest.
-pub fn number_after(text: &str, key: &str) -> Option<u64> {
-    let start = text.rfind(key)? + key.len();
-    let digits = text.as_bytes()[start..]
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    text.get(start..start + digits)?.parse().ok()
+/// The number after `key` among the stamp fields at the end of the frame.
+pub fn stamp_number(text: &[u8], key: &[u8]) -> Option<u64> {
+    let tail_start = text.len().saturating_sub(STAMP_TAIL);
+    let at = tail_start + rfind(&text[tail_start..], key)? + key.len();
+    number_at(text, at)
+}
+
+/// The unsigned decimal integer starting at `at`.
+fn number_at(text: &[u8], at: usize) -> Option<u64> {
+    let digits = text.get(at..)?.iter().take_while(|b| b.is_ascii_digit());
+    let mut value: u64 = 0;
+    let mut any = false;
+    for digit in digits {
+        value = value
+            .checked_mul(10)?
+            .checked_add(u64::from(digit - b'0'))?;
+        any = true;
+    }
+    any.then_some(value)
 }
 
 #[cfg(test)]
@@ -283,8 +284,8 @@ mod tests {
 
     #[test]
     fn stamps_are_found_without_parsing_and_time_is_the_fallback() {
-        let stamped = r#"{"type":"hangup","time":1700000000123,"x":"a","simSentUs":1700000000123456,"simSeq":7}"#;
-        let plain = r#"{"type":"hangup","time":1700000000123,"x":"a"}"#;
+        let stamped = br#"{"type":"hangup","time":1700000000123,"x":"a","simSentUs":1700000000123456,"simSeq":7}"#;
+        let plain = br#"{"type":"hangup","time":1700000000123,"x":"a"}"#;
         assert_eq!(
             sent_us(stamped, LatencySource::Auto),
             Some(1_700_000_000_123_456)
@@ -298,7 +299,8 @@ mod tests {
             sent_us(stamped, LatencySource::Time),
             Some(1_700_000_000_123_000)
         );
-        assert_eq!(number_after(stamped, "\"simSeq\":"), Some(7));
-        assert_eq!(number_after(r#"{"time":-5}"#, "\"time\":"), None);
+        assert_eq!(stamp_number(stamped, SEQ_KEY), Some(7));
+        assert_eq!(sent_us(br#"{"time":-5}"#, LatencySource::Time), None);
+        assert_eq!(stamp_number(plain, SEQ_KEY), None);
     }
 }

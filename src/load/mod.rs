@@ -10,6 +10,7 @@
 pub mod client;
 pub mod mix;
 pub mod population;
+pub mod raw;
 pub mod report;
 pub mod synthetic;
 
