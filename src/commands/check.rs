@@ -52,12 +52,12 @@ fn check_one(path: &str) -> Verdict {
             return Verdict::HarnessError;
         }
     };
-    let summary = format!(
-        "{} users, {} steps, {} generators",
-        scenario.directory.users.len(),
-        scenario.steps.len(),
-        scenario.generators.len()
-    );
+    let summary = [
+        count(scenario.directory.users.len(), "user"),
+        count(scenario.steps.len(), "step"),
+        count(scenario.generators.len(), "generator"),
+    ]
+    .join(", ");
     let seed = scenario.seed.unwrap_or(DRY_RUN_SEED);
     let length = scenario.length_ms;
     let mut player = match Player::new(scenario, seed, DRY_RUN_EPOCH, Profile::Standard, false) {
@@ -81,4 +81,13 @@ fn check_one(path: &str) -> Verdict {
     }
     println!("{path}: ok ({summary})");
     Verdict::Ok
+}
+
+/// "1 step", "2 steps".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
