@@ -79,6 +79,15 @@ pub fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
             covered = at;
             let events = player.advance();
             played += events.len() as u64;
+            // Faults are the server's to carry out; here they are only noted, on
+            // stderr so the event stream on stdout stays clean.
+            for placed in player.take_faults() {
+                out.flush()?;
+                eprintln!(
+                    "# fault at {at} ms (served, not played): {}",
+                    placed.request
+                );
+            }
             for event in events.iter().filter(|e| filter.admits(e)) {
                 printed += 1;
                 serde_json::to_writer(&mut out, event)?;

@@ -67,6 +67,10 @@
 //! (queue, extension, penalty), `dnd` (extension,
 //! on), `dial` (call, from, to), `answer` (call, by), `hold` / `record` (call, on),
 //! `transfer` (call, to = an extension), `hangup` (call).
+//! `fault` (kind = "drop" | "close" | "delay" | "duplicate" | "malformed" |
+//! "restart"; code and reason for close, ms for delay, count for duplicate; client
+//! = a connection id, default every one) is ours, for testing clients: the server
+//! carries it out at that moment (see [`fault`]); `play` prints it to stderr.
 //!
 //! Durations are written "90s", "15m", "1h30m", "250ms"; distributions as a fixed
 //! duration ("3m") or `{ distribution = "fixed" | "uniform" | "exponential" |
@@ -95,6 +99,7 @@
 mod dump;
 pub mod duration;
 mod error;
+pub mod fault;
 mod file;
 pub mod generator;
 mod outcome;
@@ -106,6 +111,7 @@ use std::path::Path;
 
 pub use dump::dump_script;
 pub use error::{Diagnostic, LoadError, ScenarioError};
+pub use fault::{Fault, FaultRequest, PlacedFault};
 pub use generator::{GeneratorKind, GeneratorSpec};
 pub use outcome::{GeneratorFault, RecordedCommand, StepFailure};
 pub use player::Player;
@@ -147,7 +153,17 @@ pub struct Step {
     /// The line of its `[[steps]]` header.
     pub line: usize,
     /// What it does.
-    pub command: Command,
+    pub action: StepAction,
+}
+
+/// What a step does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepAction {
+    /// A command applied to the model.
+    Command(Command),
+    /// A fault for the server to carry out (`action = "fault"`); `play` prints it
+    /// to stderr as a comment, the conformance runner ignores it.
+    Fault(FaultRequest),
 }
 
 impl Scenario {

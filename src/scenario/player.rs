@@ -9,11 +9,13 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::ops::ControlFlow;
 
-use super::Scenario;
+use super::fault::PlacedFault;
 use super::generator::{self, Traffic, Turn};
 use super::outcome::{GeneratorFault, RecordedCommand, StepFailure};
+use super::{Scenario, StepAction};
 use crate::model::{Command, ModelError, Pbx};
 use crate::protocol::{Event, Profile};
+use crate::rng::SimRng;
 
 /// How many step failures and generator faults are kept for inspection; later ones
 /// are only counted.
@@ -63,6 +65,9 @@ pub struct Player {
     seed: u64,
     epoch_ms: i64,
     looping: bool,
+    profile: Profile,
+    /// Restarts so far ([`Player::restarted`]); the ids derive from it.
+    restarts: u64,
     pbx: Pbx,
     queue: BinaryHeap<Reverse<Due>>,
     next_seq: u64,
@@ -80,6 +85,8 @@ pub struct Player {
     /// Reused buffers for what a generator did during one wake-up.
     applied: Vec<(Command, Result<(), String>)>,
     wakes: Vec<(u64, u64)>,
+    /// Faults the scripted steps of the last batch asked for.
+    faults_due: Vec<PlacedFault>,
 }
 
 impl Player {
@@ -95,7 +102,42 @@ impl Player {
         profile: Profile,
         looping: bool,
     ) -> Result<Player, ModelError> {
-        let pbx = Pbx::new(scenario.directory.clone(), seed, profile)?;
+        Player::build(scenario, seed, epoch_ms, profile, looping, 0)
+    }
+
+    /// The same scenario and seed after a simulated server restart: it starts over
+    /// from its beginning while event times go on from now, and every object gets a
+    /// new UUID (the core server too), as a real restart gives. The ids derive from
+    /// the seed and the number of restarts, so a rerun restarts identically.
+    ///
+    /// # Errors
+    /// The model refuses the scenario's directory (it accepted it before, so never).
+    pub fn restarted(&self) -> Result<Player, ModelError> {
+        let now = i64::try_from(self.now_ms).unwrap_or(i64::MAX);
+        Player::build(
+            self.scenario.clone(),
+            self.seed,
+            self.epoch_ms.saturating_add(now),
+            self.profile,
+            self.looping,
+            self.restarts + 1,
+        )
+    }
+
+    fn build(
+        scenario: Scenario,
+        seed: u64,
+        epoch_ms: i64,
+        profile: Profile,
+        looping: bool,
+        restarts: u64,
+    ) -> Result<Player, ModelError> {
+        let ids_seed = if restarts == 0 {
+            seed
+        } else {
+            SimRng::named(seed, &format!("restart {restarts}")).next_u64()
+        };
+        let pbx = Pbx::new(scenario.directory.clone(), ids_seed, profile)?;
         let generators = scenario
             .generators
             .iter()
@@ -107,6 +149,8 @@ impl Player {
             seed,
             epoch_ms,
             looping,
+            profile,
+            restarts,
             pbx,
             queue: BinaryHeap::new(),
             next_seq: 0,
@@ -120,6 +164,7 @@ impl Player {
             fault_count: 0,
             applied: Vec::new(),
             wakes: Vec::new(),
+            faults_due: Vec::new(),
         };
         player.push(0, Action::LoopStart);
         Ok(player)
@@ -140,6 +185,7 @@ impl Player {
     /// Applies everything due at the next instant and returns the events it caused.
     /// The model's clock is set to `epoch + virtual ms` first.
     pub fn advance(&mut self) -> Vec<Event> {
+        self.faults_due.clear();
         let mut events = Vec::new();
         let Some(at) = self.next_due() else {
             return events;
@@ -202,6 +248,17 @@ impl Player {
         let offset = i64::try_from(at).unwrap_or(i64::MAX);
         self.pbx.set_time(self.epoch_ms.saturating_add(offset));
         self.apply_outside(command)
+    }
+
+    /// The faults the scripted steps of the last batch asked for, each placed among
+    /// its events; the next [`Player::advance`] forgets those not taken.
+    pub fn take_faults(&mut self) -> Vec<PlacedFault> {
+        std::mem::take(&mut self.faults_due)
+    }
+
+    /// How many simulated restarts this run has had.
+    pub fn restarts(&self) -> u64 {
+        self.restarts
     }
 
     /// Virtual ms since the start of the run of the last batch applied.
@@ -312,7 +369,17 @@ impl Player {
     }
 
     fn run_step(&mut self, at: u64, index: usize, events: &mut Vec<Event>) {
-        let command = self.scenario.steps[index].command.clone();
+        let command = match &self.scenario.steps[index].action {
+            StepAction::Command(command) => command.clone(),
+            StepAction::Fault(request) => {
+                self.faults_due.push(PlacedFault {
+                    after_events: events.len(),
+                    request: request.clone(),
+                });
+                return;
+            }
+        };
+        let action = command.action_name();
         let Err(err) = self.apply(at, command, events) else {
             return;
         };
@@ -321,7 +388,7 @@ impl Player {
             path: self.scenario.path.clone(),
             line: step.line,
             at_text: step.at_text.clone(),
-            action: step.command.action_name(),
+            action,
             loop_index: self.loop_index,
             reason: err.to_string(),
         };

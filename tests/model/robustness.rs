@@ -1,8 +1,10 @@
 //! Every parser a client or a file reaches answers bad input with an error, never a
-//! panic: filter messages, Live API action bodies and paths, scenario files.
+//! panic: filter messages, Live API action bodies and paths, scenario files, fault
+//! requests (`POST /sim/fault` bodies and `action = "fault"` steps) and injected
+//! events (`POST /sim/inject` bodies).
 
-use isymphony_sim::protocol::{ParseOptions, parse_client_message};
-use isymphony_sim::scenario::{Scenario, shipped};
+use isymphony_sim::protocol::{ParseOptions, RawEvent, parse_client_message};
+use isymphony_sim::scenario::{FaultRequest, Scenario, StepAction, shipped};
 use proptest::prelude::*;
 
 use super::*;
@@ -40,8 +42,116 @@ fn filterish() -> impl Strategy<Value = String> {
     ]
 }
 
+/// JSON-ish text built from the keys and values fault and event bodies use.
+fn bodyish() -> impl Strategy<Value = String> {
+    let fragments = prop::sample::select(
+        &[
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"kind\"",
+            "\"drop\"",
+            "\"close\"",
+            "\"delay\"",
+            "\"duplicate\"",
+            "\"malformed\"",
+            "\"restart\"",
+            "\"code\"",
+            "\"reason\"",
+            "\"ms\"",
+            "\"count\"",
+            "\"client\"",
+            "\"type\"",
+            "\"time\"",
+            "\"userLogin\"",
+            "0",
+            "-1",
+            "1005",
+            "4000",
+            "65536",
+            "1e999",
+            "18446744073709551616",
+            "null",
+            "true",
+            "\"\\ud800\"",
+            "\"x\"",
+        ][..],
+    );
+    prop_oneof![
+        prop::collection::vec(fragments, 0..16).prop_map(|parts| parts.concat()),
+        any::<String>(),
+    ]
+}
+
+/// A scenario whose one step is a fault with arbitrary field values.
+fn fault_step_file() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        Just("\"close\"".to_string()),
+        Just("\"drop\"".to_string()),
+        Just("\"delay\"".to_string()),
+        Just("\"duplicate\"".to_string()),
+        Just("\"restart\"".to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<bool>().prop_map(|b| b.to_string()),
+        "[a-z0-9 ]{0,130}".prop_map(|s| format!("\"{s}\"")),
+        Just("{}".to_string()),
+    ];
+    let field = (
+        prop::sample::select(&["kind", "code", "reason", "ms", "count", "client", "extra"][..]),
+        value,
+    );
+    prop::collection::btree_map(field.clone().prop_map(|(k, _)| k), field.prop_map(|(_, v)| v), 0..6).prop_map(
+        |fields| {
+            let lines: Vec<String> = fields.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            format!(
+                "[scenario]\nname = \"f\"\nlength = \"1m\"\n\n[[steps]]\nat = \"1s\"\naction = \"fault\"\n{}\n",
+                lines.join("\n")
+            )
+        },
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn fault_bodies_never_panic_and_errors_say_something(body in bodyish()) {
+        if let Err(err) = FaultRequest::from_json(body.as_bytes()) {
+            prop_assert!(!err.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn injected_events_never_panic_and_errors_say_something(body in bodyish()) {
+        if let Err(err) = RawEvent::from_json(&body) {
+            prop_assert!(!err.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn fault_steps_read_only_valid_faults_and_point_at_their_step(text in fault_step_file()) {
+        match Scenario::from_toml(&text, "fault.toml") {
+            Ok(scenario) => {
+                let Some(StepAction::Fault(request)) = scenario.steps.first().map(|s| &s.action) else {
+                    panic!("a valid file has its fault step: {text}");
+                };
+                // What the file accepts, the control API accepts too.
+                let json = serde_json::to_vec(request).expect("serializable");
+                let again = FaultRequest::from_json(&json);
+                prop_assert_eq!(again.as_ref(), Ok(request));
+            }
+            Err(err) => {
+                let lines = text.lines().count();
+                prop_assert!(!err.diagnostics.is_empty());
+                for d in &err.diagnostics {
+                    prop_assert!(d.line >= 1 && d.line <= lines, "line {}: {}", d.line, d.message);
+                }
+            }
+        }
+    }
 
     #[test]
     fn filter_messages_never_panic_and_errors_say_something(text in filterish(), lenient in any::<bool>()) {

@@ -1,7 +1,7 @@
 //! The file format: defaults, spellings people will try, and loading by name.
 
 use isymphony_sim::model::{Command, Destination, License, Party, StatusType};
-use isymphony_sim::scenario::{LoadError, Scenario, shipped};
+use isymphony_sim::scenario::{LoadError, Scenario, StepAction, shipped};
 
 use super::harness::scenario;
 
@@ -132,7 +132,14 @@ status = \"xa\"
 return_in = \"1h\"
 "
     ));
-    let commands: Vec<&Command> = s.steps.iter().map(|st| &st.command).collect();
+    let commands: Vec<&Command> = s
+        .steps
+        .iter()
+        .filter_map(|st| match &st.action {
+            StepAction::Command(command) => Some(command),
+            StepAction::Fault(_) => None,
+        })
+        .collect();
     assert_eq!(
         commands[0],
         &Command::Dial {

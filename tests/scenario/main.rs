@@ -3,6 +3,7 @@
 mod broken_files;
 mod cli;
 mod determinism;
+mod faults;
 mod filter;
 mod format;
 mod generators;

@@ -6,11 +6,12 @@ use toml::de::DeValue;
 use super::Known;
 use super::fields::{Fields, Node, Text, describe, table_list};
 use crate::model::{Command, Destination, Party, StatusChange, StatusType};
-use crate::scenario::Step;
 use crate::scenario::error::{Problems, did_you_mean};
+use crate::scenario::fault::{self, FAULT_KINDS, Fault, FaultRequest};
+use crate::scenario::{Step, StepAction};
 
 /// Every action a step can take, as files spell them.
-pub(crate) const ACTIONS: [&str; 14] = [
+pub(crate) const ACTIONS: [&str; 15] = [
     "login",
     "logout",
     "status",
@@ -25,6 +26,7 @@ pub(crate) const ACTIONS: [&str; 14] = [
     "record",
     "transfer",
     "hangup",
+    "fault",
 ];
 
 const FROM_FIX: &str =
@@ -47,7 +49,11 @@ pub(super) fn read(node: Option<&Node<'_>>, known: &Known<'_>, p: &mut Problems)
             Some(action) if ACTIONS.contains(&action.value.as_str()) => {
                 action_known = true;
                 fields.rename(format!("this \"{}\" step", action.value));
-                read_command(&action.value, &mut fields, known, p)
+                if action.value == "fault" {
+                    read_fault(&mut fields, p).map(StepAction::Fault)
+                } else {
+                    read_command(&action.value, &mut fields, known, p).map(StepAction::Command)
+                }
             }
             Some(action) => {
                 p.at(
@@ -68,12 +74,12 @@ pub(super) fn read(node: Option<&Node<'_>>, known: &Known<'_>, p: &mut Problems)
         if action_known {
             fields.finish(p);
         }
-        if let (Some((at_ms, at_text)), Some(command), true) = (at, command, in_time) {
+        if let (Some((at_ms, at_text)), Some(action), true) = (at, command, in_time) {
             steps.push(Step {
                 at_ms,
                 at_text: at_text.value,
                 line,
-                command,
+                action,
             });
         }
     }
@@ -189,6 +195,58 @@ fn read_command(
         _ => Command::Hangup { call: call(f, p)? },
     };
     Some(command)
+}
+
+/// `kind` and that kind's fields, checked as `POST /sim/fault` checks them.
+fn read_fault(f: &mut Fields<'_, '_>, p: &mut Problems) -> Option<FaultRequest> {
+    let kind = f.text("kind", "close", p)?;
+    if fault::fields_of(&kind.value).is_err() {
+        p.at(
+            kind.span,
+            format!(
+                "unknown fault kind \"{}\"{}; expected one of {}",
+                kind.value,
+                did_you_mean(&kind.value, FAULT_KINDS),
+                FAULT_KINDS.join(", ")
+            ),
+        );
+        return None;
+    }
+    let client = f.opt_count("client", u64::MAX >> 1, p);
+    let count = |key: &'static str, example: &str, f: &mut Fields<'_, '_>, p: &mut Problems| {
+        let value = f.opt_count(key, u64::MAX >> 1, p);
+        if !f.has(key) {
+            f.missing(key, example, p);
+        }
+        value
+    };
+    let checked = match kind.value.as_str() {
+        "drop" => Ok(Fault::Drop),
+        "malformed" => Ok(Fault::Malformed),
+        "restart" => Ok(Fault::Restart),
+        "close" => {
+            let code = count("code", "4000", f, p);
+            let reason = f.opt_text("reason", p).map(|t| t.value).unwrap_or_default();
+            fault::close(code?, reason)
+        }
+        "delay" => fault::delay(count("ms", "500", f, p)?),
+        _ => fault::duplicate(count("count", "3", f, p)?),
+    };
+    match checked {
+        Ok(fault) => Some(FaultRequest { fault, client }),
+        Err(err) => {
+            // Point at the value that is out of range.
+            let key = match kind.value.as_str() {
+                "close" if err.0.contains("reason") => "reason",
+                "close" => "code",
+                "delay" => "ms",
+                _ => "count",
+            };
+            let span = f.get(key).map_or_else(|| f.span(), |node| node.span());
+            p.at(span, format!("this \"fault\" step: {err}"));
+            None
+        }
+    }
 }
 
 fn read_status(f: &mut Fields<'_, '_>, known: &Known<'_>, p: &mut Problems) -> Option<Command> {
