@@ -4,15 +4,19 @@ use std::fmt;
 use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::ValueEnum as _;
 use isymphony_sim::protocol::Profile;
 use isymphony_sim::scenario::Player;
+use isymphony_sim::scenario::duration::{format_duration, parse_duration};
 use isymphony_sim::server::auth::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
-use isymphony_sim::server::config::DEFAULT_CLIENT_QUEUE;
+use isymphony_sim::server::config::{
+    DEFAULT_CLIENT_QUEUE, DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES,
+};
 use isymphony_sim::server::{
-    CONTROL_PATH, Cidr, Credentials, EVENT_PATH, EventFeed, LIVE_PATH, Server, ServerConfig,
+    CONTROL_PATH, Cidr, Credentials, EVENT_PATH, EventFeed, LIVE_PATH, Limits, Server, ServerConfig,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -65,6 +69,32 @@ pub struct ServeArgs {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     client_queue: usize,
 
+    /// Largest client message in bytes (ours). A bigger frame closes that
+    /// connection with 1009 "message too big" and nothing else.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES)]
+    max_message_bytes: usize,
+
+    /// Most websocket connections at once (ours; default: no limit). More are
+    /// refused with 503 and a one-line reason before the upgrade, and counted.
+    #[arg(long, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    max_connections: Option<usize>,
+
+    /// Most entries in one filter message (ours). More get a failure reply naming
+    /// the limit; the previous filters stay in force.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FILTERS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    max_filters: usize,
+
+    /// How often the server pings each connection, e.g. 30s, or `off` (ours).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_interval)]
+    ping_interval: Interval,
+
+    /// Close a connection with 1001 "idle timeout" when nothing (not even a pong)
+    /// arrives for this long, e.g. 90s, or `off` (ours). Counted.
+    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_interval)]
+    idle_timeout: Interval,
+
     #[command(flatten)]
     choice: ScenarioChoice,
 
@@ -91,10 +121,30 @@ impl fmt::Debug for ServeArgs {
             .field("speed", &self.speed)
             .field("paused", &self.paused)
             .field("client_queue", &self.client_queue)
+            .field("max_message_bytes", &self.max_message_bytes)
+            .field("max_connections", &self.max_connections)
+            .field("max_filters", &self.max_filters)
+            .field("ping_interval", &self.ping_interval)
+            .field("idle_timeout", &self.idle_timeout)
             .field("choice", &self.choice)
             .field("epoch", &self.epoch)
             .field("log", &self.log)
             .finish_non_exhaustive()
+    }
+}
+
+/// A duration flag that can be turned off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Interval(Option<Duration>);
+
+fn parse_interval(text: &str) -> Result<Interval, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(Interval(None));
+    }
+    match parse_duration(text) {
+        Ok(0) => Err("use `off` to turn it off; 0 would mean all the time".to_string()),
+        Ok(ms) => Ok(Interval(Some(Duration::from_millis(ms)))),
+        Err(reason) => Err(format!("{reason}; or `off`")),
     }
 }
 
@@ -123,7 +173,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_profile(args.profile)
         .with_speed(args.speed)
         .with_paused(args.paused)
-        .with_client_queue(args.client_queue);
+        .with_client_queue(args.client_queue)
+        .with_limits(Limits {
+            max_message_bytes: args.max_message_bytes,
+            max_connections: args.max_connections,
+            max_filters: args.max_filters,
+            ping_interval: args.ping_interval.0,
+            idle_timeout: args.idle_timeout.0,
+        });
     let config = if args.allow.is_empty() {
         config
     } else {
@@ -189,10 +246,18 @@ fn print_banner(bound: SocketAddr, args: &ServeArgs, feed: &impl EventFeed, epoc
         || format!("{:?}", args.profile),
         |v| v.get_name().to_string(),
     );
-    let banner = [
+    let mut banner = vec![
         format!("isymphony-sim Event API listening on ws://{bound}{EVENT_PATH}"),
         format!("  Live API: http://{bound}{LIVE_PATH}coreServers/getByName/{slug}/extensions"),
         format!("  control API (ours, not iSymphony's): http://{bound}{CONTROL_PATH}status"),
+    ];
+    let every = |interval: Interval| {
+        interval.0.map_or_else(
+            || "off".to_string(),
+            |d| format_duration(d.as_millis() as u64),
+        )
+    };
+    banner.extend([
         format!("  credentials: {} / {}", args.username, args.password),
         format!("  allowed sources: {}", allow.join(", ")),
         format!("  scenario: {}", info.scenario),
@@ -207,7 +272,15 @@ fn print_banner(bound: SocketAddr, args: &ServeArgs, feed: &impl EventFeed, epoc
                 ""
             }
         ),
-    ];
+        format!(
+            "  limits (ours): messages up to {} bytes, {} filters each, connections {}, ping every {}, idle timeout {}",
+            args.max_message_bytes,
+            args.max_filters,
+            args.max_connections.map_or_else(|| "unlimited".to_string(), |n| n.to_string()),
+            every(args.ping_interval),
+            every(args.idle_timeout),
+        ),
+    ]);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", banner.join("\n")).and_then(|()| out.flush());
 }

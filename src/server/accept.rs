@@ -9,18 +9,24 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use warp::Filter;
 use warp::hyper::body::Incoming;
 use warp::hyper::service::Service;
 use warp::reply::Response;
+
+use super::stats::Stats;
 
 /// Pause after an accept error that is not about one connection (such as running
 /// out of file descriptors), so the loop does not spin while nothing can be accepted.
@@ -38,13 +44,25 @@ pub fn remote_addr() -> impl Filter<Extract = (Option<SocketAddr>,), Error = Inf
         .map(|ours: Option<PeerAddr>, warps: Option<SocketAddr>| ours.map(|p| p.0).or(warps))
 }
 
-/// Serves `routes` on `listener` until `shutdown` fires; then stops accepting and
-/// waits for connections still speaking HTTP to finish (upgraded websockets have
-/// left hyper by then and are closed by their sessions).
-pub async fn serve<F>(listener: TcpListener, routes: F, shutdown: CancellationToken)
+/// What every accepted connection shares.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    /// Counts connections and failed handshakes.
+    pub stats: Arc<Stats>,
+    /// Every connection task, so the server can wait for all of them.
+    pub tasks: TaskTracker,
+    /// Fires when the server shuts down.
+    pub shutdown: CancellationToken,
+}
+
+/// Serves `routes` on `listener` until shutdown fires; then
+/// stops accepting and waits for connections still speaking HTTP to finish
+/// (upgraded websockets have left hyper by then and are closed by their sessions).
+pub async fn serve<F>(listener: TcpListener, routes: F, transport: Transport)
 where
     F: Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static,
 {
+    let shutdown = transport.shutdown.clone();
     let graceful = GracefulShutdown::new();
     loop {
         let accepted = tokio::select! {
@@ -70,16 +88,47 @@ where
             peer,
         };
         let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let builder = Builder::new(TokioExecutor::new());
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(socket), service);
-            if let Err(err) = watcher.watch(connection.into_owned()).await {
-                tracing::debug!(peer = %peer, error = %err, "HTTP connection ended with an error");
-            }
+        let stats = Arc::clone(&transport.stats);
+        transport.tasks.spawn(async move {
+            let _gauge = TransportGauge::open(&stats);
+            serve_http(socket, service, watcher, peer).await;
         });
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// Serves HTTP (and websocket upgrades) on one connection.
+async fn serve_http<I, S>(io: I, service: S, watcher: Watcher, peer: SocketAddr)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: Service<warp::http::Request<Incoming>, Response = Response> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let builder = Builder::new(TokioExecutor::new());
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    if let Err(err) = watcher.watch(connection.into_owned()).await {
+        tracing::debug!(peer = %peer, error = %err, "HTTP connection ended with an error");
+    }
+}
+
+/// Counts a transport connection as open for as long as its task lives.
+struct TransportGauge<'a>(&'a Stats);
+
+impl<'a> TransportGauge<'a> {
+    fn open(stats: &'a Stats) -> Self {
+        Stats::bump(&stats.transport_connections_current);
+        TransportGauge(stats)
+    }
+}
+
+impl Drop for TransportGauge<'_> {
+    fn drop(&mut self) {
+        self.0
+            .transport_connections_current
+            .fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Errors that concern one connection only; the listener itself is fine.

@@ -7,20 +7,22 @@
 //! whole batch and flushes it with one write.
 //!
 //! Everything that changes what a client receives (attach, filter change, reply,
-//! detach) travels through the same FIFO as the events, so it takes effect at one
-//! well-defined point of the stream: events published before a filter message's
-//! reply were judged by the old filters, events after it by the new ones.
+//! injected fault, detach) travels through the same FIFO as the events, so it takes
+//! effect at one well-defined point of the stream: events published before a filter
+//! message's reply were judged by the old filters, events after it by the new ones.
 //!
-//! Slow consumers: each client has a bounded queue of `client_queue` frames. When
+//! Slow consumers: each client has a bounded queue of `client_queue` items. When
 //! the dispatcher finds it full, it drops the client from the fan-out and tells the
 //! session to close with 1008 "slow consumer: N events pending". The dispatcher
 //! never waits on a client, so one slow client cannot stall the others, and no
 //! queue grows without bound. Nothing is dropped silently: the close frame says so,
-//! a warning is logged and `slow_consumer_disconnects` is counted.
+//! a warning is logged, `slow_consumer_disconnects` is counted, and every event
+//! that was due to the client but not queued is counted in `frames_dropped`.
 
-use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -28,7 +30,10 @@ use warp::ws::Message;
 
 use crate::protocol::compiled::Symbol;
 use crate::protocol::{Event, FilterSet, RawEvent};
+use crate::scenario::{FaultRequest, PlacedFault};
 
+use super::encoder::Encoder;
+use super::injection::{ClientSummary, inject};
 use super::stats::Stats;
 use super::subscribers::{Subscriber, Subscribers};
 
@@ -39,13 +44,31 @@ const DRAIN_LIMIT: usize = 256;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientId(pub u64);
 
-/// Why the dispatcher dropped a client.
+/// Why the dispatcher dropped a client at once, whatever it had queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kick {
     /// The client's queue was full: it holds `pending` frames it has not taken.
     SlowConsumer {
         /// Frames waiting when the client was dropped (the queue capacity).
         pending: usize,
+    },
+    /// A `drop` fault: end the connection without a close frame.
+    Dropped,
+}
+
+/// One item of a client's queue, written in order by its session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outbound {
+    /// A frame to send: an event, a reply, or a malformed frame asked for.
+    Frame(Message),
+    /// A `delay` fault: send nothing more for this long.
+    Hold(Duration),
+    /// A `close` or `restart` fault: send what came before, then close.
+    Close {
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
     },
 }
 
@@ -54,6 +77,9 @@ pub enum Kick {
 pub enum BusCommand {
     /// Events to fan out, in order.
     Publish(Vec<Event>),
+    /// Events of one scripted batch with the faults its steps asked for, each
+    /// carried out at its place among the events.
+    PublishScripted(Vec<Event>, Vec<PlacedFault>),
     /// An event injected as JSON text (`POST /sim/inject`), sent as given to
     /// every client whose filters admit it.
     PublishRaw(RawEvent),
@@ -61,8 +87,10 @@ pub enum BusCommand {
     Attach {
         /// The session's id.
         id: ClientId,
+        /// Where it connected from, for `GET /sim/status`.
+        peer: Option<SocketAddr>,
         /// Where its frames go.
-        queue: mpsc::Sender<Message>,
+        queue: mpsc::Sender<Outbound>,
         /// How the dispatcher tells it that it was dropped.
         kick: oneshot::Sender<Kick>,
     },
@@ -81,6 +109,18 @@ pub enum BusCommand {
         id: ClientId,
         /// The frame.
         frame: Message,
+    },
+    /// Carry out a fault (`POST /sim/fault`); `done` learns whom it hit.
+    Fault {
+        /// The fault and its target.
+        request: FaultRequest,
+        /// Gets the ids of the clients hit.
+        done: oneshot::Sender<Vec<ClientId>>,
+    },
+    /// List the attached clients (`GET /sim/status`).
+    Clients {
+        /// Gets the list, by id.
+        reply: oneshot::Sender<Vec<ClientSummary>>,
     },
     /// The client has gone.
     Detach {
@@ -139,6 +179,11 @@ impl Publisher {
             stats: &self.stats,
         })
     }
+
+    /// Sends a command that is not a publication (a fault, a status request).
+    pub(crate) async fn command(&self, command: BusCommand) -> Result<(), BusClosed> {
+        self.bus.send(command).await.map_err(|_| BusClosed)
+    }
 }
 
 /// Room for one publication on the bus, taken by [`Publisher::reserve`]; sending
@@ -152,13 +197,27 @@ pub struct PublishSlot<'a> {
 impl PublishSlot<'_> {
     /// Publishes a batch of events, in order; an empty batch publishes nothing.
     pub fn publish(self, events: Vec<Event>) {
-        if events.is_empty() {
-            return;
-        }
+        self.publish_scripted(events, Vec::new());
+    }
+
+    /// Publishes a scripted batch: its events, and the faults its steps asked for
+    /// at their places among them.
+    pub fn publish_scripted(self, events: Vec<Event>, faults: Vec<PlacedFault>) {
         for event in &events {
             self.stats.count_published(event.kind());
         }
-        self.permit.send(BusCommand::Publish(events));
+        match (events.is_empty(), faults.is_empty()) {
+            (true, true) => {}
+            (false, true) => self.permit.send(BusCommand::Publish(events)),
+            _ => self
+                .permit
+                .send(BusCommand::PublishScripted(events, faults)),
+        }
+    }
+
+    /// Carries out a fault at this point of the stream; `done` learns whom it hit.
+    pub fn inject_fault(self, request: FaultRequest, done: oneshot::Sender<Vec<ClientId>>) {
+        self.permit.send(BusCommand::Fault { request, done });
     }
 
     /// Publishes one injected event, sent as given.
@@ -169,9 +228,9 @@ impl PublishSlot<'_> {
     }
 }
 
-/// Queues one frame to a client; a full queue marks it slow, a closed one gone.
-fn offer(subscriber: &mut Subscriber, frame: Message, stats: &Stats) -> bool {
-    match subscriber.queue.try_send(frame) {
+/// Queues one item to a client; a full queue marks it slow, a closed one gone.
+pub(crate) fn offer(subscriber: &mut Subscriber, item: Outbound, stats: &Stats) -> bool {
+    match subscriber.queue.try_send(item) {
         Ok(()) => true,
         Err(mpsc::error::TrySendError::Full(_)) => {
             let pending = subscriber.queue.max_capacity();
@@ -181,11 +240,7 @@ fn offer(subscriber: &mut Subscriber, frame: Message, stats: &Stats) -> bool {
                 "slow consumer: disconnecting with 1008"
             );
             Stats::bump(&stats.slow_consumer_disconnects);
-            if let Some(kick) = subscriber.kick.take() {
-                // The session may already be gone; then there is no one to tell.
-                let _ = kick.send(Kick::SlowConsumer { pending });
-            }
-            subscriber.gone = true;
+            kick(subscriber, Kick::SlowConsumer { pending });
             false
         }
         Err(mpsc::error::TrySendError::Closed(_)) => {
@@ -195,56 +250,13 @@ fn offer(subscriber: &mut Subscriber, frame: Message, stats: &Stats) -> bool {
     }
 }
 
-/// Serializes events into the frames every recipient shares. The only place
-/// events are encoded, so `events_encoded` counts every serialization.
-#[derive(Debug)]
-pub(crate) struct Encoder {
-    stats: Arc<Stats>,
-    /// Append the load-measurement stamp (`ServerConfig::send_stamp`).
-    stamp: bool,
-    /// The next `simSeq`.
-    sequence: u64,
-}
-
-impl Encoder {
-    /// An encoder counting into `stats`, stamping when `stamp` is set.
-    pub(crate) fn new(stats: Arc<Stats>, stamp: bool) -> Self {
-        Encoder {
-            stats,
-            stamp,
-            sequence: 0,
-        }
+/// Tells a client's session to end at once, and marks it gone.
+pub(crate) fn kick(subscriber: &mut Subscriber, why: Kick) {
+    if let Some(kick) = subscriber.kick.take() {
+        // The session may already be gone; then there is no one to tell.
+        let _ = kick.send(why);
     }
-
-    fn encode(&mut self, event: &Event) -> Message {
-        self.frame(event.to_json())
-    }
-
-    /// The frame of an injected event: its text as given, stamped if asked.
-    fn encode_raw(&mut self, event: &RawEvent) -> Message {
-        self.frame(event.json().to_string())
-    }
-
-    fn frame(&mut self, mut json: String) -> Message {
-        Stats::bump(&self.stats.events_encoded);
-        if self.stamp && json.ends_with('}') {
-            let sent_us = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_micros());
-            json.pop();
-            // Writing to a String cannot fail.
-            let _ = write!(
-                json,
-                ",\"simSentUs\":{sent_us},\"simSeq\":{}}}",
-                self.sequence
-            );
-            self.sequence += 1;
-        }
-        // `Message::text(String)` takes the String's buffer without copying, and
-        // cloning the message clones a `bytes::Bytes`: a reference-count bump per
-        // recipient.
-        Message::text(json)
-    }
+    subscriber.gone = true;
 }
 
 /// One event of a run: built by the model, or injected as JSON text.
@@ -274,7 +286,7 @@ pub(crate) async fn dispatch(
     mut encoder: Encoder,
     shutdown: CancellationToken,
 ) {
-    let stats = Arc::clone(&encoder.stats);
+    let stats = Arc::clone(encoder.stats());
     let mut subscribers = Subscribers::default();
     let mut commands = Vec::with_capacity(DRAIN_LIMIT);
     let mut run = Run::default();
@@ -293,19 +305,33 @@ pub(crate) async fn dispatch(
                         run.frames.push(encoder.encode(&event));
                         run.events.push(Outgoing::Typed(event));
                     }
-                    continue;
                 }
                 BusCommand::PublishRaw(event) => {
                     run.frames.push(encoder.encode_raw(&event));
                     run.events.push(Outgoing::Raw(event));
-                    continue;
                 }
-                _ => {}
+                BusCommand::PublishScripted(events, faults) => {
+                    let mut faults = faults.into_iter().peekable();
+                    for (position, event) in events.into_iter().enumerate() {
+                        while let Some(placed) = faults.next_if(|f| f.after_events <= position) {
+                            fan_out(&mut subscribers, &mut run, &stats);
+                            inject(&placed.request, &mut subscribers, &stats);
+                        }
+                        run.frames.push(encoder.encode(&event));
+                        run.events.push(Outgoing::Typed(event));
+                    }
+                    for placed in faults {
+                        fan_out(&mut subscribers, &mut run, &stats);
+                        inject(&placed.request, &mut subscribers, &stats);
+                    }
+                }
+                command => {
+                    // A control command ends a run of events: deliver them first so
+                    // the command takes effect exactly between them and what follows.
+                    fan_out(&mut subscribers, &mut run, &stats);
+                    apply(command, &mut subscribers, &stats);
+                }
             }
-            // A control command ends a run of events: deliver them first so the
-            // command takes effect exactly between them and what follows.
-            fan_out(&mut subscribers, &mut run, &stats);
-            apply(command, &mut subscribers, &stats);
         }
         fan_out(&mut subscribers, &mut run, &stats);
     }
@@ -339,24 +365,46 @@ fn fan_out(subscribers: &mut Subscribers, run: &mut Run, stats: &Stats) {
             subscriber.due.push(position as u32);
         });
     }
-    let mut delivered = 0u64;
+    let (mut admitted, mut delivered, mut dropped, mut duplicated) = (0u64, 0u64, 0u64, 0u64);
     for &slot in &run.touched {
         let Some(subscriber) = subscribers.slot_mut(slot) else {
             continue;
         };
         let mut due = std::mem::take(&mut subscriber.due);
+        admitted += due.len() as u64;
+        let mut queued = 0u64;
         for &position in &due {
-            if !offer(subscriber, run.frames[position as usize].clone(), stats) {
+            let frame = &run.frames[position as usize];
+            if !offer(subscriber, Outbound::Frame(frame.clone()), stats) {
                 break;
             }
-            delivered += 1;
+            queued += 1;
+            if subscriber.duplicates > 0 && offer(subscriber, Outbound::Frame(frame.clone()), stats)
+            {
+                subscriber.duplicates -= 1;
+                duplicated += 1;
+            }
+            if subscriber.gone {
+                break;
+            }
         }
+        // Everything due but not queued is counted, never lost silently.
+        let lost = due.len() as u64 - queued;
+        subscriber.delivered += queued;
+        subscriber.dropped += lost;
+        delivered += queued;
+        dropped += lost;
         due.clear();
         subscriber.due = due;
     }
+    stats.events_admitted.fetch_add(admitted, Ordering::Relaxed);
     stats
         .frames_delivered
         .fetch_add(delivered, Ordering::Relaxed);
+    stats.frames_dropped.fetch_add(dropped, Ordering::Relaxed);
+    stats
+        .frames_duplicated
+        .fetch_add(duplicated, Ordering::Relaxed);
     subscribers.remove_gone(&run.touched);
     run.events.clear();
     run.frames.clear();
@@ -367,7 +415,7 @@ fn fan_out(subscribers: &mut Subscribers, run: &mut Run, stats: &Stats) {
 fn apply(command: BusCommand, subscribers: &mut Subscribers, stats: &Stats) {
     let answer = |subscribers: &mut Subscribers, id: ClientId, frame: Message| {
         if let Some(subscriber) = subscribers.get_mut(id) {
-            if offer(subscriber, frame, stats) {
+            if offer(subscriber, Outbound::Frame(frame), stats) {
                 Stats::bump(&stats.replies_sent);
             } else {
                 subscribers.detach(id);
@@ -375,64 +423,27 @@ fn apply(command: BusCommand, subscribers: &mut Subscribers, stats: &Stats) {
         }
     };
     match command {
-        BusCommand::Publish(_) | BusCommand::PublishRaw(_) => {}
-        BusCommand::Attach { id, queue, kick } => subscribers.attach(id, queue, kick),
+        BusCommand::Publish(_) | BusCommand::PublishRaw(_) | BusCommand::PublishScripted(..) => {}
+        BusCommand::Attach {
+            id,
+            peer,
+            queue,
+            kick,
+        } => subscribers.attach(id, peer, queue, kick),
         BusCommand::SetFilter { id, filters, reply } => {
             if subscribers.set_filters(id, filters) {
                 answer(subscribers, id, reply);
             }
         }
         BusCommand::Reply { id, frame } => answer(subscribers, id, frame),
-        BusCommand::Detach { id } => subscribers.detach(id),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::protocol::event::{EventBody, UserSession};
-
-    fn login() -> Event {
-        Event {
-            time: 7,
-            core_server_id: "cs".into(),
-            body: EventBody::UserLogin(UserSession {
-                user_id: "u".into(),
-                username: "1001".into(),
-                user_login_id: "l".into(),
-                ip: String::new(),
-                port: 1,
-            }),
+        BusCommand::Fault { request, done } => {
+            let hit = inject(&request, subscribers, stats);
+            // The requester may have given up waiting; the fault stands anyway.
+            let _ = done.send(hit);
         }
-    }
-
-    fn text(frame: &Message) -> &str {
-        frame.to_str().expect("a text frame")
-    }
-
-    #[test]
-    fn frames_are_the_plain_encoding_unless_stamping_is_asked_for() {
-        let stats = Arc::new(Stats::default());
-        let mut plain = Encoder::new(Arc::clone(&stats), false);
-        let mut stamped = Encoder::new(Arc::clone(&stats), true);
-
-        let unstamped = plain.encode(&login());
-        let first: serde_json::Value =
-            serde_json::from_str(text(&stamped.encode(&login()))).expect("JSON");
-        let second: serde_json::Value =
-            serde_json::from_str(text(&stamped.encode(&login()))).expect("JSON");
-
-        assert_eq!(text(&unstamped), login().to_json());
-        assert_eq!(
-            (first["simSeq"].as_u64(), second["simSeq"].as_u64()),
-            (Some(0), Some(1))
-        );
-        assert!(
-            first["simSentUs"]
-                .as_u64()
-                .is_some_and(|us| us > 1_600_000_000_000_000)
-        );
-        assert_eq!(first["username"], "1001");
-        assert_eq!(stats.snapshot().events_encoded, 3);
+        BusCommand::Clients { reply } => {
+            let _ = reply.send(subscribers.summaries());
+        }
+        BusCommand::Detach { id } => subscribers.detach(id),
     }
 }

@@ -11,6 +11,50 @@ use super::cidr::Cidr;
 /// Default capacity of each client's outgoing queue, in frames (`--client-queue`).
 pub const DEFAULT_CLIENT_QUEUE: usize = 1024;
 
+/// Default largest client message (`--max-message-bytes`). Filter messages are a
+/// few hundred bytes; the library default (64 MiB) would let one client make the
+/// server buffer that much.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// Default most filter entries in one filter message (`--max-filters`).
+pub const DEFAULT_MAX_FILTERS: usize = 10_000;
+
+/// Default time between the server's pings (`--ping-interval`).
+pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Default time a client may stay silent (`--idle-timeout`): three missed pings.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// What each connection may do before the server refuses or closes it. Ours, not
+/// iSymphony's (its limits are undocumented).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest client message; a bigger one closes that connection with 1009.
+    pub max_message_bytes: usize,
+    /// Most websocket connections at once; more are refused with 503 before the
+    /// upgrade. `None`: no limit.
+    pub max_connections: Option<usize>,
+    /// Most entries in one filter message; more get a failure reply naming the limit.
+    pub max_filters: usize,
+    /// The server pings every connection this often. `None`: never.
+    pub ping_interval: Option<Duration>,
+    /// A connection from which nothing (not even a pong) arrives this long is
+    /// closed with 1001. `None`: never.
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            max_connections: None,
+            max_filters: DEFAULT_MAX_FILTERS,
+            ping_interval: Some(DEFAULT_PING_INTERVAL),
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+        }
+    }
+}
+
 /// How one server behaves. Build with [`ServerConfig::default`] and the `with_*`
 /// methods.
 #[derive(Debug, Clone)]
@@ -38,6 +82,8 @@ pub struct ServerConfig {
     /// measure latency below the `time` property's millisecond resolution and
     /// detect gaps. Off by default: real servers send neither.
     pub send_stamp: bool,
+    /// Per-connection limits: message size, connections, filters, ping and idle.
+    pub limits: Limits,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +98,7 @@ impl Default for ServerConfig {
             paused: false,
             close_timeout: Duration::from_secs(5),
             send_stamp: false,
+            limits: Limits::default(),
         }
     }
 }
@@ -120,6 +167,13 @@ impl ServerConfig {
         self
     }
 
+    /// Sets the per-connection limits.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Checks the values that have a valid range.
     ///
     /// # Errors
@@ -134,9 +188,25 @@ impl ServerConfig {
         if self.allow.is_empty() {
             return Err(ConfigError::EmptyAllowList);
         }
+        let limits = &self.limits;
+        if limits.max_message_bytes < MIN_MESSAGE_BYTES {
+            return Err(ConfigError::MaxMessageBytes(limits.max_message_bytes));
+        }
+        if limits.max_connections == Some(0) {
+            return Err(ConfigError::MaxConnections);
+        }
+        if limits.max_filters == 0 {
+            return Err(ConfigError::MaxFilters);
+        }
+        if [limits.ping_interval, limits.idle_timeout].contains(&Some(Duration::ZERO)) {
+            return Err(ConfigError::ZeroInterval);
+        }
         Ok(())
     }
 }
+
+/// Smallest `max_message_bytes`: room for a filter message with a few entries.
+pub const MIN_MESSAGE_BYTES: usize = 256;
 
 /// A configuration value out of range.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -150,4 +220,22 @@ pub enum ConfigError {
     /// No address could ever connect.
     #[error("the allow-list is empty, so no client could connect; pass --allow CIDR")]
     EmptyAllowList,
+    /// Too small for any filter message.
+    #[error(
+        "the message size limit must be at least {MIN_MESSAGE_BYTES} bytes, got {0} (--max-message-bytes)"
+    )]
+    MaxMessageBytes(usize),
+    /// Zero connections would refuse everyone.
+    #[error(
+        "the connection limit must be at least 1; leave it out for no limit (--max-connections)"
+    )]
+    MaxConnections,
+    /// Zero filters would refuse every filter message.
+    #[error("the filter limit must be at least 1 (--max-filters)")]
+    MaxFilters,
+    /// A zero interval would spin; `None` turns pings or the idle timeout off.
+    #[error(
+        "ping interval and idle timeout must be longer than 0; use `off` to turn them off (--ping-interval, --idle-timeout)"
+    )]
+    ZeroInterval,
 }

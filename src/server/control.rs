@@ -12,6 +12,7 @@
 //! | `POST /sim/scenario[?seed=N&epoch=MS&profile=P&loop=B]` TOML | plays that scenario from zero, clients stay connected; what the query leaves out carries over | 200 status; 400 bad query; 422 with `line:column` diagnostics |
 //! | `POST /sim/reset` | the same scenario and seed from the start | 200 status; 409 without a scenario |
 //! | `POST /sim/inject` `{"type": ...}` | sends one raw event to clients, through their filters | 204; 412 not an event object |
+//! | `POST /sim/fault` `{"kind": ..., "client": id?}` | injects a fault (see [`injection`](super::injection)) on one connection or all | 200 `{kind, clients}`; 404 no such client; 412 bad body |
 //!
 //! Unknown routes answer 404, other methods 405, bodies over 1 MiB 413.
 
@@ -26,9 +27,11 @@ use warp::reply::Response;
 use warp::{Filter, Rejection};
 
 use crate::protocol::{Profile, RawEvent};
+use crate::scenario::{Fault, FaultRequest};
 
 use super::ServerState;
 use super::http::{BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error};
+use super::injection::ClientSummary;
 use super::routes::admitted;
 use super::simulation::LoadOptions;
 use super::simulation::RunStatus;
@@ -48,6 +51,8 @@ pub struct SimStatus {
     /// Connections, events by type, drops, refusals.
     #[serde(flatten)]
     pub server: StatsSnapshot,
+    /// The connected clients, by id: what `POST /sim/fault` can target.
+    pub clients: Vec<ClientSummary>,
 }
 
 /// Every request under `/sim/`.
@@ -79,12 +84,14 @@ async fn answer(
     let route = tail.as_str().trim_end_matches('/');
     let expected = match route {
         "status" => Method::GET,
-        "pause" | "resume" | "step" | "speed" | "scenario" | "reset" | "inject" => Method::POST,
+        "pause" | "resume" | "step" | "speed" | "scenario" | "reset" | "inject" | "fault" => {
+            Method::POST
+        }
         _ => {
             return plain(
                 StatusCode::NOT_FOUND,
                 &format!(
-                    "not found: the control API has {CONTROL_PATH}status, pause, resume, step, speed, scenario, reset and inject"
+                    "not found: the control API has {CONTROL_PATH}status, pause, resume, step, speed, scenario, reset, inject and fault"
                 ),
             );
         }
@@ -135,20 +142,74 @@ async fn answer(
                 Err(err) => sim_error(&err),
             };
         }
+        "fault" => return fault(&state, &body).await,
         _ => return inject(&state, &body).await,
     };
     match done {
-        Ok(()) => json(StatusCode::OK, &status(&state)),
+        Ok(()) => json(StatusCode::OK, &status(&state).await),
         Err(err) => sim_error(&err),
     }
 }
 
 /// The status `GET /sim/status` answers.
-pub(crate) fn status(state: &ServerState) -> SimStatus {
+pub(crate) async fn status(state: &ServerState) -> SimStatus {
+    // Asked of the dispatcher; without one (routes tested in-process) or once it
+    // has shut down, there are no clients to list.
+    let clients = if state.is_dispatching() {
+        state.publisher().clients().await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     SimStatus {
         run: state.simulation.status(),
         server: state.stats.snapshot(),
+        clients,
     }
+}
+
+/// What `POST /sim/fault` answers.
+#[derive(Debug, Serialize)]
+struct FaultDone {
+    /// The fault's kind.
+    kind: &'static str,
+    /// The ids of the connections it hit.
+    clients: Vec<u64>,
+}
+
+async fn fault(state: &ServerState, body: &[u8]) -> Response {
+    let request = match FaultRequest::from_json(body) {
+        Ok(request) => request,
+        Err(err) => return plain(StatusCode::PRECONDITION_FAILED, &err.to_string()),
+    };
+    if !state.is_dispatching() {
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is not running, so there are no connections to fault",
+        );
+    }
+    let kind = request.fault.kind();
+    let target = request.client;
+    let hit = if request.fault == Fault::Restart {
+        state.simulation.restart(&state.publisher()).await
+    } else {
+        let injected = state.publisher().inject_fault(request).await;
+        injected.map_err(Into::into)
+    };
+    let hit = match hit {
+        Ok(hit) => hit,
+        Err(err) => return sim_error(&err),
+    };
+    // A restart hits everyone, so only another kind can miss its target.
+    if let (Some(id), true, false) = (target, hit.is_empty(), kind == "restart") {
+        return plain(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no client {id} is connected; GET {CONTROL_PATH}status lists the connected clients"
+            ),
+        );
+    }
+    let clients = hit.into_iter().map(|id| id.0).collect();
+    json(StatusCode::OK, &FaultDone { kind, clients })
 }
 
 async fn inject(state: &ServerState, body: &[u8]) -> Response {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::protocol::Event;
-use crate::scenario::Player;
+use crate::scenario::{PlacedFault, Player};
 
 /// A source of timed events: the scenario player implements it.
 pub trait EventFeed: Send + 'static {
@@ -13,6 +13,11 @@ pub trait EventFeed: Send + 'static {
     fn next_due(&mut self) -> Option<u64>;
     /// Applies everything due at `next_due()` and returns the events it caused, in order.
     fn advance(&mut self) -> Vec<Event>;
+    /// The faults the last `advance` asked for, placed among its events; the
+    /// default has none.
+    fn take_faults(&mut self) -> Vec<PlacedFault> {
+        Vec::new()
+    }
     /// What the feed plays, for the start-up banner; the default says "none".
     fn info(&self) -> FeedInfo {
         FeedInfo::default()
@@ -68,6 +73,10 @@ impl EventFeed for Player {
 
     fn advance(&mut self) -> Vec<Event> {
         Player::advance(self)
+    }
+
+    fn take_faults(&mut self) -> Vec<PlacedFault> {
+        Player::take_faults(self)
     }
 
     fn info(&self) -> FeedInfo {

@@ -23,44 +23,51 @@
 pub mod accept;
 pub mod auth;
 pub mod bus;
+pub mod capacity;
 pub mod cidr;
 pub mod clock;
 pub mod config;
 pub mod control;
 pub mod driver;
+mod encoder;
 pub mod feed;
 mod http;
+pub mod injection;
 pub mod rest;
 pub mod routes;
 pub mod session;
 pub mod simulation;
 pub mod stats;
 mod subscribers;
+mod writer;
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use warp::Filter;
 use warp::reply::Response;
 
 use crate::protocol::ParseOptions;
+use crate::scenario::FaultRequest;
 
-use bus::BusCommand;
+use bus::{BusCommand, ClientId};
+use capacity::ConnectionLimit;
 
 pub use auth::{Credentials, Gate, Refusal};
 pub use bus::{BusClosed, Publisher};
 pub use cidr::{Cidr, CidrError};
-pub use config::{ConfigError, ServerConfig};
+pub use config::{ConfigError, Limits, ServerConfig};
 pub use control::{CONTROL_PATH, SimStatus};
 pub use feed::{EmptyFeed, EventFeed, FeedInfo};
 pub use http::MAX_REQUEST_BODY;
+pub use injection::ClientSummary;
 pub use rest::LIVE_PATH;
 pub use routes::EVENT_PATH;
 pub use simulation::{RunStatus, SimError, Simulation, StepTo, Stepped};
@@ -80,6 +87,10 @@ pub(crate) struct ServerState {
     client_queue: usize,
     /// Upper bound on each close handshake, so shutdown cannot hang.
     close_timeout: Duration,
+    /// Message size, connection, filter, ping and idle limits.
+    limits: Limits,
+    /// Websocket connections against `--max-connections`.
+    connections: Arc<ConnectionLimit>,
     /// What plays and its clock, shared by the driver, REST and `/sim/`.
     simulation: Arc<Simulation>,
     /// Counters, readable through [`Server::stats`].
@@ -92,14 +103,50 @@ pub(crate) struct ServerState {
     shutdown: CancellationToken,
     /// Every session task, so shutdown can wait for their close handshakes.
     sessions: TaskTracker,
+    /// Every transport connection task, so `run` returns only
+    /// once all of them have ended.
+    transports: TaskTracker,
     /// The id the next session gets on the bus.
     next_client: AtomicU64,
+    /// Whether the dispatcher runs: routes tested in-process without
+    /// [`Server::run`] must not wait for it.
+    dispatching: AtomicBool,
 }
 
 impl ServerState {
     /// A publisher onto this server's bus.
     fn publisher(&self) -> Publisher {
         Publisher::new(self.bus.clone(), Arc::clone(&self.stats))
+    }
+
+    /// Whether anything answers on the bus (false for routes tested in-process).
+    fn is_dispatching(&self) -> bool {
+        self.dispatching.load(Ordering::Acquire)
+    }
+}
+
+impl Publisher {
+    /// Every attached client, by id, as `GET /sim/status` lists them. Waits for
+    /// the dispatcher, so the answer reflects everything published before.
+    ///
+    /// # Errors
+    /// [`BusClosed`] once the server has shut down.
+    pub async fn clients(&self) -> Result<Vec<ClientSummary>, BusClosed> {
+        let (reply, answer) = oneshot::channel();
+        self.command(BusCommand::Clients { reply }).await?;
+        answer.await.map_err(|_| BusClosed)
+    }
+
+    /// Carries out a fault on the connections it targets, in order with what was
+    /// published before, and returns the ids hit. A `restart` also needs the
+    /// simulation restarted: `POST /sim/fault` does both.
+    ///
+    /// # Errors
+    /// [`BusClosed`] once the server has shut down.
+    pub async fn inject_fault(&self, request: FaultRequest) -> Result<Vec<ClientId>, BusClosed> {
+        let (done, answer) = oneshot::channel();
+        self.command(BusCommand::Fault { request, done }).await?;
+        answer.await.map_err(|_| BusClosed)
     }
 }
 
@@ -126,6 +173,8 @@ impl Server {
             },
             client_queue: config.client_queue,
             close_timeout: config.close_timeout,
+            limits: config.limits,
+            connections: ConnectionLimit::new(config.limits.max_connections),
             simulation: Arc::new(Simulation::new(
                 Box::new(EmptyFeed),
                 config.speed,
@@ -137,7 +186,9 @@ impl Server {
             bus: bus_tx,
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),
+            transports: TaskTracker::new(),
             next_client: AtomicU64::new(1),
+            dispatching: AtomicBool::new(false),
         };
         Ok(Server {
             state: Arc::new(state),
@@ -183,8 +234,9 @@ impl Server {
         self.play(feed);
         let Server { state, bus } = self;
         let token = state.shutdown.clone();
-        let encoder = bus::Encoder::new(Arc::clone(&state.stats), state.send_stamp);
+        let encoder = encoder::Encoder::new(Arc::clone(&state.stats), state.send_stamp);
         let dispatcher = tokio::spawn(bus::dispatch(bus, encoder, token.clone()));
+        state.dispatching.store(true, Ordering::Release);
         let driver = tokio::spawn(driver::drive(
             Arc::clone(&state.simulation),
             state.publisher(),
@@ -192,7 +244,7 @@ impl Server {
         ));
 
         let trigger = token.clone();
-        tokio::spawn(async move {
+        let trigger_task = tokio::spawn(async move {
             tokio::select! {
                 () = shutdown => {}
                 () = trigger.cancelled() => {}
@@ -201,13 +253,21 @@ impl Server {
             trigger.cancel();
         });
 
-        accept::serve(listener, routes::routes(Arc::clone(&state)), token.clone()).await;
+        let transport = accept::Transport {
+            stats: Arc::clone(&state.stats),
+            tasks: state.transports.clone(),
+            shutdown: token.clone(),
+        };
+        accept::serve(listener, routes::routes(Arc::clone(&state)), transport).await;
 
         state.sessions.close();
         state.sessions.wait().await;
+        state.transports.close();
+        state.transports.wait().await;
         // Both stop on the token; a join error would mean a panic, already reported.
         let _ = dispatcher.await;
         let _ = driver.await;
+        let _ = trigger_task.await;
         tracing::info!("server stopped");
     }
 }

@@ -25,9 +25,8 @@ use super::stats::Stats;
 /// The Event API path (spec §1.1).
 pub const EVENT_PATH: &str = "/communication_manager/ws/event";
 
-/// Largest client message accepted. Filter messages are a few hundred bytes; the
-/// library default (64 MiB) would let one client make the server buffer that much.
-pub const MAX_CLIENT_MESSAGE: usize = 1024 * 1024;
+/// Largest client message accepted by default; see [`Limits`](super::config::Limits).
+pub const MAX_CLIENT_MESSAGE: usize = super::config::DEFAULT_MAX_MESSAGE_BYTES;
 
 /// A refused upgrade, carried as a warp rejection to [`answer_rejection`].
 #[derive(Debug)]
@@ -99,9 +98,22 @@ fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Ws>) -> 
             ),
         );
     };
+    let Some(permit) = state.connections.try_acquire() else {
+        Stats::bump(&state.stats.refused_connection_limit);
+        let max = state.connections.max().unwrap_or_default();
+        tracing::warn!(peer = %peer_label(peer), max, "refused a websocket upgrade: connection limit reached");
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!(
+                "too many connections: this server accepts at most {max} at once (--max-connections); try again later"
+            ),
+        );
+    };
+    // Both limits: tungstenite refuses an over-size frame from its header alone,
+    // before buffering it, and the session answers with 1009.
     let ws = ws
-        .max_message_size(MAX_CLIENT_MESSAGE)
-        .max_frame_size(MAX_CLIENT_MESSAGE);
+        .max_message_size(state.limits.max_message_bytes)
+        .max_frame_size(state.limits.max_message_bytes);
     ws.on_upgrade(move |socket| {
         let ctx = SessionContext {
             id: ClientId(state.next_client.fetch_add(1, Ordering::Relaxed)),
@@ -112,6 +124,8 @@ fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Ws>) -> 
             emitted: state.simulation.emitted(),
             client_queue: state.client_queue,
             close_timeout: state.close_timeout,
+            limits: state.limits,
+            permit: Some(Arc::new(permit)),
             shutdown: state.shutdown.clone(),
         };
         let (sink, stream) = socket.split();

@@ -1,19 +1,24 @@
 //! One websocket session: a single task running one `select!` loop over its
-//! outgoing queue, the client's messages, a kick from the dispatcher and shutdown.
+//! outgoing queue, the client's messages, a kick from the dispatcher, its ping and
+//! idle timers, and shutdown.
 //!
 //! The session is generic over a [`Sink`] and a [`Stream`] of [`Message`]s, so
 //! it runs the same over a real websocket and over in-memory channels in tests.
-//! It never writes event frames itself from anywhere but its queue, and it sends
-//! every reply through the bus, so replies stay in order with the events.
+//! It writes nothing but its queue's items and its own pings and close frames, and
+//! it sends every reply through the bus, so replies stay in order with the events.
+//! A write blocked by a client that stopped reading never stops the loop: client
+//! messages, kicks, timers and shutdown are still seen.
 
 use std::fmt::Display;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use warp::ws::Message;
 
@@ -21,19 +26,31 @@ use crate::protocol::message::lint;
 use crate::protocol::{
     ClientMessage, MessageError, ParseOptions, ServerReply, parse_client_message,
 };
+use crate::scenario::duration::format_duration;
 
-use super::bus::{BusCommand, ClientId, Kick};
+use super::bus::{BusCommand, ClientId, Kick, Outbound};
+use super::capacity::ConnectionPermit;
+use super::config::Limits;
 use super::simulation::EmittedKinds;
 use super::stats::Stats;
+use super::writer::Writer;
 
-/// Frames a writer takes from its queue per wake-up before one flush.
+/// Items a writer takes from its queue per wake-up before one flush.
 const WRITE_BATCH: usize = 256;
 
-/// Close code 1001: the server is going away (RFC 6455 §7.4.1).
+/// Close code 1001: the server is going away (RFC 6455 §7.4.1); also sent on
+/// an idle timeout and a simulated restart.
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 
 /// Close code 1008: policy violation, used for slow consumers.
 pub const CLOSE_POLICY: u16 = 1008;
+
+/// What the server's pings carry (`--ping-interval`), so a client's log can tell
+/// them apart from its own.
+pub const PING_PAYLOAD: &[u8] = b"isymphony-sim";
+
+/// Close code 1009: a message too big to process (RFC 6455 §7.4.1).
+pub const CLOSE_TOO_BIG: u16 = 1009;
 
 /// What a session needs from the server; one per connection.
 #[derive(Debug, Clone)]
@@ -54,8 +71,34 @@ pub struct SessionContext {
     pub client_queue: usize,
     /// Upper bound on a close handshake.
     pub close_timeout: Duration,
+    /// Message size, filters, ping and idle limits.
+    pub limits: Limits,
+    /// This connection's slot under `--max-connections`, given back before the
+    /// socket closes, so a client that saw the close can connect again at once.
+    pub permit: Option<Arc<ConnectionPermit>>,
     /// Fires when the server shuts down.
     pub shutdown: CancellationToken,
+}
+
+/// A read error, as far as the session needs to tell them apart.
+pub trait ReadFailure: Display {
+    /// Whether the client sent a message over the size limit.
+    fn is_too_big(&self) -> bool;
+}
+
+impl ReadFailure for warp::Error {
+    fn is_too_big(&self) -> bool {
+        use tokio_tungstenite::tungstenite::Error as WsError;
+        let inner = std::error::Error::source(self).and_then(|e| e.downcast_ref::<WsError>());
+        matches!(inner, Some(WsError::Capacity(_)))
+    }
+}
+
+/// For sessions over channels in tests: text errors are never about size.
+impl ReadFailure for String {
+    fn is_too_big(&self) -> bool {
+        false
+    }
 }
 
 /// Why the loop ended; decides what goes on the wire last.
@@ -69,6 +112,12 @@ enum Ending {
     ServerShutdown,
     /// The dispatcher dropped this client.
     Kicked(Kick),
+    /// The client sent a message over the size limit.
+    TooBig,
+    /// Nothing arrived from the client for the idle timeout.
+    Idle(Duration),
+    /// A `close` or `restart` fault reached the front of the queue.
+    Closed { code: u16, reason: String },
 }
 
 impl std::fmt::Display for Ending {
@@ -80,18 +129,22 @@ impl std::fmt::Display for Ending {
             Ending::Kicked(Kick::SlowConsumer { pending }) => {
                 write!(f, "slow consumer, {pending} frames pending (1008)")
             }
+            Ending::Kicked(Kick::Dropped) => write!(f, "dropped by a fault, no close frame"),
+            Ending::TooBig => write!(f, "message over the size limit (1009)"),
+            Ending::Idle(after) => write!(f, "idle for {after:?} (1001)"),
+            Ending::Closed { code, reason } => write!(f, "closed by a fault ({code} {reason:?})"),
         }
     }
 }
 
 /// Runs one session to its end. Never panics on client input; every ending is
 /// logged.
-pub async fn run_session<Si, St, E>(sink: Si, stream: St, ctx: SessionContext)
+pub async fn run_session<Si, St, E>(sink: Si, stream: St, mut ctx: SessionContext)
 where
     Si: Sink<Message>,
     Si::Error: Display,
     St: Stream<Item = Result<Message, E>>,
-    E: Display,
+    E: ReadFailure,
 {
     let mut sink = pin!(sink);
     let mut stream = pin!(stream);
@@ -102,87 +155,151 @@ where
     let (kick_tx, mut kick) = oneshot::channel();
     let attach = BusCommand::Attach {
         id: ctx.id,
+        peer: ctx.peer,
         queue: queue_tx,
         kick: kick_tx,
     };
+    let mut writer = Writer::new(Arc::clone(&ctx.stats));
     let ending = if ctx.bus.send(attach).await.is_err() {
         Ending::ServerShutdown
     } else {
-        let mut batch = Vec::with_capacity(WRITE_BATCH);
+        let mut incoming = Vec::with_capacity(WRITE_BATCH);
+        let mut pings = ctx.limits.ping_interval.map(|every| {
+            let mut pings = tokio::time::interval_at(Instant::now() + every, every);
+            pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            pings
+        });
+        let mut last_heard = Instant::now();
+        // The dispatcher drops the kick sender unused when it detaches this client
+        // after a close fault: that is no reason to end before the close is sent.
+        let mut kick_open = true;
         loop {
+            let idle_at = ctx
+                .limits
+                .idle_timeout
+                .map(|after| (last_heard + after, after));
+            let held_until = writer.held_until();
+            // Not biased: a client flooding messages must not starve its own
+            // replies, and a busy queue must not starve the client's messages.
             tokio::select! {
-                biased;
                 () = ctx.shutdown.cancelled() => break Ending::ServerShutdown,
-                kicked = &mut kick => break kicked.map_or(Ending::ServerShutdown, Ending::Kicked),
-                taken = queue.recv_many(&mut batch, WRITE_BATCH) => {
-                    if taken == 0 {
-                        break Ending::ServerShutdown;
-                    }
-                    // A client that stopped reading blocks this write; a kick or
-                    // shutdown must still get through, so race them.
-                    tokio::select! {
-                        biased;
-                        () = ctx.shutdown.cancelled() => break Ending::ServerShutdown,
-                        kicked = &mut kick => break kicked.map_or(Ending::ServerShutdown, Ending::Kicked),
-                        written = write_batch(&mut sink, &mut batch) => {
-                            if let Err(err) = written {
-                                break Ending::Lost(format!("write failed: {err}"));
-                            }
-                        }
-                    }
+                kicked = &mut kick, if kick_open => match kicked {
+                    Ok(why) => break Ending::Kicked(why),
+                    Err(_) => kick_open = false,
+                },
+                () = sleep_until(idle_at.map(|(at, _)| at)), if idle_at.is_some() => {
+                    break Ending::Idle(idle_at.map_or(Duration::ZERO, |(_, after)| after));
                 }
+                () = sleep_until(held_until), if held_until.is_some() => writer.release(),
+                _ = tick(&mut pings), if pings.is_some() => writer.ping_due(),
+                written = writer.write(&mut sink), if writer.has_work() => match written {
+                    Err(err) => break Ending::Lost(format!("write failed: {err}")),
+                    Ok(Some((code, reason))) => break Ending::Closed { code, reason },
+                    Ok(None) => {}
+                },
                 message = stream.next() => match message {
                     None => break Ending::Lost("connection closed without a close frame".into()),
+                    Some(Err(err)) if err.is_too_big() => break Ending::TooBig,
                     Some(Err(err)) => break Ending::Lost(format!("read failed: {err}")),
                     Some(Ok(message)) => {
+                        last_heard = Instant::now();
                         if let Some(ending) = handle_message(message, &ctx).await {
                             break ending;
                         }
                     }
                 },
+                taken = queue.recv_many(&mut incoming, WRITE_BATCH), if writer.is_empty() => {
+                    if taken == 0 {
+                        // The dispatcher let go of this client: it kicked it (the
+                        // kick is sent first) or it is shutting down.
+                        break kick.try_recv().map_or(Ending::ServerShutdown, Ending::Kicked);
+                    }
+                    writer.take(&mut incoming);
+                }
             }
         }
     };
     // Leave the fan-out before the close handshake so no more frames are queued.
     let _ = ctx.bus.send(BusCommand::Detach { id: ctx.id }).await;
-    drop(queue);
+    queue.close();
+    let mut discarded = writer.discard();
+    while let Ok(item) = queue.try_recv() {
+        discarded += u64::from(matches!(item, Outbound::Frame(_)));
+    }
+    ctx.stats
+        .frames_discarded
+        .fetch_add(discarded, Ordering::Relaxed);
 
     match &ending {
         Ending::ClientClosed => {
             // Pushes out the close answer tungstenite queued when it read the client's.
             let _ = tokio::time::timeout(ctx.close_timeout, sink.flush()).await;
         }
-        Ending::Lost(_) => {}
+        Ending::Lost(_) | Ending::Kicked(Kick::Dropped) => {}
         Ending::ServerShutdown => {
-            close(
-                &mut sink,
-                &mut stream,
-                CLOSE_GOING_AWAY,
-                "server shutting down".into(),
-                &ctx,
-            )
-            .await;
+            let reason = "server shutting down".to_string();
+            close(&mut sink, &mut stream, CLOSE_GOING_AWAY, reason, &ctx).await;
         }
         Ending::Kicked(Kick::SlowConsumer { pending }) => {
             let reason = format!("slow consumer: {pending} events pending");
             close(&mut sink, &mut stream, CLOSE_POLICY, reason, &ctx).await;
         }
+        Ending::TooBig => {
+            Stats::bump(&ctx.stats.oversize_messages);
+            tracing::warn!(
+                client = ctx.id.0,
+                limit = ctx.limits.max_message_bytes,
+                "message too big: closing with 1009"
+            );
+            // The rest of the over-size frame is still unread: reading on would buffer
+            // it, so send the close frame and end without waiting for an answer.
+            let reason = format!(
+                "message too big: the limit is {} bytes",
+                ctx.limits.max_message_bytes
+            );
+            let _ = tokio::time::timeout(
+                ctx.close_timeout,
+                sink.send(Message::close_with(CLOSE_TOO_BIG, reason)),
+            )
+            .await;
+        }
+        Ending::Idle(after) => {
+            Stats::bump(&ctx.stats.idle_timeouts);
+            let silent = format_duration(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
+            let reason = format!("idle timeout: nothing received for {silent}");
+            close(&mut sink, &mut stream, CLOSE_GOING_AWAY, reason, &ctx).await;
+        }
+        Ending::Closed { code, reason } => {
+            close(&mut sink, &mut stream, *code, reason.clone(), &ctx).await;
+        }
     }
-    tracing::info!(client = ctx.id.0, peer = %peer_label(ctx.peer), ending = %ending, "client disconnected");
+    tracing::info!(
+        client = ctx.id.0,
+        peer = %peer_label(ctx.peer),
+        ending = %ending,
+        written = writer.written(),
+        discarded,
+        "client disconnected"
+    );
+    drop(ctx.permit.take());
 }
 
-/// Feeds every queued frame, then flushes once: one write for the whole batch.
-async fn write_batch<Si>(
-    sink: &mut std::pin::Pin<&mut Si>,
-    batch: &mut Vec<Message>,
-) -> Result<(), Si::Error>
-where
-    Si: Sink<Message>,
-{
-    for frame in batch.drain(..) {
-        sink.feed(frame).await?;
+/// Resolves at `at`; never without one (the branch is disabled then anyway).
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
-    sink.flush().await
+}
+
+/// The next ping tick; never without pings.
+async fn tick(pings: &mut Option<tokio::time::Interval>) {
+    match pings {
+        Some(pings) => {
+            pings.tick().await;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 /// Answers one client message. `Some` ends the session.
@@ -193,10 +310,26 @@ async fn handle_message(message: Message, ctx: &SessionContext) -> Option<Ending
     let parsed = match message.to_str() {
         Ok(text) => parse_client_message(text, ctx.parse),
         Err(()) if message.is_binary() => Err(MessageError::BinaryFrame),
-        // Ping and pong: tungstenite answers pings itself.
+        // Ping and pong: tungstenite answers pings itself; both count as activity.
         Err(()) => return None,
     };
+    let refusal = |error: String| {
+        Stats::bump(&ctx.stats.bad_client_messages);
+        tracing::debug!(client = ctx.id.0, %error, "client message refused");
+        BusCommand::Reply {
+            id: ctx.id,
+            frame: Message::text(ServerReply::FilterRejected { error }.to_json()),
+        }
+    };
     let command = match parsed {
+        Ok(ClientMessage::Filter(filters)) if filters.rules().len() > ctx.limits.max_filters => {
+            Stats::bump(&ctx.stats.filters_over_limit);
+            refusal(format!(
+                "the filter message has {} entries; this server accepts at most {} per message (--max-filters); the previous filters stay in force",
+                filters.rules().len(),
+                ctx.limits.max_filters
+            ))
+        }
         Ok(ClientMessage::Filter(filters)) => {
             let warnings = lint(&filters, &ctx.emitted.current());
             tracing::debug!(
@@ -210,14 +343,7 @@ async fn handle_message(message: Message, ctx: &SessionContext) -> Option<Ending
                 reply: Message::text(ServerReply::FilterAccepted { warnings }.to_json()),
             }
         }
-        Err(err) => {
-            Stats::bump(&ctx.stats.bad_client_messages);
-            tracing::debug!(client = ctx.id.0, error = %err, "client message refused");
-            BusCommand::Reply {
-                id: ctx.id,
-                frame: Message::text(ServerReply::from(&err).to_json()),
-            }
-        }
+        Err(err) => refusal(err.to_string()),
     };
     if ctx.bus.send(command).await.is_err() {
         return Some(Ending::ServerShutdown);
@@ -227,14 +353,15 @@ async fn handle_message(message: Message, ctx: &SessionContext) -> Option<Ending
 
 /// Sends a close frame and waits for the client's answer, within `close_timeout`.
 async fn close<Si, St, E>(
-    sink: &mut std::pin::Pin<&mut Si>,
-    stream: &mut std::pin::Pin<&mut St>,
+    sink: &mut Pin<&mut Si>,
+    stream: &mut Pin<&mut St>,
     code: u16,
     reason: String,
     ctx: &SessionContext,
 ) where
     Si: Sink<Message>,
     St: Stream<Item = Result<Message, E>>,
+    E: ReadFailure,
 {
     let handshake = async {
         if sink.send(Message::close_with(code, reason)).await.is_err() {
@@ -273,8 +400,6 @@ impl<'a> ConnectionGauge<'a> {
 
 impl Drop for ConnectionGauge<'_> {
     fn drop(&mut self) {
-        self.0
-            .connections_current
-            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.connections_current.fetch_sub(1, Ordering::Relaxed);
     }
 }

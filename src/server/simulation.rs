@@ -13,15 +13,15 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use serde::Serialize;
 use serde_json::Value;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 use warp::http::StatusCode;
 
 use crate::model::{LiveError, ModelError};
-use crate::protocol::{EventKind, Profile, RawEvent};
-use crate::scenario::{Player, Scenario, ScenarioError};
+use crate::protocol::{Event, EventKind, Profile, RawEvent};
+use crate::scenario::{Fault, FaultRequest, PlacedFault, Player, Scenario, ScenarioError};
 
-use super::bus::{BusClosed, PublishSlot, Publisher};
+use super::bus::{BusClosed, ClientId, PublishSlot, Publisher};
 use super::clock::{Clock, utc_text};
 use super::feed::EventFeed;
 
@@ -139,6 +139,8 @@ pub struct RunStatus {
     pub step_failures: u64,
     /// Generator commands the model refused so far (bugs of ours).
     pub generator_faults: u64,
+    /// Simulated restarts (`restart` faults) so far, for a scenario.
+    pub restarts: Option<u64>,
 }
 
 /// How [`Simulation::load_with`] plays a scenario (`POST /sim/scenario?seed=..&epoch=..
@@ -275,16 +277,19 @@ impl Simulation {
         let slot = publisher.reserve().await?;
         let mut inner = self.lock();
         let mut due = inner.feed.next_due().ok_or(SimError::RunOver)?;
-        let mut events = inner.feed.advance();
+        let (mut events, mut faults) = advance(&mut inner);
         let mut batches = 1;
         // Bounded, so a scenario whose batches are all silent cannot hold the lock forever.
-        while to == StepTo::NextEvent && events.is_empty() && batches < MAX_SILENT_BATCHES_PER_STEP
+        while to == StepTo::NextEvent
+            && events.is_empty()
+            && faults.is_empty()
+            && batches < MAX_SILENT_BATCHES_PER_STEP
         {
             let Some(next) = inner.feed.next_due() else {
                 break;
             };
             due = next;
-            events = inner.feed.advance();
+            (events, faults) = advance(&mut inner);
             batches += 1;
         }
         inner.clock.advance_to(Instant::now(), due);
@@ -293,7 +298,7 @@ impl Simulation {
             events: events.len(),
             batches,
         };
-        slot.publish(events);
+        slot.publish_scripted(events, faults);
         drop(inner);
         self.changed.notify_one();
         Ok(stepped)
@@ -375,6 +380,29 @@ impl Simulation {
         Ok(())
     }
 
+    /// Restarts the simulated server (a `restart` fault): every connection is
+    /// closed with 1001 after what was queued before, and a scenario starts over
+    /// with new UUIDs and a new `coreServerId` while event times go on (see
+    /// [`Player::restarted`]). Returns the ids of the connections closed.
+    ///
+    /// # Errors
+    /// [`SimError::ShuttingDown`].
+    pub async fn restart(&self, publisher: &Publisher) -> Result<Vec<ClientId>, SimError> {
+        let slot = publisher.reserve().await?;
+        let (done, closed) = oneshot::channel();
+        {
+            let mut inner = self.lock();
+            restart_player(&mut inner);
+            let request = FaultRequest {
+                fault: Fault::Restart,
+                client: None,
+            };
+            slot.inject_fault(request, done);
+        }
+        self.changed.notify_one();
+        closed.await.map_err(|_| SimError::ShuttingDown(BusClosed))
+    }
+
     /// Answers a Live API GET from the model.
     ///
     /// # Errors
@@ -444,6 +472,7 @@ impl Simulation {
             profile: profile_of(inner.feed.as_ref(), self.profile),
             step_failures: player.map_or(0, Player::step_failure_count),
             generator_faults: player.map_or(0, Player::generator_fault_count),
+            restarts: player.map(Player::restarts),
         }
     }
 
@@ -470,8 +499,8 @@ impl Simulation {
             return;
         };
         if inner.clock.deadline(due).is_some_and(|at| at <= now) {
-            let events = inner.feed.advance();
-            slot.publish(events);
+            let (events, faults) = advance(&mut inner);
+            slot.publish_scripted(events, faults);
         }
     }
 
@@ -490,6 +519,37 @@ impl Simulation {
 fn profile_of(feed: &dyn EventFeed, default: Profile) -> Profile {
     feed.player()
         .map_or(default, |player| player.pbx().profile())
+}
+
+/// Applies the next batch; a `restart` fault among its steps swaps in the
+/// restarted player at once, so the batches after it are the new server's.
+fn advance(inner: &mut Inner) -> (Vec<Event>, Vec<PlacedFault>) {
+    let events = inner.feed.advance();
+    let faults = inner.feed.take_faults();
+    if faults.iter().any(|f| f.request.fault == Fault::Restart) {
+        restart_player(inner);
+    }
+    (events, faults)
+}
+
+/// Puts the restarted player in place of the current one, from virtual time zero.
+fn restart_player(inner: &mut Inner) {
+    let Some(player) = inner.feed.player() else {
+        return;
+    };
+    match player.restarted() {
+        Ok(restarted) => {
+            tracing::warn!(
+                restarts = restarted.restarts(),
+                core_server_id = %restarted.pbx().core_server().id,
+                "simulated server restart: new coreServerId and UUIDs"
+            );
+            inner.feed = Box::new(restarted);
+            inner.clock.restart(Instant::now());
+        }
+        // The directory was accepted when the player was built; say so if not.
+        Err(err) => tracing::error!(error = %err, "the restarted model refused its directory"),
+    }
 }
 
 /// Now in Unix epoch ms; 0 if the system clock is before 1970.

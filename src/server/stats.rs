@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::protocol::EventKind;
+use crate::scenario::Fault;
+use crate::scenario::fault::FAULT_KINDS;
 
 use super::auth::Refusal;
 
@@ -21,9 +23,27 @@ pub struct Stats {
     /// Events serialized to JSON. Equal to `events_published` when every event is
     /// encoded exactly once, however many clients receive it (ARCHITECTURE rule 5).
     pub(crate) events_encoded: AtomicU64,
+    /// (event, client) pairs whose filters admitted the event: each is either
+    /// queued (`frames_delivered`) or dropped (`frames_dropped`), never lost.
+    pub(crate) events_admitted: AtomicU64,
     /// Event frames placed in some client's queue (one per matching client and
     /// event): the fan-out volume that filters let through.
     pub(crate) frames_delivered: AtomicU64,
+    /// Event frames due to a client that could not be queued: it was a slow
+    /// consumer (the rest of its run) or it was leaving.
+    pub(crate) frames_dropped: AtomicU64,
+    /// Extra copies queued by `duplicate` faults (not in `frames_delivered`).
+    pub(crate) frames_duplicated: AtomicU64,
+    /// Non-JSON frames queued by `malformed` faults.
+    pub(crate) malformed_sent: AtomicU64,
+    /// Frames of any kind (events, replies, fault frames) sessions took from their
+    /// queues and handed to the socket.
+    pub(crate) frames_written: AtomicU64,
+    /// Frames still queued when their session ended (client gone, kicked, closed):
+    /// queued frames are either written or discarded, so at rest
+    /// `frames_delivered + frames_duplicated + malformed_sent + replies_sent ==
+    /// frames_written + frames_discarded`.
+    pub(crate) frames_discarded: AtomicU64,
     /// Events injected as JSON text through `POST /sim/inject` (also counted in
     /// `events_published`, never by kind: their type may be outside the catalogue).
     pub(crate) events_injected: AtomicU64,
@@ -37,6 +57,17 @@ pub struct Stats {
     pub(crate) bad_client_messages: AtomicU64,
     /// Clients disconnected with close code 1008 because their queue was full.
     pub(crate) slow_consumer_disconnects: AtomicU64,
+    /// Clients closed with 1009 for a message over `--max-message-bytes`.
+    pub(crate) oversize_messages: AtomicU64,
+    /// Filter messages refused for more entries than `--max-filters` (also in
+    /// `bad_client_messages`).
+    pub(crate) filters_over_limit: AtomicU64,
+    /// Clients closed with 1001 after `--idle-timeout` of silence.
+    pub(crate) idle_timeouts: AtomicU64,
+    /// Upgrades refused with 503 at `--max-connections`.
+    pub(crate) refused_connection_limit: AtomicU64,
+    /// Faults injected (`/sim/fault` and scenario steps), per kind.
+    faults_by_kind: [AtomicU64; FAULT_KINDS.len()],
     /// Requests (upgrades, REST, `/sim/`) refused for lack of credentials (401).
     pub(crate) refused_no_credentials: AtomicU64,
     /// Requests refused for wrong credentials (403).
@@ -49,6 +80,8 @@ pub struct Stats {
     pub(crate) connections_current: AtomicU64,
     /// Websocket sessions opened since start.
     pub(crate) connections_total: AtomicU64,
+    /// TCP connections being served right now, websocket or not.
+    pub(crate) transport_connections_current: AtomicU64,
 }
 
 impl Stats {
@@ -63,6 +96,13 @@ impl Stats {
         Self::bump(&self.events_published);
         if let Some(i) = EventKind::ALL.iter().position(|k| *k == kind) {
             Self::bump(&self.events_by_kind[i]);
+        }
+    }
+
+    /// Counts one injected fault under its kind.
+    pub(crate) fn count_fault(&self, fault: &Fault) {
+        if let Some(i) = FAULT_KINDS.iter().position(|k| *k == fault.kind()) {
+            Self::bump(&self.faults_by_kind[i]);
         }
     }
 
@@ -83,6 +123,12 @@ impl Stats {
             events_encoded: read(&self.events_encoded),
             frames_delivered: read(&self.frames_delivered),
             events_injected: read(&self.events_injected),
+            events_admitted: read(&self.events_admitted),
+            frames_dropped: read(&self.frames_dropped),
+            frames_duplicated: read(&self.frames_duplicated),
+            malformed_sent: read(&self.malformed_sent),
+            frames_written: read(&self.frames_written),
+            frames_discarded: read(&self.frames_discarded),
             events_by_type: EventKind::ALL
                 .iter()
                 .zip(&self.events_by_kind)
@@ -92,12 +138,23 @@ impl Stats {
             replies_sent: read(&self.replies_sent),
             bad_client_messages: read(&self.bad_client_messages),
             slow_consumer_disconnects: read(&self.slow_consumer_disconnects),
+            oversize_messages: read(&self.oversize_messages),
+            filters_over_limit: read(&self.filters_over_limit),
+            idle_timeouts: read(&self.idle_timeouts),
+            refused_connection_limit: read(&self.refused_connection_limit),
+            faults_by_kind: FAULT_KINDS
+                .iter()
+                .zip(&self.faults_by_kind)
+                .map(|(kind, count)| (*kind, read(count)))
+                .filter(|(_, count)| *count > 0)
+                .collect(),
             refused_no_credentials: read(&self.refused_no_credentials),
             refused_wrong_credentials: read(&self.refused_wrong_credentials),
             refused_address: read(&self.refused_address),
             refused_not_websocket: read(&self.refused_not_websocket),
             connections_current: read(&self.connections_current),
             connections_total: read(&self.connections_total),
+            transport_connections_current: read(&self.transport_connections_current),
         }
     }
 }
@@ -114,6 +171,18 @@ pub struct StatsSnapshot {
     pub frames_delivered: u64,
     /// Events injected through `POST /sim/inject` (included in `events_published`).
     pub events_injected: u64,
+    /// (event, client) pairs the client's filters admitted; each is delivered or dropped.
+    pub events_admitted: u64,
+    /// Event frames due to a slow or leaving client that could not be queued.
+    pub frames_dropped: u64,
+    /// Extra copies queued by `duplicate` faults.
+    pub frames_duplicated: u64,
+    /// Non-JSON frames queued by `malformed` faults.
+    pub malformed_sent: u64,
+    /// Queued frames of any kind handed to the socket.
+    pub frames_written: u64,
+    /// Queued frames never written because their session ended first.
+    pub frames_discarded: u64,
     /// Published events per wire type name; kinds never published are left out.
     pub events_by_type: BTreeMap<&'static str, u64>,
     /// Filter-response replies queued, accepted and rejected.
@@ -122,6 +191,16 @@ pub struct StatsSnapshot {
     pub bad_client_messages: u64,
     /// Clients closed with 1008 because their queue was full.
     pub slow_consumer_disconnects: u64,
+    /// Clients closed with 1009 for an over-size message.
+    pub oversize_messages: u64,
+    /// Filter messages refused for too many entries.
+    pub filters_over_limit: u64,
+    /// Clients closed with 1001 after the idle timeout.
+    pub idle_timeouts: u64,
+    /// Upgrades refused with 503 at the connection limit.
+    pub refused_connection_limit: u64,
+    /// Injected faults per kind; kinds never injected are left out.
+    pub faults_by_kind: BTreeMap<&'static str, u64>,
     /// Requests refused with 401 (no credentials).
     pub refused_no_credentials: u64,
     /// Requests refused with 403 (wrong credentials).
@@ -134,4 +213,6 @@ pub struct StatsSnapshot {
     pub connections_current: u64,
     /// Websocket sessions opened since start.
     pub connections_total: u64,
+    /// TCP connections being served now.
+    pub transport_connections_current: u64,
 }

@@ -7,14 +7,15 @@
 //! and then checked in full.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 
 use tokio::sync::{mpsc, oneshot};
-use warp::ws::Message;
 
 use crate::protocol::FilterSet;
 use crate::protocol::compiled::{CompiledFilter, PropId, Symbol, UNMENTIONED, Vocabulary};
 
-use super::bus::{ClientId, Kick};
+use super::bus::{ClientId, Kick, Outbound};
+use super::injection::ClientSummary;
 
 /// Interned values below which the vocabulary is never rebuilt.
 const MIN_REBUILD_VALUES: usize = 4096;
@@ -28,12 +29,20 @@ pub(crate) struct Subscriber {
     /// rebuilt from when the vocabulary is renewed.
     filters: FilterSet,
     compiled: CompiledFilter,
-    pub(crate) queue: mpsc::Sender<Message>,
+    /// Where it connected from, for `GET /sim/status`.
+    peer: Option<SocketAddr>,
+    pub(crate) queue: mpsc::Sender<Outbound>,
     pub(crate) kick: Option<oneshot::Sender<Kick>>,
     /// Set when the client must leave the fan-out after this round.
     pub(crate) gone: bool,
     /// Positions, in the current run, of the events this client is due.
     pub(crate) due: Vec<u32>,
+    /// Events still to be sent twice (`duplicate` faults).
+    pub(crate) duplicates: u64,
+    /// Events queued to it so far: its share of `frames_delivered`.
+    pub(crate) delivered: u64,
+    /// Events due to it but not queued: its share of `frames_dropped`.
+    pub(crate) dropped: u64,
 }
 
 /// Every attached client, by slot, with the index over their filters.
@@ -62,7 +71,8 @@ impl Subscribers {
     pub(crate) fn attach(
         &mut self,
         id: ClientId,
-        queue: mpsc::Sender<Message>,
+        peer: Option<SocketAddr>,
+        queue: mpsc::Sender<Outbound>,
         kick: oneshot::Sender<Kick>,
     ) {
         let slot = self.free.pop().unwrap_or(self.slots.len() as u32);
@@ -71,10 +81,14 @@ impl Subscribers {
             slot,
             filters: FilterSet::allow_all(),
             compiled: CompiledFilter::default(),
+            peer,
             queue,
             kick: Some(kick),
             gone: false,
             due: Vec::new(),
+            duplicates: 0,
+            delivered: 0,
+            dropped: 0,
         };
         match self.slots.get_mut(slot as usize) {
             Some(free) => *free = Some(subscriber),
@@ -88,6 +102,32 @@ impl Subscribers {
     pub(crate) fn get_mut(&mut self, id: ClientId) -> Option<&mut Subscriber> {
         let slot = *self.by_id.get(&id)?;
         self.slot_mut(slot)
+    }
+
+    /// The ids of every attached client, in order.
+    pub(crate) fn ids(&self) -> Vec<ClientId> {
+        let mut ids: Vec<ClientId> = self.by_id.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Every attached client as `GET /sim/status` lists it, by id.
+    pub(crate) fn summaries(&self) -> Vec<ClientSummary> {
+        let mut list: Vec<ClientSummary> = self
+            .slots
+            .iter()
+            .flatten()
+            .map(|s| ClientSummary {
+                id: s.id.0,
+                peer: s.peer.map(|p| p.to_string()),
+                filters: s.filters.rules().len(),
+                delivered: s.delivered,
+                dropped: s.dropped,
+                duplicates_pending: s.duplicates,
+            })
+            .collect();
+        list.sort_unstable_by_key(|c| c.id);
+        list
     }
 
     /// The client in `slot`, if any.
@@ -257,7 +297,7 @@ mod tests {
         if subscribers.get_mut(ClientId(id)).is_none() {
             let (queue, _) = mpsc::channel(1);
             let (kick, _) = oneshot::channel();
-            subscribers.attach(ClientId(id), queue, kick);
+            subscribers.attach(ClientId(id), None, queue, kick);
         }
         let rules = rules.iter().map(|(p, v)| FilterRule::new(*p, *v)).collect();
         subscribers.set_filters(ClientId(id), FilterSet::from_rules(rules));

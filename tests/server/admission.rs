@@ -194,3 +194,86 @@ async fn a_real_client_sees_401_before_any_upgrade() {
     };
     server.shut_down([accepted]).await;
 }
+
+#[tokio::test]
+async fn every_route_refuses_the_same_way_before_doing_anything() {
+    let server = Server::new(ServerConfig::default()).expect("config");
+    let right = Credentials::default().basic_header();
+    let wrong = Credentials::new("manager", "guess").basic_header();
+    let refusals: [(&str, Option<&str>, [u8; 4], StatusCode); 6] = [
+        (
+            "no credentials",
+            None,
+            [127, 0, 0, 1],
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "another scheme",
+            Some("Bearer abc"),
+            [127, 0, 0, 1],
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "wrong password",
+            Some(&wrong),
+            [127, 0, 0, 1],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "not Base64",
+            Some("Basic !!!"),
+            [127, 0, 0, 1],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "no colon",
+            Some("Basic bWFuYWdlcg=="),
+            [127, 0, 0, 1],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "other host",
+            Some(&right),
+            [192, 0, 2, 9],
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+
+    for path in [
+        EVENT_PATH,
+        "/communication_manager/rest/live/coreServers",
+        "/sim/status",
+        "/sim/pause",
+    ] {
+        for (what, authorization, from, expected) in &refusals {
+            let method = if path == "/sim/pause" { "POST" } else { "GET" };
+            let request = warp::test::request()
+                .method(method)
+                .path(path)
+                .remote_addr((*from, 40000).into());
+            let request = match authorization {
+                Some(value) => request.header("authorization", *value),
+                None => request,
+            };
+            let response = request.reply(&server.routes()).await;
+            assert_eq!(response.status(), *expected, "{method} {path}, {what}");
+            body_line(response.body());
+        }
+    }
+
+    let stats = server.stats().snapshot();
+    assert_eq!(stats.refused_no_credentials, 8);
+    assert_eq!(stats.refused_wrong_credentials, 12);
+    assert_eq!(stats.refused_address, 4);
+    let status = server.routes();
+    let paused = warp::test::request()
+        .path("/sim/status")
+        .remote_addr(LOOPBACK.into())
+        .header("authorization", &right)
+        .reply(&status)
+        .await;
+    assert!(
+        String::from_utf8_lossy(paused.body()).contains("\"paused\":false"),
+        "nothing was paused by a refused request"
+    );
+}

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use isymphony_sim::server::session::PING_PAYLOAD;
 use isymphony_sim::server::{
     Credentials, EVENT_PATH, EmptyFeed, EventFeed, Publisher, Server, ServerConfig, Stats,
 };
@@ -174,6 +175,11 @@ impl Client {
         }
     }
 
+    /// The websocket itself, for tests that read and write concurrently.
+    pub fn into_inner(self) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+        self.ws
+    }
+
     /// Sends a ping and waits for its pong: the session is then on the bus.
     /// Events that a running feed delivers before the pong are passed over.
     pub async fn ready(&mut self) {
@@ -199,8 +205,18 @@ impl Client {
         self.send(Message::text(text)).await;
     }
 
-    /// The next frame, whatever it is.
+    /// The next frame but the server's keep-alive pings (tungstenite answers them).
     pub async fn recv(&mut self) -> Message {
+        loop {
+            match self.recv_any().await {
+                Message::Ping(payload) if payload.as_ref() == PING_PAYLOAD => {}
+                message => return message,
+            }
+        }
+    }
+
+    /// The next frame, whatever it is.
+    pub async fn recv_any(&mut self) -> Message {
         match within("a frame from the server", self.ws.next()).await {
             Some(Ok(message)) => message,
             Some(Err(err)) => panic!("websocket error while waiting for a frame: {err}"),
@@ -272,6 +288,22 @@ impl Client {
         within("sending a close frame", self.ws.close(Some(frame)))
             .await
             .expect("close sent");
+    }
+
+    /// Reads until a close frame and returns its code and reason, plus how many
+    /// frames came before it; what happens to the connection afterwards is not
+    /// looked at (a server may end it without waiting for the answer).
+    pub async fn expect_close_frame(&mut self) -> (u16, String, usize) {
+        let mut skipped = 0;
+        loop {
+            match self.recv().await {
+                Message::Close(Some(frame)) => {
+                    return (frame.code.into(), frame.reason.to_string(), skipped);
+                }
+                Message::Close(None) => panic!("close frame without a code"),
+                _ => skipped += 1,
+            }
+        }
     }
 
     /// Reads until a close frame and returns its code and reason, plus how many

@@ -85,18 +85,24 @@ async fn a_client_close_is_answered_and_ends_the_session() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_oversized_client_message_ends_only_that_connection() {
+async fn an_oversized_client_message_closes_only_that_connection_with_1009() {
     let server = TestServer::start(ServerConfig::default()).await;
     let mut greedy = server.connect().await;
     let mut other = server.connect().await;
 
     greedy.send_text(&"x".repeat(MAX_CLIENT_MESSAGE + 1)).await;
-    greedy.expect_end().await;
+    let (code, reason, before) = greedy.expect_close_frame().await;
     let (_, reply) = other.set_filters("[]").await;
 
+    assert_eq!((code, before), (1009, 0), "a 1009 close and nothing else");
+    assert_eq!(
+        reason,
+        format!("message too big: the limit is {MAX_CLIENT_MESSAGE} bytes")
+    );
     assert_eq!(
         reply["success"], true,
         "the server still answers other clients"
     );
+    assert_eq!(server.stats.snapshot().oversize_messages, 1);
     server.shut_down([other]).await;
 }

@@ -7,17 +7,23 @@
 //! Every server binds 127.0.0.1:0. Tests wait on frames and replies, never on
 //! sleeps; the only timeouts are safety nets (`harness::PATIENCE`).
 
+mod abuse;
 mod actions;
 mod admission;
 mod control;
 mod desk;
 mod events;
 mod fanout;
+mod faults;
 mod filters;
 mod harness;
 mod http_client;
 mod lifecycle;
+mod limits;
 mod load;
 mod rest;
+mod robustness;
+mod secrets;
 mod session;
+mod soak;
 mod steering;

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use futures_util::{sink, stream};
 use isymphony_sim::protocol::{EventKind, FilterSet, ParseOptions, Profile};
-use isymphony_sim::server::Stats;
-use isymphony_sim::server::bus::{BusCommand, ClientId, Kick};
+use isymphony_sim::server::bus::{BusCommand, ClientId, Kick, Outbound};
 use isymphony_sim::server::session::{SessionContext, run_session};
+use isymphony_sim::server::{Limits, Stats};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -32,7 +32,7 @@ struct Rig {
 
 /// What the session attached with.
 struct Attached {
-    queue: mpsc::Sender<Message>,
+    queue: mpsc::Sender<Outbound>,
     kick: oneshot::Sender<Kick>,
 }
 
@@ -59,6 +59,13 @@ impl Rig {
             emitted: Profile::Standard.kinds().into(),
             client_queue: 4,
             close_timeout: Duration::from_secs(5),
+            limits: Limits {
+                // No timers unless a test asks: frames written are then exactly the queued ones.
+                ping_interval: None,
+                idle_timeout: None,
+                ..Limits::default()
+            },
+            permit: None,
             shutdown: shutdown.clone(),
         };
         let session = tokio::spawn(run_session(out, input, ctx));
@@ -80,7 +87,9 @@ impl Rig {
 
     async fn attached(&mut self) -> Attached {
         match self.command().await {
-            BusCommand::Attach { id, queue, kick } => {
+            BusCommand::Attach {
+                id, queue, kick, ..
+            } => {
                 assert_eq!(id, ClientId(7));
                 Attached { queue, kick }
             }
@@ -121,7 +130,7 @@ async fn queued_frames_are_written_in_order() {
     for n in 0..3 {
         attached
             .queue
-            .send(Message::text(format!("{n}")))
+            .send(Outbound::Frame(Message::text(format!("{n}"))))
             .await
             .expect("queue open");
     }

@@ -1,0 +1,126 @@
+//! Carrying out injected faults in the dispatcher, at their place in the stream,
+//! so integrators can test reconnect and resync logic. Ours, not iSymphony's.
+//!
+//! | fault | what the client sees |
+//! |---|---|
+//! | `drop` | the TCP connection ends at once, no close frame, queued frames unsent |
+//! | `close` | everything queued before it, then a close frame with the code and reason |
+//! | `delay` | nothing for `ms` from this point; later frames wait in its queue |
+//! | `duplicate` | each of its next `count` events twice in a row |
+//! | `malformed` | one text frame that is not JSON, in order with the events |
+//! | `restart` | every client: what was queued, then close 1001 "server restarting" |
+//!
+//! Every fault is logged and counted by kind; `/sim/status` shows the counts.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use warp::ws::Message;
+
+use crate::scenario::{Fault, FaultRequest};
+
+use super::bus::{ClientId, Kick, Outbound, kick, offer};
+use super::session::CLOSE_GOING_AWAY;
+use super::stats::Stats;
+use super::subscribers::Subscribers;
+
+/// The frame a `malformed` fault sends: an event cut off in the middle, as a
+/// broken proxy or a crashed writer would leave it.
+pub const MALFORMED_FRAME: &str = r#"{"type":"userLogin","time":17000000"#;
+
+/// The close reason a `restart` fault sends with 1001.
+pub const RESTART_REASON: &str = "server restarting";
+
+/// One attached client, as `GET /sim/status` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientSummary {
+    /// The id faults target with `"client": id`.
+    pub id: u64,
+    /// Where it connected from.
+    pub peer: Option<String>,
+    /// Entries of its filter set (0: it receives everything).
+    pub filters: usize,
+    /// Events queued to it so far.
+    pub delivered: u64,
+    /// Events due to it that could not be queued (it was slow or leaving).
+    pub dropped: u64,
+    /// Events still to be sent twice (`duplicate` faults).
+    pub duplicates_pending: u64,
+}
+
+/// Carries out `request` on the clients it targets; returns the ids hit (empty
+/// when a targeted client is not attached).
+pub(crate) fn inject(
+    request: &FaultRequest,
+    subscribers: &mut Subscribers,
+    stats: &Stats,
+) -> Vec<ClientId> {
+    let targets: Vec<ClientId> = match (&request.fault, request.client) {
+        (Fault::Restart, _) | (_, None) => subscribers.ids(),
+        (_, Some(id)) => subscribers
+            .get_mut(ClientId(id))
+            .map(|_| vec![ClientId(id)])
+            .unwrap_or_default(),
+    };
+    if request.client.is_some() && targets.is_empty() {
+        tracing::info!(fault = %request, "fault not injected: no such client");
+        return targets;
+    }
+    stats.count_fault(&request.fault);
+    tracing::warn!(fault = %request, hit = targets.len(), "fault injected");
+    for &id in &targets {
+        let Some(subscriber) = subscribers.get_mut(id) else {
+            continue;
+        };
+        let leaves = match &request.fault {
+            Fault::Drop => {
+                kick(subscriber, Kick::Dropped);
+                true
+            }
+            Fault::Close { code, reason } => {
+                let close = Outbound::Close {
+                    code: *code,
+                    reason: reason.clone(),
+                };
+                offer(subscriber, close, stats);
+                true
+            }
+            Fault::Restart => {
+                let close = Outbound::Close {
+                    code: CLOSE_GOING_AWAY,
+                    reason: RESTART_REASON.to_string(),
+                };
+                offer(subscriber, close, stats);
+                true
+            }
+            Fault::Delay { ms } => {
+                offer(
+                    subscriber,
+                    Outbound::Hold(Duration::from_millis(*ms)),
+                    stats,
+                );
+                subscriber.gone
+            }
+            Fault::Duplicate { count } => {
+                subscriber.duplicates = subscriber.duplicates.saturating_add(*count);
+                false
+            }
+            Fault::Malformed => {
+                if offer(
+                    subscriber,
+                    Outbound::Frame(Message::text(MALFORMED_FRAME)),
+                    stats,
+                ) {
+                    Stats::bump(&stats.malformed_sent);
+                }
+                subscriber.gone
+            }
+        };
+        // A client that is closing receives nothing after its close.
+        if leaves {
+            subscribers.detach(id);
+        }
+    }
+    targets
+}

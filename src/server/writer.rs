@@ -1,0 +1,165 @@
+//! A session's write side: the items it took from its queue, written in order with
+//! one flush per batch, plus its pings and the holds and closes faults put in.
+//!
+//! [`Writer::write`] may be cancelled at any await (the session's `select!` drops
+//! it when something else happens first) without losing or repeating a frame: an
+//! item leaves `pending` only in the same synchronous step that hands it to the
+//! sink, and whatever is still pending is taken up by the next call.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures_util::future::poll_fn;
+use futures_util::{Sink, SinkExt};
+use tokio::time::Instant;
+use warp::ws::Message;
+
+use super::bus::Outbound;
+use super::session::PING_PAYLOAD;
+use super::stats::Stats;
+
+/// The write side of one session.
+pub(crate) struct Writer {
+    /// Items not yet written, last first (so the next one is popped).
+    pending: Vec<Outbound>,
+    /// A ping is to be sent before the next frame.
+    ping_due: bool,
+    /// Frames were handed to the sink since the last flush.
+    needs_flush: bool,
+    /// A `delay` fault holds the items after it until then.
+    held_until: Option<Instant>,
+    /// Frames handed to the sink, in all.
+    written: u64,
+    /// Of those, not yet added to `frames_written` (one add per batch, not per frame).
+    unreported: u64,
+    stats: Arc<Stats>,
+}
+
+impl Writer {
+    /// An idle writer counting into `stats`.
+    pub(crate) fn new(stats: Arc<Stats>) -> Self {
+        Writer {
+            pending: Vec::new(),
+            ping_due: false,
+            needs_flush: false,
+            held_until: None,
+            written: 0,
+            unreported: 0,
+            stats,
+        }
+    }
+
+    /// Takes a batch from the queue (in queue order), leaving `batch` empty.
+    pub(crate) fn take(&mut self, batch: &mut Vec<Outbound>) {
+        batch.reverse();
+        self.pending.append(batch);
+    }
+
+    /// Whether every taken item is written; only then is more taken from the queue,
+    /// so a held or blocked writer leaves the rest in the bounded queue.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Whether [`Writer::write`] has something to do now.
+    pub(crate) fn has_work(&self) -> bool {
+        self.ping_due || self.needs_flush || (self.held_until.is_none() && !self.pending.is_empty())
+    }
+
+    /// When a `delay` fault's hold ends, if one holds.
+    pub(crate) fn held_until(&self) -> Option<Instant> {
+        self.held_until
+    }
+
+    /// Ends the hold.
+    pub(crate) fn release(&mut self) {
+        self.held_until = None;
+    }
+
+    /// Asks for a ping before the next frame.
+    pub(crate) fn ping_due(&mut self) {
+        self.ping_due = true;
+    }
+
+    /// Frames handed to the sink so far.
+    pub(crate) fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Drops what is still pending and returns how many frames that was.
+    pub(crate) fn discard(&mut self) -> u64 {
+        self.report();
+        let frames = self
+            .pending
+            .iter()
+            .filter(|item| matches!(item, Outbound::Frame(_)))
+            .count();
+        self.pending.clear();
+        frames as u64
+    }
+
+    /// Writes the ping if due, then pending frames up to a hold or a close, then
+    /// flushes once. `Some((code, reason))` when a close fault came up: the frames
+    /// before it are written and flushed, and the session should close.
+    ///
+    /// # Errors
+    /// The sink's error; the connection is then lost.
+    pub(crate) async fn write<Si>(
+        &mut self,
+        sink: &mut Pin<&mut Si>,
+    ) -> Result<Option<(u16, String)>, Si::Error>
+    where
+        Si: Sink<Message>,
+    {
+        if self.ping_due {
+            poll_fn(|cx| sink.as_mut().poll_ready(cx)).await?;
+            self.ping_due = false;
+            sink.as_mut()
+                .start_send(Message::ping(PING_PAYLOAD.to_vec()))?;
+            self.needs_flush = true;
+        }
+        while self.held_until.is_none() {
+            match self.pending.last() {
+                None => break,
+                Some(Outbound::Frame(_)) => {
+                    poll_fn(|cx| sink.as_mut().poll_ready(cx)).await?;
+                    if let Some(Outbound::Frame(frame)) = self.pending.pop() {
+                        sink.as_mut().start_send(frame)?;
+                        self.written += 1;
+                        self.unreported += 1;
+                        self.needs_flush = true;
+                    }
+                }
+                Some(Outbound::Hold(duration)) => {
+                    self.held_until = Some(Instant::now() + *duration);
+                    self.pending.pop();
+                }
+                Some(Outbound::Close { .. }) => {
+                    self.report();
+                    if self.needs_flush {
+                        sink.flush().await?;
+                        self.needs_flush = false;
+                    }
+                    // Popped only now, so a cancelled flush cannot lose the close.
+                    if let Some(Outbound::Close { code, reason }) = self.pending.pop() {
+                        return Ok(Some((code, reason)));
+                    }
+                }
+            }
+        }
+        self.report();
+        if self.needs_flush {
+            sink.flush().await?;
+            self.needs_flush = false;
+        }
+        Ok(None)
+    }
+
+    fn report(&mut self) {
+        self.stats
+            .frames_written
+            .fetch_add(self.unreported, Ordering::Relaxed);
+        self.unreported = 0;
+    }
+}
