@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -15,8 +16,10 @@ use isymphony_sim::server::auth::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
 use isymphony_sim::server::config::{
     DEFAULT_CLIENT_QUEUE, DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES,
 };
+use isymphony_sim::server::tls::DEFAULT_TLS_LISTEN;
 use isymphony_sim::server::{
-    CONTROL_PATH, Cidr, Credentials, EVENT_PATH, EventFeed, LIVE_PATH, Limits, Server, ServerConfig,
+    CONTROL_PATH, Cidr, Credentials, EVENT_PATH, EventFeed, LIVE_PATH, Limits, Listeners, Server,
+    ServerConfig, TlsIdentity,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -95,6 +98,24 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_interval)]
     idle_timeout: Interval,
 
+    /// Also serve wss:// and https:// on --tls-listen (the real server uses 55050).
+    /// Without --cert/--key a self-signed certificate is generated and its
+    /// SHA-256 fingerprint printed.
+    #[arg(long)]
+    tls: bool,
+
+    /// Address for TLS (wss/https).
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_TLS_LISTEN, requires = "tls")]
+    tls_listen: SocketAddr,
+
+    /// PEM certificate chain for TLS (needs --key).
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "key"])]
+    cert: Option<PathBuf>,
+
+    /// PEM private key for TLS (needs --cert).
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "cert"])]
+    key: Option<PathBuf>,
+
     #[command(flatten)]
     choice: ScenarioChoice,
 
@@ -126,6 +147,10 @@ impl fmt::Debug for ServeArgs {
             .field("max_filters", &self.max_filters)
             .field("ping_interval", &self.ping_interval)
             .field("idle_timeout", &self.idle_timeout)
+            .field("tls", &self.tls)
+            .field("tls_listen", &self.tls_listen)
+            .field("cert", &self.cert)
+            .field("key", &self.key)
             .field("choice", &self.choice)
             .field("epoch", &self.epoch)
             .field("log", &self.log)
@@ -199,6 +224,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let feed = Player::new(scenario, seed, epoch, args.profile, true)
         .context("the model refuses the scenario's directory")?;
 
+    let identity = if args.tls {
+        Some(tls_identity(&args)?)
+    } else {
+        None
+    };
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -210,11 +241,43 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let bound = listener
             .local_addr()
             .context("cannot read the bound address")?;
-        print_banner(bound, &args, &feed, epoch);
-        server.run(listener, feed, shutdown_signal()).await;
+        let mut listeners = Listeners::plain(listener);
+        let mut tls_bound = None;
+        if let Some(identity) = &identity {
+            let tls_listener = tokio::net::TcpListener::bind(args.tls_listen)
+                .await
+                .with_context(|| format!("cannot listen for TLS on {}", args.tls_listen))?;
+            tls_bound = Some((
+                tls_listener
+                    .local_addr()
+                    .context("cannot read the bound TLS address")?,
+                identity,
+            ));
+            listeners = listeners.with_tls(tls_listener, identity.acceptor()?);
+        }
+        print_banner(bound, tls_bound, &args, &feed, epoch);
+        server.run_on(listeners, feed, shutdown_signal()).await;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The certificate from --cert/--key, or a self-signed one for the local names
+/// and the TLS address.
+fn tls_identity(args: &ServeArgs) -> anyhow::Result<TlsIdentity> {
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        return Ok(TlsIdentity::from_pem_files(cert, key)?);
+    }
+    let mut names = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
+    let ip = args.tls_listen.ip();
+    if !ip.is_unspecified() && !names.contains(&ip.to_string()) {
+        names.push(ip.to_string());
+    }
+    Ok(TlsIdentity::self_signed(&names)?)
 }
 
 /// Now, in Unix epoch milliseconds.
@@ -227,7 +290,13 @@ fn wall_clock_ms() -> anyhow::Result<i64> {
 
 /// What a user needs to connect and to repeat the run, on stdout. A closed stdout
 /// (the reader went away) must not take the server down, so write errors are ignored.
-fn print_banner(bound: SocketAddr, args: &ServeArgs, feed: &impl EventFeed, epoch: i64) {
+fn print_banner(
+    bound: SocketAddr,
+    tls: Option<(SocketAddr, &TlsIdentity)>,
+    args: &ServeArgs,
+    feed: &impl EventFeed,
+    epoch: i64,
+) {
     let info = feed.info();
     let slug = feed.player().map_or_else(
         || "default".to_string(),
@@ -251,6 +320,20 @@ fn print_banner(bound: SocketAddr, args: &ServeArgs, feed: &impl EventFeed, epoc
         format!("  Live API: http://{bound}{LIVE_PATH}coreServers/getByName/{slug}/extensions"),
         format!("  control API (ours, not iSymphony's): http://{bound}{CONTROL_PATH}status"),
     ];
+    if let Some((tls_bound, identity)) = tls {
+        let origin = if identity.is_self_signed() {
+            "self-signed, generated at start"
+        } else {
+            "from --cert"
+        };
+        banner.extend([
+            format!("  over TLS: wss://{tls_bound}{EVENT_PATH} and https://{tls_bound}{LIVE_PATH}"),
+            format!(
+                "  certificate ({origin}) SHA-256: {}",
+                identity.fingerprint()
+            ),
+        ]);
+    }
     let every = |interval: Interval| {
         interval.0.map_or_else(
             || "off".to_string(),

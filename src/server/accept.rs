@@ -6,6 +6,11 @@
 //! Each connection is served by hyper-util's auto builder with upgrades, as warp
 //! does inside `serve`. warp's remote-address extension is private to warp, so the
 //! peer address travels in our own [`PeerAddr`] extension; [`remote_addr`] reads it.
+//!
+//! The same loop terminates TLS (warp 0.4 has none): with an acceptor, each
+//! connection's task first completes the handshake (bounded by
+//! [`TLS_HANDSHAKE_TIMEOUT`], so a silent client cannot hold a task) and then serves
+//! the same routes over the encrypted stream, websockets included.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -19,6 +24,7 @@ use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use warp::Filter;
@@ -44,6 +50,9 @@ pub fn remote_addr() -> impl Filter<Extract = (Option<SocketAddr>,), Error = Inf
         .map(|ours: Option<PeerAddr>, warps: Option<SocketAddr>| ours.map(|p| p.0).or(warps))
 }
 
+/// Longest a TLS handshake may take before the connection is dropped.
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// What every accepted connection shares.
 #[derive(Debug, Clone)]
 pub struct Transport {
@@ -55,11 +64,15 @@ pub struct Transport {
     pub shutdown: CancellationToken,
 }
 
-/// Serves `routes` on `listener` until shutdown fires; then
+/// Serves `routes` on `listener` (over TLS with `tls`) until shutdown fires; then
 /// stops accepting and waits for connections still speaking HTTP to finish
 /// (upgraded websockets have left hyper by then and are closed by their sessions).
-pub async fn serve<F>(listener: TcpListener, routes: F, transport: Transport)
-where
+pub async fn serve<F>(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    routes: F,
+    transport: Transport,
+) where
     F: Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static,
 {
     let shutdown = transport.shutdown.clone();
@@ -88,17 +101,35 @@ where
             peer,
         };
         let watcher = graceful.watcher();
-        let stats = Arc::clone(&transport.stats);
+        let (tls, shared) = (tls.clone(), transport.clone());
         transport.tasks.spawn(async move {
-            let _gauge = TransportGauge::open(&stats);
-            serve_http(socket, service, watcher, peer).await;
+            let _gauge = TransportGauge::open(&shared.stats);
+            let Some(acceptor) = tls else {
+                return serve_http(socket, service, watcher, peer).await;
+            };
+            let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(socket));
+            let encrypted = tokio::select! {
+                () = shared.shutdown.cancelled() => return,
+                done = handshake => done,
+            };
+            match encrypted {
+                Ok(Ok(stream)) => serve_http(stream, service, watcher, peer).await,
+                Ok(Err(err)) => {
+                    Stats::bump(&shared.stats.tls_handshake_failures);
+                    tracing::info!(peer = %peer, error = %err, "TLS handshake failed");
+                }
+                Err(_) => {
+                    Stats::bump(&shared.stats.tls_handshake_failures);
+                    tracing::info!(peer = %peer, "TLS handshake timed out");
+                }
+            }
         });
     }
     drop(listener);
     graceful.shutdown().await;
 }
 
-/// Serves HTTP (and websocket upgrades) on one connection.
+/// Serves HTTP (and websocket upgrades) on one connection, plain or encrypted.
 async fn serve_http<I, S>(io: I, service: S, watcher: Watcher, peer: SocketAddr)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,

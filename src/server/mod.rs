@@ -39,6 +39,7 @@ pub mod session;
 pub mod simulation;
 pub mod stats;
 mod subscribers;
+pub mod tls;
 mod writer;
 
 use std::convert::Infallible;
@@ -49,6 +50,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use warp::Filter;
@@ -72,6 +74,7 @@ pub use rest::LIVE_PATH;
 pub use routes::EVENT_PATH;
 pub use simulation::{RunStatus, SimError, Simulation, StepTo, Stepped};
 pub use stats::{Stats, StatsSnapshot};
+pub use tls::{TlsError, TlsIdentity};
 
 /// Bus commands that may wait for the dispatcher before publishers are slowed down.
 const BUS_CAPACITY: usize = 1024;
@@ -103,7 +106,7 @@ pub(crate) struct ServerState {
     shutdown: CancellationToken,
     /// Every session task, so shutdown can wait for their close handshakes.
     sessions: TaskTracker,
-    /// Every transport connection task, so `run` returns only
+    /// Every transport connection task (plain or TLS), so `run` returns only
     /// once all of them have ended.
     transports: TaskTracker,
     /// The id the next session gets on the bus.
@@ -147,6 +150,39 @@ impl Publisher {
         let (done, answer) = oneshot::channel();
         self.command(BusCommand::Fault { request, done }).await?;
         answer.await.map_err(|_| BusClosed)
+    }
+}
+
+/// Where a server listens: plain `ws://`/`http://`, TLS `wss://`/`https://`, or both.
+#[derive(Default)]
+pub struct Listeners {
+    plain: Option<TcpListener>,
+    tls: Option<(TcpListener, TlsAcceptor)>,
+}
+
+impl std::fmt::Debug for Listeners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listeners")
+            .field("plain", &self.plain)
+            .field("tls", &self.tls.as_ref().map(|(listener, _)| listener))
+            .finish()
+    }
+}
+
+impl Listeners {
+    /// Plain connections on `listener`.
+    pub fn plain(listener: TcpListener) -> Self {
+        Listeners {
+            plain: Some(listener),
+            tls: None,
+        }
+    }
+
+    /// Adds TLS connections on `listener`, served with `acceptor`.
+    #[must_use]
+    pub fn with_tls(mut self, listener: TcpListener, acceptor: TlsAcceptor) -> Self {
+        self.tls = Some((listener, acceptor));
+        self
     }
 }
 
@@ -231,6 +267,17 @@ impl Server {
         F: EventFeed,
         S: Future<Output = ()> + Send + 'static,
     {
+        self.run_on(Listeners::plain(listener), feed, shutdown)
+            .await;
+    }
+
+    /// As [`run`](Server::run), on every listener of `listeners`, plain and TLS
+    /// alike: the same routes, the same simulation, the same clients.
+    pub async fn run_on<F, S>(self, listeners: Listeners, feed: F, shutdown: S)
+    where
+        F: EventFeed,
+        S: Future<Output = ()> + Send + 'static,
+    {
         self.play(feed);
         let Server { state, bus } = self;
         let token = state.shutdown.clone();
@@ -258,7 +305,16 @@ impl Server {
             tasks: state.transports.clone(),
             shutdown: token.clone(),
         };
-        accept::serve(listener, routes::routes(Arc::clone(&state)), transport).await;
+        let routes = routes::routes(Arc::clone(&state));
+        let plain = listeners
+            .plain
+            .map(|listener| accept::serve(listener, None, routes.clone(), transport.clone()));
+        let tls = listeners.tls.map(|(listener, acceptor)| {
+            accept::serve(listener, Some(acceptor), routes, transport.clone())
+        });
+        tokio::join!(run_if_some(plain), run_if_some(tls));
+        // Both return on shutdown, or at once when nothing listens: stop the rest too.
+        token.cancel();
 
         state.sessions.close();
         state.sessions.wait().await;
@@ -269,6 +325,12 @@ impl Server {
         let _ = driver.await;
         let _ = trigger_task.await;
         tracing::info!("server stopped");
+    }
+}
+
+async fn run_if_some(serving: Option<impl Future<Output = ()>>) {
+    if let Some(serving) = serving {
+        serving.await;
     }
 }
 

@@ -66,6 +66,8 @@ pub struct Stats {
     pub(crate) idle_timeouts: AtomicU64,
     /// Upgrades refused with 503 at `--max-connections`.
     pub(crate) refused_connection_limit: AtomicU64,
+    /// TLS connections that failed or timed out in the handshake.
+    pub(crate) tls_handshake_failures: AtomicU64,
     /// Faults injected (`/sim/fault` and scenario steps), per kind.
     faults_by_kind: [AtomicU64; FAULT_KINDS.len()],
     /// Requests (upgrades, REST, `/sim/`) refused for lack of credentials (401).
@@ -80,7 +82,7 @@ pub struct Stats {
     pub(crate) connections_current: AtomicU64,
     /// Websocket sessions opened since start.
     pub(crate) connections_total: AtomicU64,
-    /// TCP connections being served right now, websocket or not.
+    /// TCP connections (plain or TLS) being served right now, websocket or not.
     pub(crate) transport_connections_current: AtomicU64,
 }
 
@@ -142,6 +144,7 @@ impl Stats {
             filters_over_limit: read(&self.filters_over_limit),
             idle_timeouts: read(&self.idle_timeouts),
             refused_connection_limit: read(&self.refused_connection_limit),
+            tls_handshake_failures: read(&self.tls_handshake_failures),
             faults_by_kind: FAULT_KINDS
                 .iter()
                 .zip(&self.faults_by_kind)
@@ -199,6 +202,8 @@ pub struct StatsSnapshot {
     pub idle_timeouts: u64,
     /// Upgrades refused with 503 at the connection limit.
     pub refused_connection_limit: u64,
+    /// TLS handshakes that failed or timed out.
+    pub tls_handshake_failures: u64,
     /// Injected faults per kind; kinds never injected are left out.
     pub faults_by_kind: BTreeMap<&'static str, u64>,
     /// Requests refused with 401 (no credentials).
@@ -213,6 +218,6 @@ pub struct StatsSnapshot {
     pub connections_current: u64,
     /// Websocket sessions opened since start.
     pub connections_total: u64,
-    /// TCP connections being served now.
+    /// TCP connections (plain or TLS) being served now.
     pub transport_connections_current: u64,
 }

@@ -27,3 +27,4 @@ mod secrets;
 mod session;
 mod soak;
 mod steering;
+mod tls;
