@@ -33,6 +33,7 @@ mod encoder;
 pub mod feed;
 mod http;
 pub mod injection;
+mod publisher;
 pub mod rest;
 pub mod routes;
 pub mod session;
@@ -49,7 +50,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -57,9 +58,8 @@ use warp::Filter;
 use warp::reply::Response;
 
 use crate::protocol::ParseOptions;
-use crate::scenario::FaultRequest;
 
-use bus::{BusCommand, ClientId};
+use bus::BusCommand;
 use capacity::ConnectionLimit;
 
 pub use auth::{Credentials, Gate, Refusal};
@@ -125,31 +125,6 @@ impl ServerState {
     /// Whether anything answers on the bus (false for routes tested in-process).
     fn is_dispatching(&self) -> bool {
         self.dispatching.load(Ordering::Acquire)
-    }
-}
-
-impl Publisher {
-    /// Every attached client, by id, as `GET /sim/status` lists them. Waits for
-    /// the dispatcher, so the answer reflects everything published before.
-    ///
-    /// # Errors
-    /// [`BusClosed`] once the server has shut down.
-    pub async fn clients(&self) -> Result<Vec<ClientSummary>, BusClosed> {
-        let (reply, answer) = oneshot::channel();
-        self.command(BusCommand::Clients { reply }).await?;
-        answer.await.map_err(|_| BusClosed)
-    }
-
-    /// Carries out a fault on the connections it targets, in order with what was
-    /// published before, and returns the ids hit. A `restart` also needs the
-    /// simulation restarted: `POST /sim/fault` does both.
-    ///
-    /// # Errors
-    /// [`BusClosed`] once the server has shut down.
-    pub async fn inject_fault(&self, request: FaultRequest) -> Result<Vec<ClientId>, BusClosed> {
-        let (done, answer) = oneshot::channel();
-        self.command(BusCommand::Fault { request, done }).await?;
-        answer.await.map_err(|_| BusClosed)
     }
 }
 

@@ -4,6 +4,7 @@
 //! The format is documented on [`crate::scenario`].
 
 mod directory;
+mod fault_step;
 mod fields;
 mod generators;
 mod settings;
