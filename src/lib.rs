@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - [`conformance`]: the conformance runner: case suites, transcripts, snapshots, targets
-//!   (in-process, differential, client under test), verdicts and reports.
+//!   (in-process, replay on our own serve, differential, client under test), verdicts and reports.
 //! - [`load`]: the load generator: many websocket clients against an Event API server,
 //!   with throughput and latency percentiles, plus a synthetic office feed.
 //! - [`protocol`]: event catalogue, wire encoding, filter messages and semantics (pure).

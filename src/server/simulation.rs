@@ -304,7 +304,8 @@ impl Simulation {
         Ok(stepped)
     }
 
-    /// Starts the scenario over: same scenario, seed and epoch, new ids.
+    /// Starts the scenario over: same scenario, seed and epoch, so the same ids (a
+    /// `restart` fault is what gives new ones).
     ///
     /// # Errors
     /// [`SimError::NotRestartable`] when no scenario plays.
