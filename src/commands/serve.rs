@@ -340,8 +340,14 @@ fn print_banner(
             |d| format_duration(d.as_millis() as u64),
         )
     };
+    // The documented default password is no secret; one the user chose is not echoed.
+    let password = if args.password == DEFAULT_PASSWORD {
+        args.password.as_str()
+    } else {
+        "(as set by --password / ISYM_PASSWORD)"
+    };
     banner.extend([
-        format!("  credentials: {} / {}", args.username, args.password),
+        format!("  credentials: {} / {password}", args.username),
         format!("  allowed sources: {}", allow.join(", ")),
         format!("  scenario: {}", info.scenario),
         format!("  seed: {seed}"),

@@ -270,3 +270,31 @@ fn events_lists_every_entry_with_its_provenance() {
     );
     assert_eq!(doc["baseProperties"][1]["name"], "time");
 }
+
+#[test]
+fn serve_never_echoes_a_password_the_user_chose() {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
+        .env("ISYM_PASSWORD", "s3cret-Pa55")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut banner = String::new();
+    while !banner.contains("press Ctrl-C") {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).expect("banner") == 0 {
+            break;
+        }
+        banner.push_str(&line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert!(
+        banner.contains("credentials: manager / (as set by"),
+        "{banner}"
+    );
+    assert!(!banner.contains("s3cret-Pa55"), "{banner}");
+}
