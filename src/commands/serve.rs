@@ -50,6 +50,12 @@ pub struct ServeArgs {
     #[arg(long)]
     lenient_filters: bool,
 
+    /// Add `simSentUs` (send time, µs since the Unix epoch) and `simSeq` (a sequence
+    /// number) to every event, so `isymphony-sim load` can measure latency and spot
+    /// drops. Ours, not iSymphony's: off by default so events keep the real shape.
+    #[arg(long)]
+    stamp: bool,
+
     /// Which events to emit: standard = documented only; extended = also inferred ones
     /// such as `dial`. Filters naming types outside the profile get a warning.
     #[arg(long, value_enum, default_value_t = Profile::Standard)]
@@ -138,6 +144,7 @@ impl fmt::Debug for ServeArgs {
             .field("username", &self.username)
             .field("allow", &self.allow)
             .field("lenient_filters", &self.lenient_filters)
+            .field("stamp", &self.stamp)
             .field("profile", &self.profile)
             .field("speed", &self.speed)
             .field("paused", &self.paused)
@@ -195,6 +202,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = ServerConfig::default()
         .with_credentials(Credentials::new(&args.username, &args.password))
         .with_lenient_filters(args.lenient_filters)
+        .with_send_stamp(args.stamp)
         .with_profile(args.profile)
         .with_speed(args.speed)
         .with_paused(args.paused)
