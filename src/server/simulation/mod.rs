@@ -11,15 +11,13 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
-use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
-use warp::http::StatusCode;
 
-use crate::model::{LiveError, ModelError};
+use crate::model::LiveError;
 use crate::protocol::{Event, EventKind, Profile, RawEvent};
-use crate::scenario::{Fault, FaultRequest, PlacedFault, Player, Scenario, ScenarioError};
+use crate::scenario::{Fault, FaultRequest, PlacedFault, Player, Scenario};
 
 use super::bus::{BusClosed, ClientId, PublishSlot, Publisher};
 use super::clock::{Clock, utc_text};
@@ -28,134 +26,11 @@ use super::feed::EventFeed;
 /// The name scenario files sent to `POST /sim/scenario` have in diagnostics.
 pub const LOADED_SCENARIO_PATH: &str = "request body";
 
-/// Why the simulation could not do what was asked; each maps to an HTTP status.
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    /// The Live API refused the request (404, 412 or 409).
-    #[error("{0}")]
-    Live(#[from] LiveError),
-    /// What plays has no PBX model (no scenario): nothing to read or change.
-    #[error(
-        "no scenario is playing, so there is no PBX to show or change; load one with POST /sim/scenario"
-    )]
-    NoModel,
-    /// A step was asked for after the last batch of a run that does not loop.
-    #[error("the run is over: nothing more is scheduled; POST /sim/reset to start again")]
-    RunOver,
-    /// `reset` was asked of a feed that is not a scenario player.
-    #[error(
-        "what plays is not a scenario, so it cannot be started again; load one with POST /sim/scenario"
-    )]
-    NotRestartable,
-    /// The speed is not a positive finite number.
-    #[error("speed must be a positive number such as 1 (real time) or 10, got {0}")]
-    BadSpeed(f64),
-    /// The scenario text has problems, one diagnostic per line.
-    #[error("{0}")]
-    InvalidScenario(#[from] ScenarioError),
-    /// The model refuses the scenario's directory.
-    #[error("the model refuses the scenario's directory: {0}")]
-    RefusedDirectory(ModelError),
-    /// No seed was given and the OS has no randomness for one.
-    #[error("no seed given and none could be drawn: {0}; pass ?seed=N")]
-    NoSeed(String),
-    /// The server is shutting down.
-    #[error("{0}")]
-    ShuttingDown(#[from] BusClosed),
-}
+mod error;
+mod report;
 
-impl SimError {
-    /// The HTTP status the error is answered with.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            SimError::Live(LiveError::NotFound(_)) => StatusCode::NOT_FOUND,
-            SimError::Live(LiveError::InvalidBody(_)) | SimError::BadSpeed(_) => {
-                StatusCode::PRECONDITION_FAILED
-            }
-            SimError::Live(LiveError::Refused(_))
-            | SimError::RunOver
-            | SimError::NotRestartable => StatusCode::CONFLICT,
-            SimError::InvalidScenario(_) | SimError::RefusedDirectory(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            SimError::NoModel | SimError::ShuttingDown(_) => StatusCode::SERVICE_UNAVAILABLE,
-            SimError::NoSeed(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
-/// What one step applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Stepped {
-    /// Virtual ms of the last batch applied: the clock stands there when paused.
-    pub virtual_ms: u64,
-    /// Events that batch caused and published; 0 only when the run ended, or
-    /// after [`MAX_SILENT_BATCHES_PER_STEP`] silent batches.
-    pub events: usize,
-    /// Batches applied, the silent ones on the way included.
-    pub batches: u32,
-}
-
-/// How far one step goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StepTo {
-    /// Until a batch causes an event (`POST /sim/step`).
-    #[default]
-    NextEvent,
-    /// Exactly one batch, silent or not (`POST /sim/step?to=batch`).
-    NextBatch,
-}
-
-/// How many silent batches one step may apply before it answers anyway.
-pub const MAX_SILENT_BATCHES_PER_STEP: u32 = 10_000;
-
-/// Where the run stands, for `GET /sim/status`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunStatus {
-    /// The scenario's name ("none" without one).
-    pub scenario: String,
-    /// The run's seed, if it has one.
-    pub seed: Option<u64>,
-    /// Epoch ms of virtual time zero, for a scenario.
-    pub epoch: Option<i64>,
-    /// Virtual ms since the start of the run.
-    pub virtual_ms: u64,
-    /// `epoch + virtual ms` as an ISO 8601 UTC time, for a scenario.
-    pub clock: Option<String>,
-    /// Whether the clock stands still.
-    pub paused: bool,
-    /// Virtual ms per wall ms.
-    pub speed: f64,
-    /// Which loop of the scenario is playing (0 = the first), for a scenario.
-    #[serde(rename = "loop")]
-    pub loop_index: Option<u64>,
-    /// Virtual ms of the next scheduled batch; `None` when the run is over.
-    pub next_due_ms: Option<u64>,
-    /// Which events the run emits ("standard" or "extended").
-    pub profile: Profile,
-    /// Scripted steps the model refused so far.
-    pub step_failures: u64,
-    /// Generator commands the model refused so far (bugs of ours).
-    pub generator_faults: u64,
-    /// Simulated restarts (`restart` faults) so far, for a scenario.
-    pub restarts: Option<u64>,
-}
-
-/// How [`Simulation::load_with`] plays a scenario (`POST /sim/scenario?seed=..&epoch=..
-/// &profile=..&loop=..`); each `None` keeps what the run in play has.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LoadOptions {
-    /// The root seed; else the file's, else the one in use, else a random one.
-    pub seed: Option<u64>,
-    /// Epoch ms of virtual time zero: event `time` counts from it.
-    pub epoch_ms: Option<i64>,
-    /// Which events the run emits; filter warnings follow it.
-    pub profile: Option<Profile>,
-    /// Whether the scenario starts over after its length.
-    pub looping: Option<bool>,
-}
+pub use error::SimError;
+pub use report::{LoadOptions, MAX_SILENT_BATCHES_PER_STEP, RunStatus, StepTo, Stepped};
 
 /// The event kinds the run in play emits (its profile), shared with every session
 /// so that filter warnings follow a profile switched by `POST /sim/scenario`.
@@ -179,7 +54,6 @@ impl From<Vec<EventKind>> for EmittedKinds {
         EmittedKinds(Arc::new(RwLock::new(kinds.into())))
     }
 }
-
 /// The shared simulation: one per server.
 pub struct Simulation {
     inner: Mutex<Inner>,

@@ -1,0 +1,64 @@
+//! Why the simulation could not do what was asked, and the HTTP status of each reason.
+
+use warp::http::StatusCode;
+
+use crate::model::{LiveError, ModelError};
+use crate::scenario::ScenarioError;
+
+use super::super::bus::BusClosed;
+
+/// Why the simulation could not do what was asked; each maps to an HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The Live API refused the request (404, 412 or 409).
+    #[error("{0}")]
+    Live(#[from] LiveError),
+    /// What plays has no PBX model (no scenario): nothing to read or change.
+    #[error(
+        "no scenario is playing, so there is no PBX to show or change; load one with POST /sim/scenario"
+    )]
+    NoModel,
+    /// A step was asked for after the last batch of a run that does not loop.
+    #[error("the run is over: nothing more is scheduled; POST /sim/reset to start again")]
+    RunOver,
+    /// `reset` was asked of a feed that is not a scenario player.
+    #[error(
+        "what plays is not a scenario, so it cannot be started again; load one with POST /sim/scenario"
+    )]
+    NotRestartable,
+    /// The speed is not a positive finite number.
+    #[error("speed must be a positive number such as 1 (real time) or 10, got {0}")]
+    BadSpeed(f64),
+    /// The scenario text has problems, one diagnostic per line.
+    #[error("{0}")]
+    InvalidScenario(#[from] ScenarioError),
+    /// The model refuses the scenario's directory.
+    #[error("the model refuses the scenario's directory: {0}")]
+    RefusedDirectory(ModelError),
+    /// No seed was given and the OS has no randomness for one.
+    #[error("no seed given and none could be drawn: {0}; pass ?seed=N")]
+    NoSeed(String),
+    /// The server is shutting down.
+    #[error("{0}")]
+    ShuttingDown(#[from] BusClosed),
+}
+
+impl SimError {
+    /// The HTTP status the error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            SimError::Live(LiveError::NotFound(_)) => StatusCode::NOT_FOUND,
+            SimError::Live(LiveError::InvalidBody(_)) | SimError::BadSpeed(_) => {
+                StatusCode::PRECONDITION_FAILED
+            }
+            SimError::Live(LiveError::Refused(_))
+            | SimError::RunOver
+            | SimError::NotRestartable => StatusCode::CONFLICT,
+            SimError::InvalidScenario(_) | SimError::RefusedDirectory(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            SimError::NoModel | SimError::ShuttingDown(_) => StatusCode::SERVICE_UNAVAILABLE,
+            SimError::NoSeed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
