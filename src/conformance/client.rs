@@ -7,7 +7,7 @@
 //! the case on the virtual clock. The clock waits for the client: where the case
 //! has a message, the runner takes the client's next message (whatever it is); where
 //! it has a reconnect, it waits for the client to close and connect again. The
-//! server side is the in-process one ([`ConnectionSide`]: the server's parser,
+//! server side is the in-process one (`ConnectionSide`: the server's parser,
 //! replies and filter), so the transcript is comparable with the case's snapshot.
 //! At `until` the runner closes the connection with 1000 "case over".
 

@@ -79,7 +79,7 @@ pub struct DiffLine {
 const CONTEXT: usize = 2;
 
 /// A line diff from `expected` to `actual`, unchanged runs shortened to
-/// [`CONTEXT`] lines around each change.
+/// `CONTEXT` lines around each change.
 pub fn diff_lines(expected: &str, actual: &str) -> Vec<DiffLine> {
     let diff = TextDiff::from_lines(expected, actual);
     let mut out = Vec::new();

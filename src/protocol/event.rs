@@ -1,7 +1,7 @@
 //! The event catalogue (spec §3-4): one typed payload per entry, its wire encoding,
 //! and the filterable view of its properties.
 //!
-//! Every payload is declared once with [`payload!`]; the macro derives the struct, the
+//! Every payload is declared once with `payload!`; the macro derives the struct, the
 //! JSON fields in catalogue order, the property lookup used by filters and the
 //! catalogue rows printed by `isymphony-sim events`. The encoding and the filter view
 //! therefore cannot drift apart.

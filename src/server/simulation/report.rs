@@ -64,7 +64,7 @@ pub struct RunStatus {
     pub restarts: Option<u64>,
 }
 
-/// How [`Simulation::load_with`] plays a scenario (`POST /sim/scenario?seed=..&epoch=..
+/// How [`Simulation::load_with`](super::Simulation::load_with) plays a scenario (`POST /sim/scenario?seed=..&epoch=..
 /// &profile=..&loop=..`); each `None` keeps what the run in play has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LoadOptions {
