@@ -35,6 +35,17 @@ pub enum LatencySource {
     Time,
 }
 
+impl LatencySource {
+    /// Where latency was read from, for the text report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LatencySource::Auto => "simSentUs where stamped, else time",
+            LatencySource::Stamp => "simSentUs",
+            LatencySource::Time => "the time property",
+        }
+    }
+}
+
 /// What every client of a run shares: counters and the latency histogram.
 #[derive(Debug)]
 pub struct Tally {

@@ -146,13 +146,13 @@ impl fmt::Display for LoadReport {
         match &self.latency_us {
             Some(p) => writeln!(
                 f,
-                "latency:     p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (from {:?}; {} untimed)",
+                "latency:     p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (from {}; {} untimed)",
                 micros(p.p50),
                 micros(p.p90),
                 micros(p.p99),
                 micros(p.p999),
                 micros(p.max),
-                self.latency_source,
+                self.latency_source.describe(),
                 self.untimed
             )?,
             None => writeln!(f, "latency:     no samples ({} untimed)", self.untimed)?,
