@@ -41,6 +41,7 @@ pub mod simulation;
 pub mod stats;
 mod subscribers;
 pub mod tls;
+pub mod upgrade;
 mod writer;
 
 use std::convert::Infallible;

@@ -9,8 +9,7 @@ use std::sync::atomic::Ordering;
 
 use futures_util::StreamExt;
 use warp::http::{StatusCode, header};
-use warp::reply::{Reply, Response};
-use warp::ws::Ws;
+use warp::reply::Response;
 use warp::{Filter, Rejection};
 
 use super::ServerState;
@@ -21,6 +20,7 @@ use super::http::plain;
 use super::rest::LIVE_PATH;
 use super::session::{SessionContext, peer_label, run_session};
 use super::stats::Stats;
+use super::upgrade::{Handshake, handshake};
 
 /// The Event API path (spec §1.1).
 pub const EVENT_PATH: &str = "/communication_manager/ws/event";
@@ -40,7 +40,7 @@ pub(crate) fn routes(
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
     let events = warp::path!("communication_manager" / "ws" / "event")
         .and(admitted(Arc::clone(&state), "websocket upgrade"))
-        .and(websocket_or_none())
+        .and(handshake())
         .map(upgrade);
     events
         .or(super::rest::routes(Arc::clone(&state)))
@@ -81,12 +81,7 @@ async fn admit(
     }
 }
 
-/// `Some` for a websocket upgrade request, `None` for anything else.
-fn websocket_or_none() -> impl Filter<Extract = (Option<Ws>,), Error = Infallible> + Clone {
-    warp::ws().map(Some).or(warp::any().map(|| None)).unify()
-}
-
-fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Ws>) -> Response {
+fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Handshake>) -> Response {
     let (state, peer) = admitted;
     let Some(ws) = ws else {
         Stats::bump(&state.stats.refused_not_websocket);
@@ -109,12 +104,9 @@ fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Ws>) -> 
             ),
         );
     };
-    // Both limits: tungstenite refuses an over-size frame from its header alone,
-    // before buffering it, and the session answers with 1009.
-    let ws = ws
-        .max_message_size(state.limits.max_message_bytes)
-        .max_frame_size(state.limits.max_message_bytes);
-    ws.on_upgrade(move |socket| {
+    // Small buffers, and the size limit as both the message and the frame limit.
+    let config = super::upgrade::config(state.limits.max_message_bytes);
+    ws.accept(config, move |socket| {
         let ctx = SessionContext {
             id: ClientId(state.next_client.fetch_add(1, Ordering::Relaxed)),
             peer,
@@ -128,10 +120,15 @@ fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Ws>) -> 
             permit: Some(Arc::new(permit)),
             shutdown: state.shutdown.clone(),
         };
-        let (sink, stream) = socket.split();
-        state.sessions.track_future(run_session(sink, stream, ctx))
+        let (close_timeout, shutdown) = (state.close_timeout, state.shutdown.clone());
+        state.sessions.track_future(async move {
+            let (mut sink, mut stream) = socket.split();
+            run_session(&mut sink, &mut stream, ctx).await;
+            if let Ok(socket) = sink.reunite(stream) {
+                socket.linger(close_timeout, &shutdown).await;
+            }
+        })
     })
-    .into_response()
 }
 
 /// Turns every rejection into a one-line plain-text answer.

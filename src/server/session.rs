@@ -86,11 +86,9 @@ pub trait ReadFailure: Display {
     fn is_too_big(&self) -> bool;
 }
 
-impl ReadFailure for warp::Error {
+impl ReadFailure for tokio_tungstenite::tungstenite::Error {
     fn is_too_big(&self) -> bool {
-        use tokio_tungstenite::tungstenite::Error as WsError;
-        let inner = std::error::Error::source(self).and_then(|e| e.downcast_ref::<WsError>());
-        matches!(inner, Some(WsError::Capacity(_)))
+        matches!(self, tokio_tungstenite::tungstenite::Error::Capacity(_))
     }
 }
 

@@ -1,0 +1,312 @@
+//! Our own websocket upgrade, in place of `warp::ws()`: warp builds every stream
+//! with tungstenite's default 128 KiB read buffer (allocated up front, and
+//! zero-filled before each read) and has no setting for it. That cost 148 KiB of
+//! RSS per connection at 19,000 connections (BENCHMARKS.md §5).
+//!
+//! [`handshake`] checks the request as `warp::ws()` does (GET, `Connection:
+//! upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Version: 13`, a key) and takes
+//! hyper's upgrade handle; [`Handshake::accept`] answers 101 with the RFC 6455
+//! accept key and, once hyper hands the connection over, builds the stream with
+//! [`config`]. [`Socket`] carries [`warp::ws::Message`]s, so sessions, the bus and
+//! the tests keep the one message type.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use futures_util::{Sink, Stream};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::{CloseFrame, Utf8Bytes};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
+use tokio_util::sync::CancellationToken;
+use warp::Filter;
+use warp::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use warp::hyper::upgrade::{OnUpgrade, Upgraded};
+use warp::reply::Response;
+use warp::ws::Message;
+
+/// Read buffer per connection. Clients send a filter message now and then; a
+/// larger message is read in several calls.
+pub const READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// Bytes tungstenite gathers before it writes to the socket; every flush writes
+/// whatever is gathered anyway.
+pub const WRITE_BUFFER_BYTES: usize = 16 * 1024;
+
+/// The stream configuration: small buffers, and `max_message_bytes` as both the
+/// message and the frame limit, so tungstenite refuses an over-size frame from
+/// its header alone, before buffering it (the session answers with 1009).
+pub fn config(max_message_bytes: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_message_size(Some(max_message_bytes))
+        .max_frame_size(Some(max_message_bytes))
+}
+
+/// A websocket upgrade request, checked, not yet answered.
+#[derive(Debug)]
+pub struct Handshake {
+    key: HeaderValue,
+    on_upgrade: Option<OnUpgrade>,
+}
+
+/// `Some` for a websocket upgrade request (the checks of `warp::ws()`), `None`
+/// for anything else.
+pub fn handshake()
+-> impl Filter<Extract = (Option<Handshake>,), Error = std::convert::Infallible> + Clone {
+    warp::method()
+        .and(warp::header::headers_cloned())
+        .and(warp::ext::optional::<OnUpgrade>())
+        .map(|method: Method, headers: HeaderMap, on_upgrade| {
+            let key = upgrade_key(&method, &headers)?;
+            Some(Handshake {
+                key: key.clone(),
+                on_upgrade,
+            })
+        })
+}
+
+/// The `Sec-WebSocket-Key` of a valid upgrade request.
+fn upgrade_key<'a>(method: &Method, headers: &'a HeaderMap) -> Option<&'a HeaderValue> {
+    let connection_has_upgrade = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|token| token.trim().eq_ignore_ascii_case("upgrade"));
+    let upgrade_is_websocket = headers
+        .get(header::UPGRADE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"));
+    let version_13 = headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_some_and(|value| value == "13");
+    let ok = method == Method::GET && connection_has_upgrade && upgrade_is_websocket && version_13;
+    if !ok {
+        return None;
+    }
+    headers.get(header::SEC_WEBSOCKET_KEY)
+}
+
+impl Handshake {
+    /// Answers 101 and, once hyper has handed the connection over, runs `session`
+    /// on a stream built with `config`. If the upgrade fails, `session` is dropped
+    /// unrun (and whatever it owns with it).
+    pub fn accept<F, U>(self, config: WebSocketConfig, session: F) -> Response
+    where
+        F: FnOnce(Socket) -> U + Send + 'static,
+        U: Future<Output = ()> + Send + 'static,
+    {
+        match self.on_upgrade {
+            Some(on_upgrade) => {
+                tokio::spawn(async move {
+                    match on_upgrade.await {
+                        Ok(upgraded) => {
+                            tracing::trace!("websocket upgrade complete");
+                            let inner = WebSocketStream::from_raw_socket(
+                                TokioIo::new(upgraded),
+                                Role::Server,
+                                Some(config),
+                            )
+                            .await;
+                            session(Socket {
+                                inner,
+                                too_big: false,
+                            })
+                            .await;
+                        }
+                        Err(err) => tracing::debug!(error = %err, "websocket upgrade failed"),
+                    }
+                });
+            }
+            None => tracing::debug!("websocket not upgraded: the request has no upgrade state"),
+        }
+        let mut response = Response::default();
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let headers = response.headers_mut();
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(self.key.as_bytes())) {
+            headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+        }
+        response
+    }
+}
+
+/// One upgraded websocket, as a [`Stream`] and [`Sink`] of [`warp::ws::Message`]s.
+#[derive(Debug)]
+pub struct Socket {
+    inner: WebSocketStream<TokioIo<Upgraded>>,
+    /// Whether a read failed on a message over the size limit.
+    too_big: bool,
+}
+
+impl Socket {
+    /// After a message over the size limit, reads and discards what the client
+    /// still sends until it closes, `within` passes or `shutdown` fires. The rest
+    /// of the over-size message is unread (tungstenite would buffer it): dropping
+    /// the socket with it pending would reset the connection, and the client would
+    /// lose the 1009 close frame with it. A 128 KiB read buffer happened to take
+    /// in most of such a message before the error; a 4 KiB one does not.
+    pub async fn linger(mut self, within: Duration, shutdown: &CancellationToken) {
+        if !self.too_big {
+            return;
+        }
+        let io = self.inner.get_mut();
+        let mut scratch = [0_u8; 4096];
+        let drain = std::future::poll_fn(|cx| {
+            loop {
+                let mut buf = ReadBuf::new(&mut scratch);
+                match ready!(Pin::new(&mut *io).poll_read(cx, &mut buf)) {
+                    Ok(()) if buf.filled().is_empty() => return Poll::Ready(()),
+                    Ok(()) => {}
+                    Err(_) => return Poll::Ready(()),
+                }
+            }
+        });
+        tokio::select! {
+            _ = tokio::time::timeout(within, drain) => {}
+            () = shutdown.cancelled() => {}
+        }
+    }
+}
+
+impl Stream for Socket {
+    type Item = Result<Message, tungstenite::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let item = ready!(Pin::new(&mut self.inner).poll_next(cx));
+        if let Some(Err(tungstenite::Error::Capacity(_))) = &item {
+            self.too_big = true;
+        }
+        Poll::Ready(item.map(|read| read.map(from_tungstenite)))
+    }
+}
+
+impl Sink<Message> for Socket {
+    type Error = tungstenite::Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Pin::new(&mut self.inner).poll_ready(cx)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+        Pin::new(&mut self.inner).start_send(to_tungstenite(item))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Pin::new(&mut self.inner).poll_close(cx)
+    }
+}
+
+/// warp's message type wraps tungstenite's but offers no conversion; these go
+/// through its public accessors. Payloads are `Bytes` both sides, so binary,
+/// ping and pong data are not copied.
+fn to_tungstenite(message: Message) -> WsMessage {
+    if let Some((code, reason)) = message.close_frame() {
+        return WsMessage::Close(Some(CloseFrame {
+            code: CloseCode::from(code),
+            reason: Utf8Bytes::from(reason),
+        }));
+    }
+    if message.is_close() {
+        WsMessage::Close(None)
+    } else if message.is_ping() {
+        WsMessage::Ping(message.into_bytes())
+    } else if message.is_pong() {
+        WsMessage::Pong(message.into_bytes())
+    } else if message.is_text() {
+        // The check is a scan of bytes already known to be UTF-8 (they came
+        // from a `str`); it keeps the encoded frame shared instead of copied.
+        match Utf8Bytes::try_from(message.into_bytes()) {
+            Ok(text) => WsMessage::Text(text),
+            Err(_) => WsMessage::Text(Utf8Bytes::default()),
+        }
+    } else {
+        WsMessage::Binary(message.into_bytes())
+    }
+}
+
+fn from_tungstenite(message: WsMessage) -> Message {
+    match message {
+        WsMessage::Text(text) => Message::text(text.as_str()),
+        WsMessage::Binary(data) => Message::binary(data),
+        WsMessage::Ping(data) => Message::ping(data),
+        WsMessage::Pong(data) => Message::pong(data),
+        WsMessage::Close(Some(frame)) => {
+            Message::close_with(u16::from(frame.code), frame.reason.to_string())
+        }
+        WsMessage::Close(None) => Message::close(),
+        // Raw frames are never read, only written by whoever builds them.
+        WsMessage::Frame(frame) => Message::binary(frame.into_payload()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_keep_their_kind_and_payload_both_ways() {
+        let messages = [
+            Message::text("{\"type\":\"x\"}"),
+            Message::binary(vec![0xff, 0]),
+            Message::ping(b"p".to_vec()),
+            Message::pong(b"q".to_vec()),
+            Message::close(),
+            Message::close_with(1009_u16, "too big"),
+        ];
+        for message in messages {
+            let back = from_tungstenite(to_tungstenite(message.clone()));
+            assert_eq!(back, message);
+        }
+    }
+
+    #[test]
+    fn only_a_complete_upgrade_request_has_a_key() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("keep-alive, Upgrade"),
+        );
+        headers.insert(header::UPGRADE, HeaderValue::from_static("WebSocket"));
+        headers.insert(
+            header::SEC_WEBSOCKET_VERSION,
+            HeaderValue::from_static("13"),
+        );
+        headers.insert(
+            header::SEC_WEBSOCKET_KEY,
+            HeaderValue::from_static("dGhlIHNhbXBsZSBub25jZQ=="),
+        );
+        assert!(upgrade_key(&Method::GET, &headers).is_some());
+        assert!(upgrade_key(&Method::POST, &headers).is_none());
+        let mut old = headers.clone();
+        old.insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("8"));
+        assert!(upgrade_key(&Method::GET, &old).is_none());
+        let mut plain = headers.clone();
+        plain.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+        assert!(upgrade_key(&Method::GET, &plain).is_none());
+        headers.remove(header::SEC_WEBSOCKET_KEY);
+        assert!(upgrade_key(&Method::GET, &headers).is_none());
+    }
+
+    #[test]
+    fn the_accept_key_is_the_rfc_6455_example() {
+        // RFC 6455 §1.3.
+        assert_eq!(
+            derive_accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
+}
