@@ -60,8 +60,9 @@ impl SimRng {
 
     /// An exponentially distributed value with the given mean.
     pub fn exponential(&mut self, mean: f64) -> f64 {
-        // 1 - unit() is in (0, 1], so ln is finite.
-        -(1.0 - self.unit()).ln() * mean
+        // 1 - unit() is in (0, 1], so ln is finite. `libm` rather than the platform's
+        // maths library (f64::ln), whose last digit may differ between systems.
+        -libm::log(1.0 - self.unit()) * mean
     }
 
     /// A random version-4 UUID, formatted as iSymphony shows ids.

@@ -65,7 +65,7 @@ impl Distribution {
                 min,
                 max,
             } => clamp(
-                median as f64 * (sigma * standard_normal(rng)).exp(),
+                median as f64 * libm::exp(sigma * standard_normal(rng)),
                 min,
                 max,
             ),
@@ -78,11 +78,12 @@ fn clamp(value: f64, min: u64, max: u64) -> u64 {
     (value.round() as u64).clamp(min, max.max(min))
 }
 
-/// A standard normal draw (Box-Muller, one of the pair).
+/// A standard normal draw (Box-Muller, one of the pair). `libm`, not the
+/// platform's maths library, so the same seed gives the same draw on every machine.
 fn standard_normal(rng: &mut SimRng) -> f64 {
     let u1 = 1.0 - rng.unit(); // in (0, 1]: ln is finite
     let u2 = rng.unit();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    (-2.0 * libm::log(u1)).sqrt() * libm::cos(std::f64::consts::TAU * u2)
 }
 
 /// How often something arrives: a Poisson process whose rate may change every hour.
