@@ -175,18 +175,8 @@ impl Pbx {
         extension: &str,
         paused: bool,
     ) -> Result<(), ModelError> {
-        let q = self
-            .queues
-            .get_mut(queue)
-            .ok_or_else(|| ModelError::UnknownQueue(queue.into()))?;
-        let agent = q.agents.get_mut(extension).ok_or_else(|| {
-            ModelError::refused(
-                if paused { "pause" } else { "unpause" },
-                format!("extension `{extension}` in queue `{queue}`"),
-                "it is not an agent of that queue",
-            )
-        })?;
-        agent.paused = paused;
+        let action = if paused { "pause" } else { "unpause" };
+        self.agent_mut(queue, extension, action)?.paused = paused;
         Ok(())
     }
 
@@ -196,19 +186,29 @@ impl Pbx {
         extension: &str,
         penalty: u32,
     ) -> Result<(), ModelError> {
+        self.agent_mut(queue, extension, "set the penalty of")?
+            .penalty = penalty;
+        Ok(())
+    }
+
+    /// The agent an agent command names, or why there is none.
+    fn agent_mut(
+        &mut self,
+        queue: &str,
+        extension: &str,
+        action: &'static str,
+    ) -> Result<&mut Agent, ModelError> {
         let q = self
             .queues
             .get_mut(queue)
             .ok_or_else(|| ModelError::UnknownQueue(queue.into()))?;
-        let agent = q.agents.get_mut(extension).ok_or_else(|| {
+        q.agents.get_mut(extension).ok_or_else(|| {
             ModelError::refused(
-                "set the penalty of",
+                action,
                 format!("extension `{extension}` in queue `{queue}`"),
                 "it is not an agent of that queue",
             )
-        })?;
-        agent.penalty = penalty;
-        Ok(())
+        })
     }
 
     pub(crate) fn set_dnd(&mut self, extension: &str, on: bool) -> Result<(), ModelError> {
