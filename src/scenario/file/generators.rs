@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::Known;
 use super::fields::{Node, table_list};
 use super::settings::Settings;
-use super::steps::default_status_name;
+use super::steps::{default_status_name, status_type};
 use crate::model::StatusType;
 use crate::scenario::error::{Problems, did_you_mean};
 use crate::scenario::generator::{
@@ -187,22 +187,7 @@ impl Settings<'_, '_, '_> {
 
     fn status(&mut self, p: &mut Problems) -> Option<GeneratorKind> {
         let members = self.members("users", true, false, p);
-        let status = self.f.text("status", "away", p).and_then(|t| {
-            let found = StatusType::from_name(&t.value);
-            if found.is_none() {
-                let names: Vec<&str> = StatusType::ALL.iter().map(|s| s.as_str()).collect();
-                p.at(
-                    t.span,
-                    format!(
-                        "`status` = \"{}\" is not a status type{}; expected one of {}",
-                        t.value,
-                        did_you_mean(&t.value, names.iter().copied()),
-                        names.join(", ")
-                    ),
-                );
-            }
-            found
-        });
+        let status = status_type(&mut self.f, p);
         let name = self.f.opt_text("name", p).map(|t| t.value);
         let window = self.required_window("between", "[\"12:00\", \"13:30\"]", p);
         let duration = self.opt_dist("duration", p);

@@ -197,9 +197,10 @@ fn read_command(
     Some(command)
 }
 
-fn read_status(f: &mut Fields<'_, '_>, known: &Known<'_>, p: &mut Problems) -> Option<Command> {
-    let user = user(f, known, p);
-    let status_type = f.text("status", "away", p).and_then(|t| {
+/// The `status` field (default "away"): one of the 11 status types, or a problem
+/// that names the valid ones. Steps and `status` generators read it alike.
+pub(super) fn status_type(f: &mut Fields<'_, '_>, p: &mut Problems) -> Option<StatusType> {
+    f.text("status", "away", p).and_then(|t| {
         let found = StatusType::from_name(&t.value);
         if found.is_none() {
             let names: Vec<&str> = StatusType::ALL.iter().map(|s| s.as_str()).collect();
@@ -214,7 +215,12 @@ fn read_status(f: &mut Fields<'_, '_>, known: &Known<'_>, p: &mut Problems) -> O
             );
         }
         found
-    });
+    })
+}
+
+fn read_status(f: &mut Fields<'_, '_>, known: &Known<'_>, p: &mut Problems) -> Option<Command> {
+    let user = user(f, known, p);
+    let status_type = status_type(f, p);
     let name = f.opt_text("name", p).map(|t| t.value);
     let note = f.opt_text("note", p).map(|t| t.value).unwrap_or_default();
     let return_in_ms = f.opt_duration("return_in", p);
