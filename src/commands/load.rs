@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use isymphony_sim::load::{self, FilterMix, LatencySource, LoadConfig, Thresholds};
 use isymphony_sim::scenario::duration::parse_duration;
-use isymphony_sim::server::auth::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
+use isymphony_sim::server::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
 
 /// Arguments of `load`.
 #[derive(Debug, clap::Args)]

@@ -12,14 +12,10 @@ use clap::ValueEnum as _;
 use isymphony_sim::protocol::Profile;
 use isymphony_sim::scenario::Player;
 use isymphony_sim::scenario::duration::{format_duration, parse_duration};
-use isymphony_sim::server::auth::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
-use isymphony_sim::server::config::{
-    DEFAULT_CLIENT_QUEUE, DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES,
-};
-use isymphony_sim::server::tls::DEFAULT_TLS_LISTEN;
 use isymphony_sim::server::{
-    CONTROL_PATH, Cidr, Credentials, EVENT_PATH, EventFeed, LIVE_PATH, Limits, Listeners, Server,
-    ServerConfig, TlsIdentity,
+    CONTROL_PATH, Cidr, Credentials, DEFAULT_CLIENT_QUEUE, DEFAULT_MAX_FILTERS,
+    DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD, DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH,
+    EventFeed, LIVE_PATH, Limits, Listeners, Server, ServerConfig, TlsIdentity,
 };
 use tracing_subscriber::EnvFilter;
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::protocol::Profile;
 
-use super::auth::Credentials;
-use super::cidr::Cidr;
+use super::http::admission::cidr::Cidr;
+use super::http::admission::gate::Credentials;
 
 /// Default capacity of each client's outgoing queue, in frames (`--client-queue`).
 pub const DEFAULT_CLIENT_QUEUE: usize = 1024;

@@ -13,42 +13,31 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Inside: [`routes`] admits every request and upgrades websocket connections;
-//! each connection is one [`session`] task; the [`bus`] dispatcher encodes every
-//! event once and fans it out to bounded per-client queues. One [`simulation`]
-//! holds what plays (the scenario player and its model) on a pausable virtual
-//! [`clock`]: the [`driver`] plays it onto the bus, [`rest`] reads and changes the
-//! model, and [`control`] steers it.
+//! Inside, in the order a connection meets them:
+//! - `transport/`: our accept loop (TCP_NODELAY, TLS) and websocket upgrade, and
+//!   the connection limit taken before the upgrade;
+//! - `http/`: the routes, with one admission filter in front of all of them
+//!   (allow-list, credentials), the Live API, the `/sim/` control API and the
+//!   plain-text and JSON replies;
+//! - [`session`]: one task per websocket connection, one `select!` loop;
+//! - [`fanout`]: the bus: publishers put events in, one dispatcher encodes each
+//!   once and hands it to every client whose filters admit it;
+//! - `simulation/`: what plays (the scenario player and its model) on a pausable
+//!   virtual clock, and the driver that plays it onto the bus.
 
-pub mod accept;
-pub mod auth;
-pub mod bus;
-pub mod capacity;
-pub mod cidr;
-pub mod clock;
-pub mod config;
-pub mod control;
-pub mod driver;
-mod encoder;
-pub mod feed;
+mod config;
+pub mod fanout;
 mod http;
-pub mod injection;
-mod publisher;
-pub mod rest;
-pub mod routes;
 pub mod session;
-pub mod simulation;
-pub mod stats;
-mod subscribers;
-pub mod tls;
-pub mod upgrade;
-mod writer;
+mod simulation;
+mod state;
+mod stats;
+mod transport;
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -60,74 +49,27 @@ use warp::reply::Response;
 
 use crate::protocol::ParseOptions;
 
-use bus::BusCommand;
-use capacity::ConnectionLimit;
+use fanout::message::BusCommand;
+use state::ServerState;
+use transport::capacity::ConnectionLimit;
 
-pub use auth::{Credentials, Gate, Refusal};
-pub use bus::{BusClosed, Publisher};
-pub use cidr::{Cidr, CidrError};
-pub use config::{ConfigError, Limits, ServerConfig};
-pub use control::{CONTROL_PATH, SimStatus};
-pub use feed::{EmptyFeed, EventFeed, FeedInfo};
-pub use http::MAX_REQUEST_BODY;
-pub use injection::ClientSummary;
-pub use rest::LIVE_PATH;
-pub use routes::EVENT_PATH;
-pub use simulation::{RunStatus, SimError, Simulation, StepTo, Stepped};
+pub use config::{
+    ConfigError, DEFAULT_CLIENT_QUEUE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FILTERS,
+    DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PING_INTERVAL, Limits, ServerConfig,
+};
+pub use fanout::publisher::{BusClosed, PublishSlot, Publisher};
+pub use http::admission::cidr::{Cidr, CidrError};
+pub use http::admission::gate::{Credentials, DEFAULT_PASSWORD, DEFAULT_USERNAME, Gate, Refusal};
+pub use http::control::CONTROL_PATH;
+pub use http::live::LIVE_PATH;
+pub use http::reply::MAX_REQUEST_BODY;
+pub use http::routes::{EVENT_PATH, MAX_CLIENT_MESSAGE};
+pub use simulation::feed::{EmptyFeed, EventFeed, FeedInfo};
 pub use stats::{Stats, StatsSnapshot};
-pub use tls::{TlsError, TlsIdentity};
+pub use transport::tls::{DEFAULT_TLS_LISTEN, TlsError, TlsIdentity};
 
 /// Bus commands that may wait for the dispatcher before publishers are slowed down.
 const BUS_CAPACITY: usize = 1024;
-
-/// What every connection and task of one server shares.
-#[derive(Debug)]
-pub(crate) struct ServerState {
-    /// Admission rules, checked before each upgrade.
-    gate: Gate,
-    /// How client messages are parsed.
-    parse: ParseOptions,
-    /// Capacity of each client's queue; a full queue disconnects the client.
-    client_queue: usize,
-    /// Upper bound on each close handshake, so shutdown cannot hang.
-    close_timeout: Duration,
-    /// Message size, connection, filter, ping and idle limits.
-    limits: Limits,
-    /// Websocket connections against `--max-connections`.
-    connections: Arc<ConnectionLimit>,
-    /// What plays and its clock, shared by the driver, REST and `/sim/`.
-    simulation: Arc<Simulation>,
-    /// Counters, readable through [`Server::stats`].
-    stats: Arc<Stats>,
-    /// Whether the dispatcher stamps events for load measurement.
-    send_stamp: bool,
-    /// The bus every session attaches to and every publisher writes to.
-    bus: mpsc::Sender<BusCommand>,
-    /// Fires once, when the server starts shutting down.
-    shutdown: CancellationToken,
-    /// Every session task, so shutdown can wait for their close handshakes.
-    sessions: TaskTracker,
-    /// Every transport connection task (plain or TLS), so `run` returns only
-    /// once all of them have ended.
-    transports: TaskTracker,
-    /// The id the next session gets on the bus.
-    next_client: AtomicU64,
-    /// Whether the dispatcher runs: routes tested in-process without
-    /// [`Server::run`] must not wait for it.
-    dispatching: AtomicBool,
-}
-
-impl ServerState {
-    /// A publisher onto this server's bus.
-    fn publisher(&self) -> Publisher {
-        Publisher::new(self.bus.clone(), Arc::clone(&self.stats))
-    }
-
-    /// Whether anything answers on the bus (false for routes tested in-process).
-    fn is_dispatching(&self) -> bool {
-        self.dispatching.load(Ordering::Acquire)
-    }
-}
 
 /// Where a server listens: plain `ws://`/`http://`, TLS `wss://`/`https://`, or both.
 #[derive(Default)]
@@ -187,7 +129,7 @@ impl Server {
             close_timeout: config.close_timeout,
             limits: config.limits,
             connections: ConnectionLimit::new(config.limits.max_connections),
-            simulation: Arc::new(Simulation::new(
+            simulation: Arc::new(simulation::Simulation::new(
                 Box::new(EmptyFeed),
                 config.speed,
                 config.paused,
@@ -230,7 +172,7 @@ impl Server {
         &self,
     ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
     {
-        routes::routes(Arc::clone(&self.state))
+        http::routes::routes(Arc::clone(&self.state))
     }
 
     /// Serves `listener` and plays `feed` (see [`play`](Server::play)) until
@@ -257,10 +199,10 @@ impl Server {
         self.play(feed);
         let Server { state, bus } = self;
         let token = state.shutdown.clone();
-        let encoder = encoder::Encoder::new(Arc::clone(&state.stats), state.send_stamp);
-        let dispatcher = tokio::spawn(bus::dispatch(bus, encoder, token.clone()));
+        let encoder = fanout::encoder::Encoder::new(Arc::clone(&state.stats), state.send_stamp);
+        let dispatcher = tokio::spawn(fanout::dispatch::dispatch(bus, encoder, token.clone()));
         state.dispatching.store(true, Ordering::Release);
-        let driver = tokio::spawn(driver::drive(
+        let driver = tokio::spawn(simulation::driver::drive(
             Arc::clone(&state.simulation),
             state.publisher(),
             token.clone(),
@@ -276,17 +218,17 @@ impl Server {
             trigger.cancel();
         });
 
-        let transport = accept::Transport {
+        let transport = transport::accept::Transport {
             stats: Arc::clone(&state.stats),
             tasks: state.transports.clone(),
             shutdown: token.clone(),
         };
-        let routes = routes::routes(Arc::clone(&state));
-        let plain = listeners
-            .plain
-            .map(|listener| accept::serve(listener, None, routes.clone(), transport.clone()));
+        let routes = http::routes::routes(Arc::clone(&state));
+        let plain = listeners.plain.map(|listener| {
+            transport::accept::serve(listener, None, routes.clone(), transport.clone())
+        });
         let tls = listeners.tls.map(|(listener, acceptor)| {
-            accept::serve(listener, Some(acceptor), routes, transport.clone())
+            transport::accept::serve(listener, Some(acceptor), routes, transport.clone())
         });
         tokio::join!(run_if_some(plain), run_if_some(tls));
         // Both return on shutdown, or at once when nothing listens: stop the rest too.

@@ -11,7 +11,7 @@ use crate::protocol::EventKind;
 use crate::scenario::Fault;
 use crate::scenario::fault::FAULT_KINDS;
 
-use super::auth::Refusal;
+use super::http::admission::gate::Refusal;
 
 /// Live counters of one server. Cheap to update from any task; read with
 /// [`Stats::snapshot`].

@@ -7,7 +7,7 @@ use std::time::Duration;
 use isymphony_sim::protocol::Profile;
 use isymphony_sim::scenario::{Player, Scenario};
 use isymphony_sim::server::ServerConfig;
-use isymphony_sim::server::injection::{MALFORMED_FRAME, RESTART_REASON};
+use isymphony_sim::server::fanout::{MALFORMED_FRAME, RESTART_REASON};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 

@@ -1,8 +1,7 @@
 //! A server's life: a feed playing onto the bus, and a graceful shutdown.
 
 use isymphony_sim::protocol::Event;
-use isymphony_sim::server::routes::MAX_CLIENT_MESSAGE;
-use isymphony_sim::server::{EventFeed, ServerConfig};
+use isymphony_sim::server::{EventFeed, MAX_CLIENT_MESSAGE, ServerConfig};
 
 use crate::events::login;
 use crate::harness::{TestServer, within};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::{sink, stream};
 use isymphony_sim::protocol::{EventKind, FilterSet, ParseOptions, Profile};
-use isymphony_sim::server::bus::{BusCommand, ClientId, Kick, Outbound};
+use isymphony_sim::server::fanout::{BusCommand, ClientId, Kick, Outbound};
 use isymphony_sim::server::session::{SessionContext, run_session};
 use isymphony_sim::server::{Limits, Stats};
 use serde_json::Value;

@@ -5,7 +5,7 @@ use warp::http::StatusCode;
 use crate::model::{LiveError, ModelError};
 use crate::scenario::ScenarioError;
 
-use super::super::bus::BusClosed;
+use crate::server::fanout::publisher::BusClosed;
 
 /// Why the simulation could not do what was asked; each maps to an HTTP status.
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! The simulation every part of the server shares: what plays (normally the
 //! scenario player, with its PBX model) and the clock it plays on, behind one lock.
 //!
-//! The clock [`driver`](super::driver), the Live API and the control API all go
+//! The clock [`driver`], the Live API and the control API all go
 //! through it. Whoever changes the model first reserves room on the bus, then
 //! applies and publishes under the lock ([`Publisher::reserve`]): the bus carries
 //! events in the order the model produced them, and a REST action's events are
@@ -9,51 +9,36 @@
 //! Every change that can move the driver's next deadline (pause, resume, speed,
 //! step, load, reset) wakes it.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
 use crate::model::LiveError;
-use crate::protocol::{Event, EventKind, Profile, RawEvent};
+use crate::protocol::{Event, Profile, RawEvent};
 use crate::scenario::{Fault, FaultRequest, PlacedFault, Player, Scenario};
 
-use super::bus::{BusClosed, ClientId, PublishSlot, Publisher};
-use super::clock::{Clock, utc_text};
-use super::feed::EventFeed;
+use crate::server::fanout::message::ClientId;
+use crate::server::fanout::publisher::{BusClosed, PublishSlot, Publisher};
+
+use clock::{Clock, utc_text};
+use emitted::EmittedKinds;
+use feed::EventFeed;
 
 /// The name scenario files sent to `POST /sim/scenario` have in diagnostics.
 pub const LOADED_SCENARIO_PATH: &str = "request body";
 
-mod error;
-mod report;
+pub(crate) mod clock;
+pub(crate) mod driver;
+pub(crate) mod emitted;
+pub(crate) mod error;
+pub(crate) mod feed;
+pub(crate) mod status;
 
-pub use error::SimError;
-pub use report::{LoadOptions, MAX_SILENT_BATCHES_PER_STEP, RunStatus, StepTo, Stepped};
+pub(crate) use error::SimError;
+pub(crate) use status::{LoadOptions, MAX_SILENT_BATCHES_PER_STEP, RunStatus, StepTo, Stepped};
 
-/// The event kinds the run in play emits (its profile), shared with every session
-/// so that filter warnings follow a profile switched by `POST /sim/scenario`.
-#[derive(Debug, Clone)]
-pub struct EmittedKinds(Arc<RwLock<Arc<[EventKind]>>>);
-
-impl EmittedKinds {
-    /// The kinds emitted now.
-    pub fn current(&self) -> Arc<[EventKind]> {
-        let kinds = self.0.read().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(&kinds)
-    }
-
-    fn set(&self, profile: Profile) {
-        *self.0.write().unwrap_or_else(PoisonError::into_inner) = profile.kinds().into();
-    }
-}
-
-impl From<Vec<EventKind>> for EmittedKinds {
-    fn from(kinds: Vec<EventKind>) -> Self {
-        EmittedKinds(Arc::new(RwLock::new(kinds.into())))
-    }
-}
 /// The shared simulation: one per server.
 pub struct Simulation {
     inner: Mutex<Inner>,
@@ -194,27 +179,13 @@ impl Simulation {
     }
 
     /// Reads scenario TOML and plays it from virtual time zero, keeping clients
-    /// connected. The seed is `seed`, else the file's, else the one in use, else a
-    /// random one. Returns the seed used.
+    /// connected. The seed is `options.seed`, else the file's, else the one in
+    /// use, else a random one; what else `options` leaves out carries over from
+    /// the run in play (see [`LoadOptions`]). Returns the seed used.
     ///
     /// # Errors
     /// [`SimError::InvalidScenario`] with every problem of the text,
     /// [`SimError::RefusedDirectory`], [`SimError::NoSeed`].
-    pub fn load(&self, toml: &str, seed: Option<u64>) -> Result<u64, SimError> {
-        self.load_with(
-            toml,
-            LoadOptions {
-                seed,
-                ..LoadOptions::default()
-            },
-        )
-    }
-
-    /// [`Simulation::load`] with the epoch, profile and looping chosen too; what
-    /// `options` leaves out carries over from the run in play (see [`LoadOptions`]).
-    ///
-    /// # Errors
-    /// As [`Simulation::load`].
     pub fn load_with(&self, toml: &str, options: LoadOptions) -> Result<u64, SimError> {
         let scenario = Scenario::from_toml(toml, LOADED_SCENARIO_PATH)?;
         let in_use = self.lock().feed.player().map(Player::seed);

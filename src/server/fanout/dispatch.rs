@@ -19,116 +19,25 @@
 //! a warning is logged, `slow_consumer_disconnects` is counted, and every event
 //! that was due to the client but not queued is counted in `frames_dropped`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use warp::ws::Message;
 
 use crate::protocol::compiled::Symbol;
-use crate::protocol::{Event, FilterSet, RawEvent};
-use crate::scenario::{FaultRequest, PlacedFault};
+use crate::protocol::{Event, RawEvent};
+
+use crate::server::stats::Stats;
 
 use super::encoder::Encoder;
-use super::injection::{ClientSummary, inject};
-pub use super::publisher::{BusClosed, PublishSlot, Publisher};
-use super::stats::Stats;
+use super::faults::inject;
+use super::message::{BusCommand, ClientId, Kick, Outbound};
 use super::subscribers::{Subscriber, Subscribers};
 
 /// Commands the dispatcher may take in one wake-up; more wait for the next round.
 const DRAIN_LIMIT: usize = 256;
-
-/// Identifies one websocket session on the bus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ClientId(pub u64);
-
-/// Why the dispatcher dropped a client at once, whatever it had queued.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kick {
-    /// The client's queue was full: it holds `pending` frames it has not taken.
-    SlowConsumer {
-        /// Frames waiting when the client was dropped (the queue capacity).
-        pending: usize,
-    },
-    /// A `drop` fault: end the connection without a close frame.
-    Dropped,
-}
-
-/// One item of a client's queue, written in order by its session.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outbound {
-    /// A frame to send: an event, a reply, or a malformed frame asked for.
-    Frame(Message),
-    /// A `delay` fault: send nothing more for this long.
-    Hold(Duration),
-    /// A `close` or `restart` fault: send what came before, then close.
-    Close {
-        /// The close code.
-        code: u16,
-        /// The close reason.
-        reason: String,
-    },
-}
-
-/// What travels on the bus, in order.
-#[derive(Debug)]
-pub enum BusCommand {
-    /// Events to fan out, in order.
-    Publish(Vec<Event>),
-    /// Events of one scripted batch with the faults its steps asked for, each
-    /// carried out at its place among the events.
-    PublishScripted(Vec<Event>, Vec<PlacedFault>),
-    /// An event injected as JSON text (`POST /sim/inject`), sent as given to
-    /// every client whose filters admit it.
-    PublishRaw(RawEvent),
-    /// A new client, admitting everything until it sends a filter.
-    Attach {
-        /// The session's id.
-        id: ClientId,
-        /// Where it connected from, for `GET /sim/status`.
-        peer: Option<SocketAddr>,
-        /// Where its frames go.
-        queue: mpsc::Sender<Outbound>,
-        /// How the dispatcher tells it that it was dropped.
-        kick: oneshot::Sender<Kick>,
-    },
-    /// Replace a client's filters, then queue `reply` to it.
-    SetFilter {
-        /// The client.
-        id: ClientId,
-        /// The new filter set.
-        filters: FilterSet,
-        /// The `filterResponse` success reply.
-        reply: Message,
-    },
-    /// Queue a frame to one client, in order with its events (a failure reply).
-    Reply {
-        /// The client.
-        id: ClientId,
-        /// The frame.
-        frame: Message,
-    },
-    /// Carry out a fault (`POST /sim/fault`); `done` learns whom it hit.
-    Fault {
-        /// The fault and its target.
-        request: FaultRequest,
-        /// Gets the ids of the clients hit.
-        done: oneshot::Sender<Vec<ClientId>>,
-    },
-    /// List the attached clients (`GET /sim/status`).
-    Clients {
-        /// Gets the list, by id.
-        reply: oneshot::Sender<Vec<ClientSummary>>,
-    },
-    /// The client has gone.
-    Detach {
-        /// The client.
-        id: ClientId,
-    },
-}
 
 /// Queues one item to a client; a full queue marks it slow, a closed one gone.
 pub(crate) fn offer(subscriber: &mut Subscriber, item: Outbound, stats: &Stats) -> bool {

@@ -8,9 +8,9 @@ use tokio::sync::{mpsc, oneshot};
 use crate::protocol::{Event, RawEvent};
 use crate::scenario::{FaultRequest, PlacedFault};
 
-use super::bus::{BusCommand, ClientId};
-use super::injection::ClientSummary;
-use super::stats::Stats;
+use crate::server::stats::Stats;
+
+use super::message::{BusCommand, ClientId, ClientSummary};
 
 /// The bus is gone: the server has shut down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -8,7 +8,7 @@ use warp::ws::Message;
 
 use crate::protocol::{Event, RawEvent};
 
-use super::stats::Stats;
+use crate::server::stats::Stats;
 
 /// Serializes events into the frames every recipient shares. The only place
 /// events are encoded, so `events_encoded` counts every serialization.

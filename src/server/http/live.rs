@@ -24,9 +24,12 @@ use warp::path::Tail;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use super::ServerState;
-use super::http::{BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error};
-use super::routes::admitted;
+use crate::server::state::ServerState;
+
+use super::admission::admitted;
+use super::reply::{
+    BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error,
+};
 
 /// Where the Live API lives (spec §1.1).
 pub const LIVE_PATH: &str = "/communication_manager/rest/live/";

@@ -15,9 +15,12 @@ use futures_util::{Sink, SinkExt};
 use tokio::time::Instant;
 use warp::ws::Message;
 
-use super::bus::Outbound;
-use super::session::PING_PAYLOAD;
-use super::stats::Stats;
+use crate::server::fanout::message::Outbound;
+use crate::server::stats::Stats;
+
+/// What the server's pings carry (`--ping-interval`), so a client's log can tell
+/// them apart from its own.
+pub const PING_PAYLOAD: &[u8] = b"isymphony-sim";
 
 /// The write side of one session.
 pub(crate) struct Writer {

@@ -28,29 +28,22 @@ use crate::protocol::{
 };
 use crate::scenario::duration::format_duration;
 
-use super::bus::{BusCommand, ClientId, Kick, Outbound};
-use super::capacity::ConnectionPermit;
-use super::config::Limits;
-use super::simulation::EmittedKinds;
-use super::stats::Stats;
-use super::writer::Writer;
+use crate::server::config::Limits;
+use crate::server::fanout::message::{
+    BusCommand, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, ClientId, Kick, Outbound,
+};
+use crate::server::stats::Stats;
+
+mod writer;
+
+use writer::Writer;
+
+pub use crate::server::simulation::emitted::EmittedKinds;
+pub use crate::server::transport::capacity::ConnectionPermit;
+pub use writer::PING_PAYLOAD;
 
 /// Items a writer takes from its queue per wake-up before one flush.
 const WRITE_BATCH: usize = 256;
-
-/// Close code 1001: the server is going away (RFC 6455 §7.4.1); also sent on
-/// an idle timeout and a simulated restart.
-pub const CLOSE_GOING_AWAY: u16 = 1001;
-
-/// Close code 1008: policy violation, used for slow consumers.
-pub const CLOSE_POLICY: u16 = 1008;
-
-/// What the server's pings carry (`--ping-interval`), so a client's log can tell
-/// them apart from its own.
-pub const PING_PAYLOAD: &[u8] = b"isymphony-sim";
-
-/// Close code 1009: a message too big to process (RFC 6455 §7.4.1).
-pub const CLOSE_TOO_BIG: u16 = 1009;
 
 /// What a session needs from the server; one per connection.
 #[derive(Debug, Clone)]

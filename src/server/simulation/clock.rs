@@ -6,9 +6,9 @@
 //! current instant, so virtual time never jumps when the speed changes and stands
 //! exactly still while paused. Uses tokio's clock, so tests can pause time.
 
-use tokio::time::Instant;
+use std::time::Duration;
 
-use super::feed::wall_offset;
+use tokio::time::Instant;
 
 /// Virtual time against the wall clock.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +135,13 @@ pub fn utc_text(epoch_ms: i64) -> String {
     )
 }
 
+/// The wall-clock offset at which virtual time `virtual_ms` falls at `speed`;
+/// `None` when it is too far away to represent (then it never comes).
+pub fn wall_offset(virtual_ms: u64, speed: f64) -> Option<Duration> {
+    // Precision: f64 holds every integer below 2^53 ms (285,000 years) exactly.
+    Duration::try_from_secs_f64(virtual_ms as f64 / 1000.0 / speed).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -143,6 +150,12 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    #[test]
+    fn unreachable_times_have_no_wall_offset() {
+        assert_eq!(wall_offset(u64::MAX, 1e-300), None);
+        assert_eq!(wall_offset(1500, 3.0), Some(Duration::from_millis(500)));
     }
 
     #[test]

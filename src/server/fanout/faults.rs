@@ -14,14 +14,14 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
 use warp::ws::Message;
 
 use crate::scenario::{Fault, FaultRequest};
 
-use super::bus::{ClientId, Kick, Outbound, kick, offer};
-use super::session::CLOSE_GOING_AWAY;
-use super::stats::Stats;
+use crate::server::stats::Stats;
+
+use super::dispatch::{kick, offer};
+use super::message::{CLOSE_GOING_AWAY, ClientId, Kick, Outbound};
 use super::subscribers::Subscribers;
 
 /// The frame a `malformed` fault sends: an event cut off in the middle, as a
@@ -30,24 +30,6 @@ pub const MALFORMED_FRAME: &str = r#"{"type":"userLogin","time":17000000"#;
 
 /// The close reason a `restart` fault sends with 1001.
 pub const RESTART_REASON: &str = "server restarting";
-
-/// One attached client, as `GET /sim/status` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClientSummary {
-    /// The id faults target with `"client": id`.
-    pub id: u64,
-    /// Where it connected from.
-    pub peer: Option<String>,
-    /// Entries of its filter set (0: it receives everything).
-    pub filters: usize,
-    /// Events queued to it so far.
-    pub delivered: u64,
-    /// Events due to it that could not be queued (it was slow or leaving).
-    pub dropped: u64,
-    /// Events still to be sent twice (`duplicate` faults).
-    pub duplicates_pending: u64,
-}
 
 /// Carries out `request` on the clients it targets; returns the ids hit (empty
 /// when a targeted client is not attached).

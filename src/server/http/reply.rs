@@ -8,7 +8,7 @@ use warp::http::{Method, StatusCode};
 use warp::reply::{Reply, Response};
 use warp::{Buf, Filter, Rejection};
 
-use super::simulation::SimError;
+use crate::server::simulation::SimError;
 
 /// Largest request body accepted. Scenario files and events are a few KiB; the
 /// cap keeps one client from making the server buffer without bound.

@@ -32,7 +32,7 @@ use warp::hyper::body::Incoming;
 use warp::hyper::service::Service;
 use warp::reply::Response;
 
-use super::stats::Stats;
+use crate::server::stats::Stats;
 
 /// Pause after an accept error that is not about one connection (such as running
 /// out of file descriptors), so the loop does not spin while nothing can be accepted.

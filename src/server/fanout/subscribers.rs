@@ -14,8 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::protocol::FilterSet;
 use crate::protocol::compiled::{CompiledFilter, PropId, Symbol, UNMENTIONED, Vocabulary};
 
-use super::bus::{ClientId, Kick, Outbound};
-use super::injection::ClientSummary;
+use super::message::{ClientId, ClientSummary, Kick, Outbound};
 
 /// Interned values below which the vocabulary is never rebuilt.
 const MIN_REBUILD_VALUES: usize = 4096;

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::bus::Publisher;
-use super::simulation::Simulation;
+use crate::server::fanout::publisher::Publisher;
+
+use super::Simulation;
 
 /// Plays `sim` until `shutdown` fires or the bus closes. Sleeps until the next
 /// batch is due; wakes early when the control API changes the plan (pause,
@@ -47,8 +48,8 @@ mod tests {
     use super::*;
     use crate::protocol::event::{EventBody, UserSession};
     use crate::protocol::{Event, Profile};
-    use crate::server::bus::BusCommand;
-    use crate::server::feed::EventFeed;
+    use crate::server::fanout::message::BusCommand;
+    use crate::server::simulation::feed::EventFeed;
     use crate::server::stats::Stats;
 
     /// Batches due at fixed virtual times, one login event each.

@@ -12,27 +12,23 @@ use warp::http::{StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use super::ServerState;
-use super::auth::{REALM, Refusal};
-use super::bus::ClientId;
-use super::control::CONTROL_PATH;
-use super::http::plain;
-use super::rest::LIVE_PATH;
-use super::session::{SessionContext, peer_label, run_session};
-use super::stats::Stats;
-use super::upgrade::{Handshake, handshake};
+use crate::server::fanout::message::ClientId;
+use crate::server::session::{SessionContext, peer_label, run_session};
+use crate::server::state::ServerState;
+use crate::server::stats::Stats;
+use crate::server::transport::upgrade::{self, Handshake, handshake};
+
+use super::admission::gate::REALM;
+use super::admission::{Refused, admitted};
+use super::control::{self, CONTROL_PATH};
+use super::live::{self, LIVE_PATH};
+use super::reply::plain;
 
 /// The Event API path (spec §1.1).
 pub const EVENT_PATH: &str = "/communication_manager/ws/event";
 
-/// Largest client message accepted by default; see [`Limits`](super::config::Limits).
-pub const MAX_CLIENT_MESSAGE: usize = super::config::DEFAULT_MAX_MESSAGE_BYTES;
-
-/// A refused upgrade, carried as a warp rejection to [`answer_rejection`].
-#[derive(Debug)]
-struct Refused(Refusal);
-
-impl warp::reject::Reject for Refused {}
+/// Largest client message accepted by default; see [`Limits`](crate::server::Limits).
+pub const MAX_CLIENT_MESSAGE: usize = crate::server::config::DEFAULT_MAX_MESSAGE_BYTES;
 
 /// Every route the server answers, with rejections already turned into replies.
 pub(crate) fn routes(
@@ -43,42 +39,12 @@ pub(crate) fn routes(
         .and(handshake())
         .map(upgrade);
     events
-        .or(super::rest::routes(Arc::clone(&state)))
+        .or(live::routes(Arc::clone(&state)))
         .unify()
-        .or(super::control::routes(state))
+        .or(control::routes(state))
         .unify()
         .recover(answer_rejection)
         .unify()
-}
-
-/// Applies the allow-list and credentials, for every route alike; refusals are
-/// logged (as a refused `what`) and counted here, before any upgrade or handler.
-pub(crate) fn admitted(
-    state: Arc<ServerState>,
-    what: &'static str,
-) -> impl Filter<Extract = ((Arc<ServerState>, Option<SocketAddr>),), Error = Rejection> + Clone {
-    warp::any()
-        .map(move || Arc::clone(&state))
-        .and(super::accept::remote_addr())
-        .and(warp::header::optional::<String>("authorization"))
-        .and_then(move |state, remote, authorization| admit(state, remote, authorization, what))
-}
-
-async fn admit(
-    state: Arc<ServerState>,
-    remote: Option<SocketAddr>,
-    authorization: Option<String>,
-    what: &'static str,
-) -> Result<(Arc<ServerState>, Option<SocketAddr>), Rejection> {
-    match state.gate.admit(remote, authorization.as_deref()) {
-        Ok(()) => Ok((state, remote)),
-        Err(refusal) => {
-            state.stats.count_refusal(&refusal);
-            // The reason only: the credentials that were tried are never logged.
-            tracing::warn!(peer = %peer_label(remote), reason = refusal.kind(), "refused {what}");
-            Err(warp::reject::custom(Refused(refusal)))
-        }
-    }
 }
 
 fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Handshake>) -> Response {
@@ -105,7 +71,7 @@ fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Handshak
         );
     };
     // Small buffers, and the size limit as both the message and the frame limit.
-    let config = super::upgrade::config(state.limits.max_message_bytes);
+    let config = upgrade::config(state.limits.max_message_bytes);
     ws.accept(config, move |socket| {
         let ctx = SessionContext {
             id: ClientId(state.next_client.fetch_add(1, Ordering::Relaxed)),

@@ -2,8 +2,6 @@
 //! [`driver`](super::driver) plays it in (scaled) wall-clock time; the scenario
 //! player is the feed that also has a model for the REST API.
 
-use std::time::Duration;
-
 use crate::protocol::Event;
 use crate::scenario::{PlacedFault, Player};
 
@@ -92,23 +90,5 @@ impl EventFeed for Player {
 
     fn player_mut(&mut self) -> Option<&mut Player> {
         Some(self)
-    }
-}
-
-/// The wall-clock offset at which virtual time `virtual_ms` falls at `speed`;
-/// `None` when it is too far away to represent (then it never comes).
-pub fn wall_offset(virtual_ms: u64, speed: f64) -> Option<Duration> {
-    // Precision: f64 holds every integer below 2^53 ms (285,000 years) exactly.
-    Duration::try_from_secs_f64(virtual_ms as f64 / 1000.0 / speed).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unreachable_times_have_no_wall_offset() {
-        assert_eq!(wall_offset(u64::MAX, 1e-300), None);
-        assert_eq!(wall_offset(1500, 3.0), Some(Duration::from_millis(500)));
     }
 }

@@ -12,7 +12,7 @@
 //! | `POST /sim/scenario[?seed=N&epoch=MS&profile=P&loop=B]` TOML | plays that scenario from zero, clients stay connected; what the query leaves out carries over | 200 status; 400 bad query; 422 with `line:column` diagnostics |
 //! | `POST /sim/reset` | the same scenario and seed from the start | 200 status; 409 without a scenario |
 //! | `POST /sim/inject` `{"type": ...}` | sends one raw event to clients, through their filters | 204; 412 not an event object |
-//! | `POST /sim/fault` `{"kind": ..., "client": id?}` | injects a fault (see [`injection`](super::injection)) on one connection or all | 200 `{kind, clients}`; 404 no such client; 412 bad body |
+//! | `POST /sim/fault` `{"kind": ..., "client": id?}` | injects a fault (see `fanout/faults.rs`) on one connection or all | 200 `{kind, clients}`; 404 no such client; 412 bad body |
 //!
 //! Unknown routes answer 404, other methods 405, bodies over 1 MiB 413.
 
@@ -29,14 +29,15 @@ use warp::{Filter, Rejection};
 use crate::protocol::{Profile, RawEvent};
 use crate::scenario::{Fault, FaultRequest};
 
-use super::ServerState;
-use super::http::{BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error};
-use super::injection::ClientSummary;
-use super::routes::admitted;
-use super::simulation::LoadOptions;
-use super::simulation::RunStatus;
-use super::simulation::StepTo;
-use super::stats::StatsSnapshot;
+use crate::server::fanout::message::ClientSummary;
+use crate::server::simulation::{LoadOptions, RunStatus, StepTo};
+use crate::server::state::ServerState;
+use crate::server::stats::StatsSnapshot;
+
+use super::admission::admitted;
+use super::reply::{
+    BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error,
+};
 
 /// Where the control API lives.
 pub const CONTROL_PATH: &str = "/sim/";

@@ -1,0 +1,131 @@
+//! What travels between the parts of the fan-out: the commands on the bus, the
+//! items of a client's queue, and the close codes a session ends with. These
+//! types tie the dispatcher, the sessions and the publishers together, so they
+//! live here, apart from all three, and import nothing else from the server.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+use warp::ws::Message;
+
+use crate::protocol::{Event, FilterSet, RawEvent};
+use crate::scenario::{FaultRequest, PlacedFault};
+
+/// Close code 1001: the server is going away (RFC 6455 §7.4.1); also sent on
+/// an idle timeout and a simulated restart.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+
+/// Close code 1008: policy violation, used for slow consumers.
+pub const CLOSE_POLICY: u16 = 1008;
+
+/// Close code 1009: a message too big to process (RFC 6455 §7.4.1).
+pub const CLOSE_TOO_BIG: u16 = 1009;
+
+/// Identifies one websocket session on the bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(pub u64);
+
+/// Why the dispatcher dropped a client at once, whatever it had queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kick {
+    /// The client's queue was full: it holds `pending` frames it has not taken.
+    SlowConsumer {
+        /// Frames waiting when the client was dropped (the queue capacity).
+        pending: usize,
+    },
+    /// A `drop` fault: end the connection without a close frame.
+    Dropped,
+}
+
+/// One item of a client's queue, written in order by its session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outbound {
+    /// A frame to send: an event, a reply, or a malformed frame asked for.
+    Frame(Message),
+    /// A `delay` fault: send nothing more for this long.
+    Hold(Duration),
+    /// A `close` or `restart` fault: send what came before, then close.
+    Close {
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+    },
+}
+
+/// What travels on the bus, in order.
+#[derive(Debug)]
+pub enum BusCommand {
+    /// Events to fan out, in order.
+    Publish(Vec<Event>),
+    /// Events of one scripted batch with the faults its steps asked for, each
+    /// carried out at its place among the events.
+    PublishScripted(Vec<Event>, Vec<PlacedFault>),
+    /// An event injected as JSON text (`POST /sim/inject`), sent as given to
+    /// every client whose filters admit it.
+    PublishRaw(RawEvent),
+    /// A new client, admitting everything until it sends a filter.
+    Attach {
+        /// The session's id.
+        id: ClientId,
+        /// Where it connected from, for `GET /sim/status`.
+        peer: Option<SocketAddr>,
+        /// Where its frames go.
+        queue: mpsc::Sender<Outbound>,
+        /// How the dispatcher tells it that it was dropped.
+        kick: oneshot::Sender<Kick>,
+    },
+    /// Replace a client's filters, then queue `reply` to it.
+    SetFilter {
+        /// The client.
+        id: ClientId,
+        /// The new filter set.
+        filters: FilterSet,
+        /// The `filterResponse` success reply.
+        reply: Message,
+    },
+    /// Queue a frame to one client, in order with its events (a failure reply).
+    Reply {
+        /// The client.
+        id: ClientId,
+        /// The frame.
+        frame: Message,
+    },
+    /// Carry out a fault (`POST /sim/fault`); `done` learns whom it hit.
+    Fault {
+        /// The fault and its target.
+        request: FaultRequest,
+        /// Gets the ids of the clients hit.
+        done: oneshot::Sender<Vec<ClientId>>,
+    },
+    /// List the attached clients (`GET /sim/status`).
+    Clients {
+        /// Gets the list, by id.
+        reply: oneshot::Sender<Vec<ClientSummary>>,
+    },
+    /// The client has gone.
+    Detach {
+        /// The client.
+        id: ClientId,
+    },
+}
+
+/// One attached client, as `GET /sim/status` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientSummary {
+    /// The id faults target with `"client": id`.
+    pub id: u64,
+    /// Where it connected from.
+    pub peer: Option<String>,
+    /// Entries of its filter set (0: it receives everything).
+    pub filters: usize,
+    /// Events queued to it so far.
+    pub delivered: u64,
+    /// Events due to it that could not be queued (it was slow or leaving).
+    pub dropped: u64,
+    /// Events still to be sent twice (`duplicate` faults).
+    pub duplicates_pending: u64,
+}

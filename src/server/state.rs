@@ -1,0 +1,69 @@
+//! What every connection and task of one server shares, built once by
+//! [`Server::new`](super::Server::new) and handed to the routes behind an `Arc`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::protocol::ParseOptions;
+
+use super::config::Limits;
+use super::fanout::message::BusCommand;
+use super::fanout::publisher::Publisher;
+use super::http::admission::gate::Gate;
+use super::simulation::Simulation;
+use super::stats::Stats;
+use super::transport::capacity::ConnectionLimit;
+
+/// What every connection and task of one server shares.
+#[derive(Debug)]
+pub(crate) struct ServerState {
+    /// Admission rules, checked before each upgrade.
+    pub(crate) gate: Gate,
+    /// How client messages are parsed.
+    pub(crate) parse: ParseOptions,
+    /// Capacity of each client's queue; a full queue disconnects the client.
+    pub(crate) client_queue: usize,
+    /// Upper bound on each close handshake, so shutdown cannot hang.
+    pub(crate) close_timeout: Duration,
+    /// Message size, connection, filter, ping and idle limits.
+    pub(crate) limits: Limits,
+    /// Websocket connections against `--max-connections`.
+    pub(crate) connections: Arc<ConnectionLimit>,
+    /// What plays and its clock, shared by the driver, REST and `/sim/`.
+    pub(crate) simulation: Arc<Simulation>,
+    /// Counters, readable through [`Server::stats`](super::Server::stats).
+    pub(crate) stats: Arc<Stats>,
+    /// Whether the dispatcher stamps events for load measurement.
+    pub(crate) send_stamp: bool,
+    /// The bus every session attaches to and every publisher writes to.
+    pub(crate) bus: mpsc::Sender<BusCommand>,
+    /// Fires once, when the server starts shutting down.
+    pub(crate) shutdown: CancellationToken,
+    /// Every session task, so shutdown can wait for their close handshakes.
+    pub(crate) sessions: TaskTracker,
+    /// Every transport connection task (plain or TLS), so `run` returns only
+    /// once all of them have ended.
+    pub(crate) transports: TaskTracker,
+    /// The id the next session gets on the bus.
+    pub(crate) next_client: AtomicU64,
+    /// Whether the dispatcher runs: routes tested in-process without
+    /// [`Server::run`] must not wait for it.
+    pub(crate) dispatching: AtomicBool,
+}
+
+impl ServerState {
+    /// A publisher onto this server's bus.
+    pub(crate) fn publisher(&self) -> Publisher {
+        Publisher::new(self.bus.clone(), Arc::clone(&self.stats))
+    }
+
+    /// Whether anything answers on the bus (false for routes tested in-process).
+    pub(crate) fn is_dispatching(&self) -> bool {
+        self.dispatching.load(Ordering::Acquire)
+    }
+}

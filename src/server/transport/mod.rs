@@ -1,0 +1,7 @@
+//! Where bytes come in: our accept loop (plain and TLS), the websocket upgrade,
+//! and the connection limit taken before it.
+
+pub(crate) mod accept;
+pub(crate) mod capacity;
+pub(crate) mod tls;
+pub(crate) mod upgrade;
