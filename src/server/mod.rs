@@ -37,7 +37,7 @@ mod transport;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -50,6 +50,7 @@ use warp::reply::Response;
 use crate::protocol::ParseOptions;
 
 use fanout::message::BusCommand;
+use http::control::Dispatcher;
 use state::ServerState;
 use transport::capacity::ConnectionLimit;
 
@@ -142,7 +143,6 @@ impl Server {
             sessions: TaskTracker::new(),
             transports: TaskTracker::new(),
             next_client: AtomicU64::new(1),
-            dispatching: AtomicBool::new(false),
         };
         Ok(Server {
             state: Arc::new(state),
@@ -167,12 +167,14 @@ impl Server {
         Arc::clone(&self.state.stats)
     }
 
-    /// The HTTP routes, for serving or for in-process tests with `warp::test`.
+    /// The HTTP routes, for in-process tests with `warp::test`. Nothing reads the
+    /// bus then, so `GET /sim/status` lists no clients and `POST /sim/fault`
+    /// answers 503; [`run`](Server::run) serves routes of its own.
     pub fn routes(
         &self,
     ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static
     {
-        http::routes::routes(Arc::clone(&self.state))
+        http::routes::routes(Arc::clone(&self.state), Dispatcher::Absent)
     }
 
     /// Serves `listener` and plays `feed` (see [`play`](Server::play)) until
@@ -201,7 +203,6 @@ impl Server {
         let token = state.shutdown.clone();
         let encoder = fanout::encoder::Encoder::new(Arc::clone(&state.stats), state.send_stamp);
         let dispatcher = tokio::spawn(fanout::dispatch::dispatch(bus, encoder, token.clone()));
-        state.dispatching.store(true, Ordering::Release);
         let driver = tokio::spawn(simulation::driver::drive(
             Arc::clone(&state.simulation),
             state.publisher(),
@@ -223,7 +224,7 @@ impl Server {
             tasks: state.transports.clone(),
             shutdown: token.clone(),
         };
-        let routes = http::routes::routes(Arc::clone(&state));
+        let routes = http::routes::routes(Arc::clone(&state), Dispatcher::Running);
         let plain = listeners.plain.map(|listener| {
             transport::accept::serve(listener, None, routes.clone(), transport.clone())
         });

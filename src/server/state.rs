@@ -2,7 +2,7 @@
 //! [`Server::new`](super::Server::new) and handed to the routes behind an `Arc`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -51,19 +51,11 @@ pub(crate) struct ServerState {
     pub(crate) transports: TaskTracker,
     /// The id the next session gets on the bus.
     pub(crate) next_client: AtomicU64,
-    /// Whether the dispatcher runs: routes tested in-process without
-    /// [`Server::run`] must not wait for it.
-    pub(crate) dispatching: AtomicBool,
 }
 
 impl ServerState {
     /// A publisher onto this server's bus.
     pub(crate) fn publisher(&self) -> Publisher {
         Publisher::new(self.bus.clone(), Arc::clone(&self.stats))
-    }
-
-    /// Whether anything answers on the bus (false for routes tested in-process).
-    pub(crate) fn is_dispatching(&self) -> bool {
-        self.dispatching.load(Ordering::Acquire)
     }
 }

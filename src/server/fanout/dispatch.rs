@@ -32,43 +32,12 @@ use crate::protocol::{Event, RawEvent};
 use crate::server::stats::Stats;
 
 use super::encoder::Encoder;
-use super::faults::inject;
-use super::message::{BusCommand, ClientId, Kick, Outbound};
-use super::subscribers::{Subscriber, Subscribers};
+use super::faults::carry_out;
+use super::message::{BusCommand, ClientId, Outbound};
+use super::subscribers::Subscribers;
 
 /// Commands the dispatcher may take in one wake-up; more wait for the next round.
 const DRAIN_LIMIT: usize = 256;
-
-/// Queues one item to a client; a full queue marks it slow, a closed one gone.
-pub(crate) fn offer(subscriber: &mut Subscriber, item: Outbound, stats: &Stats) -> bool {
-    match subscriber.queue.try_send(item) {
-        Ok(()) => true,
-        Err(mpsc::error::TrySendError::Full(_)) => {
-            let pending = subscriber.queue.max_capacity();
-            tracing::warn!(
-                client = subscriber.id.0,
-                pending,
-                "slow consumer: disconnecting with 1008"
-            );
-            Stats::bump(&stats.slow_consumer_disconnects);
-            kick(subscriber, Kick::SlowConsumer { pending });
-            false
-        }
-        Err(mpsc::error::TrySendError::Closed(_)) => {
-            subscriber.gone = true;
-            false
-        }
-    }
-}
-
-/// Tells a client's session to end at once, and marks it gone.
-pub(crate) fn kick(subscriber: &mut Subscriber, why: Kick) {
-    if let Some(kick) = subscriber.kick.take() {
-        // The session may already be gone; then there is no one to tell.
-        let _ = kick.send(why);
-    }
-    subscriber.gone = true;
-}
 
 /// One event of a run: built by the model, or injected as JSON text.
 #[allow(
@@ -126,14 +95,14 @@ pub(crate) async fn dispatch(
                     for (position, event) in events.into_iter().enumerate() {
                         while let Some(placed) = faults.next_if(|f| f.after_events <= position) {
                             fan_out(&mut subscribers, &mut run, &stats);
-                            inject(&placed.request, &mut subscribers, &stats);
+                            carry_out(&placed.request, &mut subscribers, &stats);
                         }
                         run.frames.push(encoder.encode(&event));
                         run.events.push(Outgoing::Typed(event));
                     }
                     for placed in faults {
                         fan_out(&mut subscribers, &mut run, &stats);
-                        inject(&placed.request, &mut subscribers, &stats);
+                        carry_out(&placed.request, &mut subscribers, &stats);
                     }
                 }
                 command => {
@@ -186,11 +155,11 @@ fn fan_out(subscribers: &mut Subscribers, run: &mut Run, stats: &Stats) {
         let mut queued = 0u64;
         for &position in &due {
             let frame = &run.frames[position as usize];
-            if !offer(subscriber, Outbound::Frame(frame.clone()), stats) {
+            if !subscriber.offer(Outbound::Frame(frame.clone()), stats) {
                 break;
             }
             queued += 1;
-            if subscriber.duplicates > 0 && offer(subscriber, Outbound::Frame(frame.clone()), stats)
+            if subscriber.duplicates > 0 && subscriber.offer(Outbound::Frame(frame.clone()), stats)
             {
                 subscriber.duplicates -= 1;
                 duplicated += 1;
@@ -226,7 +195,7 @@ fn fan_out(subscribers: &mut Subscribers, run: &mut Run, stats: &Stats) {
 fn apply(command: BusCommand, subscribers: &mut Subscribers, stats: &Stats) {
     let answer = |subscribers: &mut Subscribers, id: ClientId, frame: Message| {
         if let Some(subscriber) = subscribers.get_mut(id) {
-            if offer(subscriber, Outbound::Frame(frame), stats) {
+            if subscriber.offer(Outbound::Frame(frame), stats) {
                 Stats::bump(&stats.replies_sent);
             } else {
                 subscribers.detach(id);
@@ -248,7 +217,7 @@ fn apply(command: BusCommand, subscribers: &mut Subscribers, stats: &Stats) {
         }
         BusCommand::Reply { id, frame } => answer(subscribers, id, frame),
         BusCommand::Fault { request, done } => {
-            let hit = inject(&request, subscribers, stats);
+            let hit = carry_out(&request, subscribers, stats);
             // The requester may have given up waiting; the fault stands anyway.
             let _ = done.send(hit);
         }

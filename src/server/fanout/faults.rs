@@ -20,7 +20,6 @@ use crate::scenario::{Fault, FaultRequest};
 
 use crate::server::stats::Stats;
 
-use super::dispatch::{kick, offer};
 use super::message::{CLOSE_GOING_AWAY, ClientId, Kick, Outbound};
 use super::subscribers::Subscribers;
 
@@ -33,7 +32,7 @@ pub const RESTART_REASON: &str = "server restarting";
 
 /// Carries out `request` on the clients it targets; returns the ids hit (empty
 /// when a targeted client is not attached).
-pub(crate) fn inject(
+pub(crate) fn carry_out(
     request: &FaultRequest,
     subscribers: &mut Subscribers,
     stats: &Stats,
@@ -46,18 +45,18 @@ pub(crate) fn inject(
             .unwrap_or_default(),
     };
     if request.client.is_some() && targets.is_empty() {
-        tracing::info!(fault = %request, "fault not injected: no such client");
+        tracing::info!(fault = %request, "fault not carried out: no such client");
         return targets;
     }
     stats.count_fault(&request.fault);
-    tracing::warn!(fault = %request, hit = targets.len(), "fault injected");
+    tracing::warn!(fault = %request, hit = targets.len(), "fault carried out");
     for &id in &targets {
         let Some(subscriber) = subscribers.get_mut(id) else {
             continue;
         };
         let leaves = match &request.fault {
             Fault::Drop => {
-                kick(subscriber, Kick::Dropped);
+                subscriber.kick(Kick::Dropped);
                 true
             }
             Fault::Close { code, reason } => {
@@ -65,7 +64,7 @@ pub(crate) fn inject(
                     code: *code,
                     reason: reason.clone(),
                 };
-                offer(subscriber, close, stats);
+                subscriber.offer(close, stats);
                 true
             }
             Fault::Restart => {
@@ -73,15 +72,11 @@ pub(crate) fn inject(
                     code: CLOSE_GOING_AWAY,
                     reason: RESTART_REASON.to_string(),
                 };
-                offer(subscriber, close, stats);
+                subscriber.offer(close, stats);
                 true
             }
             Fault::Delay { ms } => {
-                offer(
-                    subscriber,
-                    Outbound::Hold(Duration::from_millis(*ms)),
-                    stats,
-                );
+                subscriber.offer(Outbound::Hold(Duration::from_millis(*ms)), stats);
                 subscriber.gone
             }
             Fault::Duplicate { count } => {
@@ -89,11 +84,7 @@ pub(crate) fn inject(
                 false
             }
             Fault::Malformed => {
-                if offer(
-                    subscriber,
-                    Outbound::Frame(Message::text(MALFORMED_FRAME)),
-                    stats,
-                ) {
+                if subscriber.offer(Outbound::Frame(Message::text(MALFORMED_FRAME)), stats) {
                     Stats::bump(&stats.malformed_sent);
                 }
                 subscriber.gone

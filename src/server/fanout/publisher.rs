@@ -99,7 +99,7 @@ impl PublishSlot<'_> {
     }
 
     /// Carries out a fault at this point of the stream; `done` learns whom it hit.
-    pub fn inject_fault(self, request: FaultRequest, done: oneshot::Sender<Vec<ClientId>>) {
+    pub fn carry_out_fault(self, request: FaultRequest, done: oneshot::Sender<Vec<ClientId>>) {
         self.permit.send(BusCommand::Fault { request, done });
     }
 
@@ -129,7 +129,7 @@ impl Publisher {
     ///
     /// # Errors
     /// [`BusClosed`] once the server has shut down.
-    pub async fn inject_fault(&self, request: FaultRequest) -> Result<Vec<ClientId>, BusClosed> {
+    pub async fn carry_out_fault(&self, request: FaultRequest) -> Result<Vec<ClientId>, BusClosed> {
         let (done, answer) = oneshot::channel();
         self.command(BusCommand::Fault { request, done }).await?;
         answer.await.map_err(|_| BusClosed)

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::protocol::FilterSet;
 use crate::protocol::compiled::{CompiledFilter, PropId, Symbol, UNMENTIONED, Vocabulary};
+use crate::server::stats::Stats;
 
 use super::message::{ClientId, ClientSummary, Kick, Outbound};
 
@@ -42,6 +43,39 @@ pub(crate) struct Subscriber {
     pub(crate) delivered: u64,
     /// Events due to it but not queued: its share of `frames_dropped`.
     pub(crate) dropped: u64,
+}
+
+impl Subscriber {
+    /// Queues one item to a client; a full queue marks it slow, a closed one gone.
+    pub(crate) fn offer(&mut self, item: Outbound, stats: &Stats) -> bool {
+        match self.queue.try_send(item) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                let pending = self.queue.max_capacity();
+                tracing::warn!(
+                    client = self.id.0,
+                    pending,
+                    "slow consumer: disconnecting with 1008"
+                );
+                Stats::bump(&stats.slow_consumer_disconnects);
+                self.kick(Kick::SlowConsumer { pending });
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.gone = true;
+                false
+            }
+        }
+    }
+
+    /// Tells a client's session to end at once, and marks it gone.
+    pub(crate) fn kick(&mut self, why: Kick) {
+        if let Some(kick) = self.kick.take() {
+            // The session may already be gone; then there is no one to tell.
+            let _ = kick.send(why);
+        }
+        self.gone = true;
+    }
 }
 
 /// Every attached client, by slot, with the index over their filters.

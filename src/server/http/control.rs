@@ -30,7 +30,7 @@ use crate::protocol::{Profile, RawEvent};
 use crate::scenario::{Fault, FaultRequest};
 
 use crate::server::fanout::message::ClientSummary;
-use crate::server::simulation::{LoadOptions, RunStatus, StepTo};
+use crate::server::simulation::{RunStatus, ScenarioOptions, StepTo};
 use crate::server::state::ServerState;
 use crate::server::stats::StatsSnapshot;
 
@@ -56,9 +56,123 @@ pub struct SimStatus {
     pub clients: Vec<ClientSummary>,
 }
 
+/// Whether a dispatcher answers questions on the bus. [`Server::run_on`] builds
+/// its routes after starting one; [`Server::routes`] builds them for in-process
+/// tests, where none runs: there `/sim/status` lists no clients and `/sim/fault`
+/// answers 503, rather than wait for an answer that never comes.
+///
+/// [`Server::run_on`]: crate::server::Server::run_on
+/// [`Server::routes`]: crate::server::Server::routes
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dispatcher {
+    /// The dispatcher runs: it lists the clients and carries out faults.
+    Running,
+    /// Nothing reads the bus, so no client can be attached.
+    Absent,
+}
+
+/// The routes of the control API. Each has one name and one method, and
+/// [`answer`] matches them exhaustively: a new route cannot fall into another's
+/// handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ControlRoute {
+    /// `GET /sim/status`.
+    Status,
+    /// `POST /sim/pause`.
+    Pause,
+    /// `POST /sim/resume`.
+    Resume,
+    /// `POST /sim/step[?to=batch]`.
+    Step,
+    /// `POST /sim/speed`.
+    Speed,
+    /// `POST /sim/scenario`.
+    Scenario,
+    /// `POST /sim/reset`.
+    Reset,
+    /// `POST /sim/inject`: one raw event.
+    Inject,
+    /// `POST /sim/fault`.
+    Fault,
+}
+
+impl ControlRoute {
+    /// Every route, in the order the 404 answer lists them.
+    pub(crate) const ALL: [ControlRoute; 9] = [
+        ControlRoute::Status,
+        ControlRoute::Pause,
+        ControlRoute::Resume,
+        ControlRoute::Step,
+        ControlRoute::Speed,
+        ControlRoute::Scenario,
+        ControlRoute::Reset,
+        ControlRoute::Inject,
+        ControlRoute::Fault,
+    ];
+
+    /// The route's name: its path under [`CONTROL_PATH`].
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ControlRoute::Status => "status",
+            ControlRoute::Pause => "pause",
+            ControlRoute::Resume => "resume",
+            ControlRoute::Step => "step",
+            ControlRoute::Speed => "speed",
+            ControlRoute::Scenario => "scenario",
+            ControlRoute::Reset => "reset",
+            ControlRoute::Inject => "inject",
+            ControlRoute::Fault => "fault",
+        }
+    }
+
+    /// The one method the route answers; any other gets 405.
+    pub(crate) fn method(self) -> Method {
+        match self {
+            ControlRoute::Status => Method::GET,
+            ControlRoute::Pause
+            | ControlRoute::Resume
+            | ControlRoute::Step
+            | ControlRoute::Speed
+            | ControlRoute::Scenario
+            | ControlRoute::Reset
+            | ControlRoute::Inject
+            | ControlRoute::Fault => Method::POST,
+        }
+    }
+
+    /// The route at `tail`, the path after [`CONTROL_PATH`]; trailing slashes
+    /// are ignored.
+    ///
+    /// # Errors
+    /// [`UnknownRoute`] for any other path, which is answered with 404.
+    pub(crate) fn from_path(tail: &str) -> Result<ControlRoute, UnknownRoute> {
+        let name = tail.trim_end_matches('/');
+        ControlRoute::ALL
+            .into_iter()
+            .find(|route| route.name() == name)
+            .ok_or_else(|| UnknownRoute(name.to_string()))
+    }
+}
+
+/// A path under [`CONTROL_PATH`] that names no [`ControlRoute`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not found: the control API has {CONTROL_PATH}{}", route_list())]
+pub(crate) struct UnknownRoute(pub(crate) String);
+
+/// "status, pause, ... and fault".
+fn route_list() -> String {
+    let names: Vec<&str> = ControlRoute::ALL.iter().map(|r| r.name()).collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// Every request under `/sim/`.
 pub(crate) fn routes(
     state: Arc<ServerState>,
+    dispatcher: Dispatcher,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     warp::path!("sim" / ..)
         .and(admitted(state, "control request"))
@@ -66,7 +180,9 @@ pub(crate) fn routes(
         .and(warp::path::tail())
         .and(raw_query())
         .and(capped_body())
-        .then(answer)
+        .then(move |admitted, method, tail, query, body| {
+            answer(admitted, dispatcher, method, tail, query, body)
+        })
 }
 
 /// The query string, empty when there is none.
@@ -76,29 +192,19 @@ fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infalli
 
 async fn answer(
     admitted: (Arc<ServerState>, Option<SocketAddr>),
+    dispatcher: Dispatcher,
     method: Method,
     tail: Tail,
     query: String,
     body: Result<Vec<u8>, BodyError>,
 ) -> Response {
     let (state, _) = admitted;
-    let route = tail.as_str().trim_end_matches('/');
-    let expected = match route {
-        "status" => Method::GET,
-        "pause" | "resume" | "step" | "speed" | "scenario" | "reset" | "inject" | "fault" => {
-            Method::POST
-        }
-        _ => {
-            return plain(
-                StatusCode::NOT_FOUND,
-                &format!(
-                    "not found: the control API has {CONTROL_PATH}status, pause, resume, step, speed, scenario, reset, inject and fault"
-                ),
-            );
-        }
+    let route = match ControlRoute::from_path(tail.as_str()) {
+        Ok(route) => route,
+        Err(unknown) => return plain(StatusCode::NOT_FOUND, &unknown.to_string()),
     };
-    if method != expected {
-        return method_not_allowed(&method, &[expected]);
+    if method != route.method() {
+        return method_not_allowed(&method, &[route.method()]);
     }
     let body = match body {
         Ok(body) => body,
@@ -106,21 +212,21 @@ async fn answer(
     };
     let sim = &state.simulation;
     let done = match route {
-        "status" => Ok(()),
-        "pause" => {
+        ControlRoute::Status => Ok(()),
+        ControlRoute::Pause => {
             sim.pause();
             Ok(())
         }
-        "resume" => {
+        ControlRoute::Resume => {
             sim.resume();
             Ok(())
         }
-        "speed" => match speed_of(&body) {
+        ControlRoute::Speed => match speed_of(&body) {
             Ok(speed) => sim.set_speed(speed),
             Err(bad) => return bad.reply(),
         },
-        "scenario" => {
-            let options = match load_options_of(&query) {
+        ControlRoute::Scenario => {
+            let options = match scenario_options_of(&query) {
                 Ok(options) => options,
                 Err(bad) => return bad.reply(),
             };
@@ -130,10 +236,10 @@ async fn answer(
                     "the scenario must be UTF-8 TOML text",
                 );
             };
-            sim.load_with(text, options).map(|_| ())
+            sim.play_scenario(text, options).map(|_| ())
         }
-        "reset" => sim.reset(),
-        "step" => {
+        ControlRoute::Reset => sim.reset(),
+        ControlRoute::Step => {
             let to = match step_of(&query) {
                 Ok(to) => to,
                 Err(bad) => return bad.reply(),
@@ -143,23 +249,22 @@ async fn answer(
                 Err(err) => sim_error(&err),
             };
         }
-        "fault" => return fault(&state, &body).await,
-        _ => return inject(&state, &body).await,
+        ControlRoute::Fault => return fault(&state, dispatcher, &body).await,
+        ControlRoute::Inject => return inject_event(&state, &body).await,
     };
     match done {
-        Ok(()) => json(StatusCode::OK, &status(&state).await),
+        Ok(()) => json(StatusCode::OK, &status(&state, dispatcher).await),
         Err(err) => sim_error(&err),
     }
 }
 
 /// The status `GET /sim/status` answers.
-pub(crate) async fn status(state: &ServerState) -> SimStatus {
+async fn status(state: &ServerState, dispatcher: Dispatcher) -> SimStatus {
     // Asked of the dispatcher; without one (routes tested in-process) or once it
     // has shut down, there are no clients to list.
-    let clients = if state.is_dispatching() {
-        state.publisher().clients().await.unwrap_or_default()
-    } else {
-        Vec::new()
+    let clients = match dispatcher {
+        Dispatcher::Running => state.publisher().clients().await.unwrap_or_default(),
+        Dispatcher::Absent => Vec::new(),
     };
     SimStatus {
         run: state.simulation.status(),
@@ -177,12 +282,12 @@ struct FaultDone {
     clients: Vec<u64>,
 }
 
-async fn fault(state: &ServerState, body: &[u8]) -> Response {
+async fn fault(state: &ServerState, dispatcher: Dispatcher, body: &[u8]) -> Response {
     let request = match FaultRequest::from_json(body) {
         Ok(request) => request,
         Err(err) => return plain(StatusCode::PRECONDITION_FAILED, &err.to_string()),
     };
-    if !state.is_dispatching() {
+    if dispatcher == Dispatcher::Absent {
         return plain(
             StatusCode::SERVICE_UNAVAILABLE,
             "the server is not running, so there are no connections to fault",
@@ -193,7 +298,7 @@ async fn fault(state: &ServerState, body: &[u8]) -> Response {
     let hit = if request.fault == Fault::Restart {
         state.simulation.restart(&state.publisher()).await
     } else {
-        let injected = state.publisher().inject_fault(request).await;
+        let injected = state.publisher().carry_out_fault(request).await;
         injected.map_err(Into::into)
     };
     let hit = match hit {
@@ -213,7 +318,7 @@ async fn fault(state: &ServerState, body: &[u8]) -> Response {
     json(StatusCode::OK, &FaultDone { kind, clients })
 }
 
-async fn inject(state: &ServerState, body: &[u8]) -> Response {
+async fn inject_event(state: &ServerState, body: &[u8]) -> Response {
     let event = std::str::from_utf8(body)
         .map_err(|_| "the event must be UTF-8 JSON".to_string())
         .and_then(|text| RawEvent::from_json(text).map_err(|e| e.to_string()));
@@ -221,7 +326,11 @@ async fn inject(state: &ServerState, body: &[u8]) -> Response {
         Ok(event) => event,
         Err(reason) => return plain(StatusCode::PRECONDITION_FAILED, &reason),
     };
-    match state.simulation.inject(event, &state.publisher()).await {
+    match state
+        .simulation
+        .inject_event(event, &state.publisher())
+        .await
+    {
         Ok(()) => no_content(),
         Err(err) => sim_error(&err),
     }
@@ -282,7 +391,7 @@ fn seed_of(query: &str) -> Result<Option<u64>, BadInput> {
 
 /// How `POST /sim/scenario` plays its scenario: `seed`, `epoch` (ms of virtual time
 /// zero), `profile` (`standard` or `extended`) and `loop` (`true` or `false`).
-fn load_options_of(query: &str) -> Result<LoadOptions, BadInput> {
+fn scenario_options_of(query: &str) -> Result<ScenarioOptions, BadInput> {
     let bad = |message: String| BadInput(StatusCode::BAD_REQUEST, message);
     let epoch_ms = query_value(query, "epoch")
         .map(|text| {
@@ -311,7 +420,7 @@ fn load_options_of(query: &str) -> Result<LoadOptions, BadInput> {
             ))),
         })
         .transpose()?;
-    Ok(LoadOptions {
+    Ok(ScenarioOptions {
         seed: seed_of(query)?,
         epoch_ms,
         profile,
@@ -331,11 +440,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scenario_loads_take_epoch_profile_and_loop_from_the_query() {
-        assert_eq!(load_options_of("").ok(), Some(LoadOptions::default()));
+    fn every_route_is_found_by_its_name_and_answers_one_method() {
+        for route in ControlRoute::ALL {
+            assert_eq!(ControlRoute::from_path(route.name()), Ok(route));
+            let slashed = format!("{}/", route.name());
+            assert_eq!(ControlRoute::from_path(&slashed), Ok(route), "{slashed}");
+        }
+        let named = |name| ControlRoute::from_path(name).map(ControlRoute::method);
+        assert_eq!(named("status"), Ok(Method::GET));
+        for name in [
+            "pause", "resume", "step", "speed", "scenario", "reset", "inject", "fault",
+        ] {
+            assert_eq!(named(name), Ok(Method::POST), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_route_is_a_typed_error_listing_the_routes() {
+        for path in [
+            "",
+            "nope",
+            "Status",
+            "status/extra",
+            "sim/status",
+            "injection",
+        ] {
+            assert_eq!(
+                ControlRoute::from_path(path),
+                Err(UnknownRoute(path.trim_end_matches('/').to_string())),
+                "{path}"
+            );
+        }
         assert_eq!(
-            load_options_of("seed=7&epoch=1700000000000&profile=extended&loop=false").ok(),
-            Some(LoadOptions {
+            UnknownRoute("nope".into()).to_string(),
+            "not found: the control API has /sim/status, pause, resume, step, speed, scenario, reset, inject and fault"
+        );
+    }
+
+    #[test]
+    fn scenario_loads_take_epoch_profile_and_loop_from_the_query() {
+        assert_eq!(
+            scenario_options_of("").ok(),
+            Some(ScenarioOptions::default())
+        );
+        assert_eq!(
+            scenario_options_of("seed=7&epoch=1700000000000&profile=extended&loop=false").ok(),
+            Some(ScenarioOptions {
                 seed: Some(7),
                 epoch_ms: Some(1_700_000_000_000),
                 profile: Some(Profile::Extended),
@@ -344,7 +494,7 @@ mod tests {
         );
         for query in ["epoch=soon", "profile=full", "loop=1", "seed=x&loop=true"] {
             assert_eq!(
-                load_options_of(query).err().map(|bad| bad.0),
+                scenario_options_of(query).err().map(|bad| bad.0),
                 Some(StatusCode::BAD_REQUEST),
                 "{query}"
             );

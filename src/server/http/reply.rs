@@ -8,6 +8,7 @@ use warp::http::{Method, StatusCode};
 use warp::reply::{Reply, Response};
 use warp::{Buf, Filter, Rejection};
 
+use crate::model::LiveError;
 use crate::server::simulation::SimError;
 
 /// Largest request body accepted. Scenario files and events are a few KiB; the
@@ -106,5 +107,23 @@ pub(crate) fn sim_error(err: &SimError) -> Response {
         SimError::InvalidScenario(_) => text,
         _ => text.replace('\n', " "),
     };
-    plain(err.status(), &text)
+    plain(status_of(err), &text)
+}
+
+/// The HTTP status a simulation error is answered with.
+fn status_of(err: &SimError) -> StatusCode {
+    match err {
+        SimError::Live(LiveError::NotFound(_)) => StatusCode::NOT_FOUND,
+        SimError::Live(LiveError::InvalidBody(_)) | SimError::BadSpeed(_) => {
+            StatusCode::PRECONDITION_FAILED
+        }
+        SimError::Live(LiveError::Refused(_)) | SimError::RunOver | SimError::NotRestartable => {
+            StatusCode::CONFLICT
+        }
+        SimError::InvalidScenario(_) | SimError::RefusedDirectory(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        SimError::NoModel | SimError::ShuttingDown(_) => StatusCode::SERVICE_UNAVAILABLE,
+        SimError::NoSeed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }

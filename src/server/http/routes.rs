@@ -20,7 +20,7 @@ use crate::server::transport::upgrade::{self, Handshake, handshake};
 
 use super::admission::gate::REALM;
 use super::admission::{Refused, admitted};
-use super::control::{self, CONTROL_PATH};
+use super::control::{self, CONTROL_PATH, Dispatcher};
 use super::live::{self, LIVE_PATH};
 use super::reply::plain;
 
@@ -33,6 +33,7 @@ pub const MAX_CLIENT_MESSAGE: usize = crate::server::config::DEFAULT_MAX_MESSAGE
 /// Every route the server answers, with rejections already turned into replies.
 pub(crate) fn routes(
     state: Arc<ServerState>,
+    dispatcher: Dispatcher,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
     let events = warp::path!("communication_manager" / "ws" / "event")
         .and(admitted(Arc::clone(&state), "websocket upgrade"))
@@ -41,7 +42,7 @@ pub(crate) fn routes(
     events
         .or(live::routes(Arc::clone(&state)))
         .unify()
-        .or(control::routes(state))
+        .or(control::routes(state, dispatcher))
         .unify()
         .recover(answer_rejection)
         .unify()

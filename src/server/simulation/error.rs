@@ -1,13 +1,12 @@
-//! Why the simulation could not do what was asked, and the HTTP status of each reason.
-
-use warp::http::StatusCode;
+//! Why the simulation could not do what was asked.
 
 use crate::model::{LiveError, ModelError};
 use crate::scenario::ScenarioError;
 
 use crate::server::fanout::publisher::BusClosed;
 
-/// Why the simulation could not do what was asked; each maps to an HTTP status.
+/// Why the simulation could not do what was asked; the HTTP layer answers each
+/// with its own status (see `http/reply.rs`).
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     /// The Live API refused the request (404, 412 or 409).
@@ -41,24 +40,4 @@ pub enum SimError {
     /// The server is shutting down.
     #[error("{0}")]
     ShuttingDown(#[from] BusClosed),
-}
-
-impl SimError {
-    /// The HTTP status the error is answered with.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            SimError::Live(LiveError::NotFound(_)) => StatusCode::NOT_FOUND,
-            SimError::Live(LiveError::InvalidBody(_)) | SimError::BadSpeed(_) => {
-                StatusCode::PRECONDITION_FAILED
-            }
-            SimError::Live(LiveError::Refused(_))
-            | SimError::RunOver
-            | SimError::NotRestartable => StatusCode::CONFLICT,
-            SimError::InvalidScenario(_) | SimError::RefusedDirectory(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            SimError::NoModel | SimError::ShuttingDown(_) => StatusCode::SERVICE_UNAVAILABLE,
-            SimError::NoSeed(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
 }

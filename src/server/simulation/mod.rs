@@ -27,7 +27,7 @@ use emitted::EmittedKinds;
 use feed::EventFeed;
 
 /// The name scenario files sent to `POST /sim/scenario` have in diagnostics.
-pub const LOADED_SCENARIO_PATH: &str = "request body";
+pub const POSTED_SCENARIO_PATH: &str = "request body";
 
 pub(crate) mod clock;
 pub(crate) mod driver;
@@ -35,9 +35,26 @@ pub(crate) mod emitted;
 pub(crate) mod error;
 pub(crate) mod feed;
 pub(crate) mod status;
+pub(crate) mod step;
 
 pub(crate) use error::SimError;
-pub(crate) use status::{LoadOptions, MAX_SILENT_BATCHES_PER_STEP, RunStatus, StepTo, Stepped};
+pub(crate) use status::RunStatus;
+pub(crate) use step::{MAX_SILENT_BATCHES_PER_STEP, StepTo, Stepped};
+
+/// How [`Simulation::play_scenario`] plays a scenario (`POST
+/// /sim/scenario?seed=..&epoch=..&profile=..&loop=..`); each `None` keeps what
+/// the run in play has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScenarioOptions {
+    /// The root seed; else the file's, else the one in use, else a random one.
+    pub seed: Option<u64>,
+    /// Epoch ms of virtual time zero: event `time` counts from it.
+    pub epoch_ms: Option<i64>,
+    /// Which events the run emits; filter warnings follow it.
+    pub profile: Option<Profile>,
+    /// Whether the scenario starts over after its length.
+    pub looping: Option<bool>,
+}
 
 /// The shared simulation: one per server.
 pub struct Simulation {
@@ -175,19 +192,19 @@ impl Simulation {
             (player.scenario().clone(), player.seed())
         };
         let (scenario, seed) = recipe;
-        self.replace(scenario, seed, LoadOptions::default())
+        self.replace(scenario, seed, ScenarioOptions::default())
     }
 
     /// Reads scenario TOML and plays it from virtual time zero, keeping clients
     /// connected. The seed is `options.seed`, else the file's, else the one in
     /// use, else a random one; what else `options` leaves out carries over from
-    /// the run in play (see [`LoadOptions`]). Returns the seed used.
+    /// the run in play (see [`ScenarioOptions`]). Returns the seed used.
     ///
     /// # Errors
     /// [`SimError::InvalidScenario`] with every problem of the text,
     /// [`SimError::RefusedDirectory`], [`SimError::NoSeed`].
-    pub fn load_with(&self, toml: &str, options: LoadOptions) -> Result<u64, SimError> {
-        let scenario = Scenario::from_toml(toml, LOADED_SCENARIO_PATH)?;
+    pub fn play_scenario(&self, toml: &str, options: ScenarioOptions) -> Result<u64, SimError> {
+        let scenario = Scenario::from_toml(toml, POSTED_SCENARIO_PATH)?;
         let in_use = self.lock().feed.player().map(Player::seed);
         let seed = match options.seed.or(scenario.seed).or(in_use) {
             Some(seed) => seed,
@@ -202,7 +219,12 @@ impl Simulation {
     /// swaps it in. What `options` leaves out carries over from the current
     /// player (epoch, profile, looping); a server that had none uses the wall
     /// clock as epoch, its own profile, and loops, like `serve`.
-    fn replace(&self, scenario: Scenario, seed: u64, options: LoadOptions) -> Result<(), SimError> {
+    fn replace(
+        &self,
+        scenario: Scenario,
+        seed: u64,
+        options: ScenarioOptions,
+    ) -> Result<(), SimError> {
         let (epoch, profile, looping) = {
             let inner = self.lock();
             match inner.feed.player() {
@@ -243,7 +265,7 @@ impl Simulation {
                 fault: Fault::Restart,
                 client: None,
             };
-            slot.inject_fault(request, done);
+            slot.carry_out_fault(request, done);
         }
         self.changed.notify_one();
         closed.await.map_err(|_| SimError::ShuttingDown(BusClosed))
@@ -288,7 +310,11 @@ impl Simulation {
     ///
     /// # Errors
     /// [`SimError::ShuttingDown`].
-    pub async fn inject(&self, event: RawEvent, publisher: &Publisher) -> Result<(), SimError> {
+    pub async fn inject_event(
+        &self,
+        event: RawEvent,
+        publisher: &Publisher,
+    ) -> Result<(), SimError> {
         let slot = publisher.reserve().await?;
         // Under the lock, so it lands between the model's batches, never inside one.
         let _inner = self.lock();

@@ -1,35 +1,8 @@
-//! What the control API asks of the simulation and what it answers: step results,
-//! load options, the run's status.
+//! Where the run stands, as `GET /sim/status` shows it.
 
 use serde::Serialize;
 
 use crate::protocol::Profile;
-
-/// What one step applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Stepped {
-    /// Virtual ms of the last batch applied: the clock stands there when paused.
-    pub virtual_ms: u64,
-    /// Events that batch caused and published; 0 only when the run ended, or
-    /// after [`MAX_SILENT_BATCHES_PER_STEP`] silent batches.
-    pub events: usize,
-    /// Batches applied, the silent ones on the way included.
-    pub batches: u32,
-}
-
-/// How far one step goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StepTo {
-    /// Until a batch causes an event (`POST /sim/step`).
-    #[default]
-    NextEvent,
-    /// Exactly one batch, silent or not (`POST /sim/step?to=batch`).
-    NextBatch,
-}
-
-/// How many silent batches one step may apply before it answers anyway.
-pub const MAX_SILENT_BATCHES_PER_STEP: u32 = 10_000;
 
 /// Where the run stands, for `GET /sim/status`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,18 +35,4 @@ pub struct RunStatus {
     pub generator_faults: u64,
     /// Simulated restarts (`restart` faults) so far, for a scenario.
     pub restarts: Option<u64>,
-}
-
-/// How [`Simulation::load_with`](super::Simulation::load_with) plays a scenario (`POST /sim/scenario?seed=..&epoch=..
-/// &profile=..&loop=..`); each `None` keeps what the run in play has.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LoadOptions {
-    /// The root seed; else the file's, else the one in use, else a random one.
-    pub seed: Option<u64>,
-    /// Epoch ms of virtual time zero: event `time` counts from it.
-    pub epoch_ms: Option<i64>,
-    /// Which events the run emits; filter warnings follow it.
-    pub profile: Option<Profile>,
-    /// Whether the scenario starts over after its length.
-    pub looping: Option<bool>,
 }
