@@ -4,6 +4,7 @@
 //! commands they issue are ones the model accepts.
 
 mod conference;
+mod defaults;
 mod distribution;
 mod inbound;
 mod internal;
@@ -14,10 +15,11 @@ mod status;
 
 use std::collections::BTreeMap;
 
+pub use defaults::{Millis, Setting, defaults_markdown};
 pub use distribution::{Distribution, Rate, Window};
 pub use spec::{
-    Caller, Conference, GeneratorKind, GeneratorSpec, InboundCalls, InternalCalls, Logins, Member,
-    Reception, StatusChanges,
+    Caller, Conference, GeneratorKind, GeneratorSpec, InboundCalls, InternalCalls, KindName,
+    Logins, Member, Reception, StatusChanges, UnknownKind,
 };
 
 use crate::model::{Command, Pbx};
