@@ -16,7 +16,7 @@ use isymphony_sim::conformance::run::{
 use isymphony_sim::conformance::verdict::{EXIT_HARNESS_ERROR, RunReport};
 use isymphony_sim::conformance::{SpecFilter, Suite, load_suite};
 use isymphony_sim::scenario::duration::parse_duration;
-use isymphony_sim::server::Credentials;
+use isymphony_sim::server::{Credentials, DEFAULT_PASSWORD, DEFAULT_USERNAME};
 
 /// How a `--target` server is tested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -87,14 +87,14 @@ pub struct ConformArgs {
     patience: String,
 
     /// Username sent to a target, and given to a client under test.
-    #[arg(long, env = "ISYM_USERNAME", default_value = "manager")]
+    #[arg(long, env = "ISYM_USERNAME", default_value = DEFAULT_USERNAME)]
     username: String,
 
     /// Password sent to a target, and given to a client under test.
     #[arg(
         long,
         env = "ISYM_PASSWORD",
-        default_value = "manag3rpa55word",
+        default_value = DEFAULT_PASSWORD,
         hide_env_values = true
     )]
     password: String,

@@ -13,9 +13,10 @@ use isymphony_sim::protocol::Profile;
 use isymphony_sim::scenario::Player;
 use isymphony_sim::scenario::duration::{format_duration, parse_duration};
 use isymphony_sim::server::{
-    CONTROL_PATH, Cidr, Credentials, DEFAULT_CLIENT_QUEUE, DEFAULT_MAX_FILTERS,
-    DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD, DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH,
-    EventFeed, LIVE_PATH, Limits, Listeners, Server, ServerConfig, TlsIdentity,
+    CONTROL_PATH, Cidr, Credentials, DEFAULT_CLIENT_QUEUE, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD, DEFAULT_PING_INTERVAL,
+    DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH, EventFeed, LIVE_PATH, Limits, Listeners,
+    Server, ServerConfig, TlsIdentity,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -92,12 +93,14 @@ pub struct ServeArgs {
     max_filters: usize,
 
     /// How often the server pings each connection, e.g. 30s, or `off` (ours).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_interval)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval,
+          default_value_t = Interval(Some(DEFAULT_PING_INTERVAL)))]
     ping_interval: Interval,
 
     /// Close a connection with 1001 "idle timeout" when nothing (not even a pong)
     /// arrives for this long, e.g. 90s, or `off` (ours). Counted.
-    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_interval)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval,
+          default_value_t = Interval(Some(DEFAULT_IDLE_TIMEOUT)))]
     idle_timeout: Interval,
 
     /// Also serve wss:// and https:// on --tls-listen (the real server uses 55050).
@@ -164,6 +167,20 @@ impl fmt::Debug for ServeArgs {
 /// A duration flag that can be turned off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Interval(Option<Duration>);
+
+/// As the flag is written: "30s" or "off", so `--help` shows the defaults from
+/// the server's constants and they parse back.
+impl std::fmt::Display for Interval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str("off"),
+            Some(every) => {
+                let ms = u64::try_from(every.as_millis()).unwrap_or(u64::MAX);
+                f.write_str(&format_duration(ms))
+            }
+        }
+    }
+}
 
 fn parse_interval(text: &str) -> Result<Interval, String> {
     if text.eq_ignore_ascii_case("off") {

@@ -55,8 +55,8 @@ use state::ServerState;
 use transport::capacity::ConnectionLimit;
 
 pub use config::{
-    ConfigError, DEFAULT_CLIENT_QUEUE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FILTERS,
-    DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PING_INTERVAL, Limits, ServerConfig,
+    ConfigError, DEFAULT_CLIENT_QUEUE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PING_INTERVAL, Limits, ServerConfig,
 };
 pub use fanout::publisher::{BusClosed, PublishSlot, Publisher};
 pub use http::admission::cidr::{Cidr, CidrError};
