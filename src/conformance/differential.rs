@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
-use crate::protocol::{ParseOptions, parse_client_message};
+use crate::protocol::{ParseOptions, ParsedReply, ServerReply, parse_client_message};
 use crate::server::Credentials;
 
 use super::compare::{Received, compare};
@@ -99,17 +99,6 @@ fn rules_of(text: &str) -> Vec<(String, Value)> {
             Some((property, entry.get("value")?.clone()))
         })
         .collect()
-}
-
-/// Whether a frame is a filter response rather than an event: our replies carry
-/// `success`; a real server's shape is unknown, so any `type` mentioning "filter"
-/// counts too.
-pub(crate) fn is_reply(frame: &Value) -> bool {
-    frame.get("success").is_some()
-        || frame
-            .get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.to_ascii_lowercase().contains("filter"))
 }
 
 /// What one filtered connection recorded.
@@ -258,9 +247,8 @@ async fn filtered_connection(
                 index + 1,
                 options.reply_timeout
             )),
-            Some(reply) => {
-                let success = reply.get("success").and_then(Value::as_bool);
-                match (probe.accepted[index], success) {
+            Some((reply, parsed)) => {
+                match (probe.accepted[index], parsed.success()) {
                     (true, Some(false)) => record.failures.push(format!(
                         "the server rejected message {} ({text}), which the specification accepts: {reply}",
                         index + 1
@@ -282,7 +270,10 @@ async fn filtered_connection(
 
 /// Reads until a filter response (returned) or the timeout (`None`); events before
 /// the response were judged by the previous filters and are dropped.
-async fn await_reply(socket: &mut Socket, timeout: Duration) -> Result<Option<Value>, String> {
+async fn await_reply(
+    socket: &mut Socket,
+    timeout: Duration,
+) -> Result<Option<(String, ParsedReply)>, String> {
     let deadline = Instant::now() + timeout;
     loop {
         let frame = match tokio::time::timeout_at(deadline, socket.next()).await {
@@ -292,10 +283,9 @@ async fn await_reply(socket: &mut Socket, timeout: Duration) -> Result<Option<Va
             Ok(Some(Ok(frame))) => frame,
         };
         if let Message::Text(text) = frame
-            && let Ok(value) = serde_json::from_str::<Value>(text.as_str())
-            && is_reply(&value)
+            && let Some(parsed) = ServerReply::parse(text.as_bytes())
         {
-            return Ok(Some(value));
+            return Ok(Some((text.as_str().to_string(), parsed)));
         }
     }
 }
@@ -319,9 +309,7 @@ async fn read_events(
                 break;
             }
             Some(Ok(Message::Text(text))) => {
-                let reply = serde_json::from_str::<Value>(text.as_str())
-                    .is_ok_and(|value| is_reply(&value));
-                if reply {
+                if ServerReply::parse(text.as_bytes()).is_some() {
                     notes.push(format!(
                         "unexpected filter response during the window: {text}"
                     ));

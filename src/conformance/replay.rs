@@ -22,10 +22,10 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::protocol::Profile;
+use crate::protocol::{Profile, ServerReply};
 use crate::server::Credentials;
 
-use super::differential::{connect, is_reply};
+use super::differential::connect;
 use super::run::{Recorded, SnapshotOptions, blank_outcome, judge};
 use super::sim_api::SimApi;
 use super::suite::{ActionKind, Case, Suite};
@@ -334,8 +334,7 @@ impl<'a> Replayer<'a> {
                 Ok(Some(Ok(Message::Text(frame)))) => frame.as_str().to_string(),
                 Ok(Some(Ok(_))) => continue,
             };
-            let reply = serde_json::from_str::<Value>(&frame).is_ok_and(|value| is_reply(&value));
-            if reply {
+            if ServerReply::parse(frame.as_bytes()).is_some() {
                 return Ok(frame);
             }
             self.transcript.push(Entry::Event { at_ms, text: frame });
@@ -345,8 +344,7 @@ impl<'a> Replayer<'a> {
 
 /// Whether a filter response says the message was accepted.
 fn accepted(reply: &str) -> bool {
-    serde_json::from_str::<Value>(reply)
-        .is_ok_and(|value| value.get("success") == Some(&Value::Bool(true)))
+    ServerReply::parse(reply.as_bytes()).and_then(|parsed| parsed.success()) == Some(true)
 }
 
 /// Closes a connection and waits (within `patience`) for the server's close.
