@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use crate::protocol::Profile;
 use crate::scenario::duration::parse_duration;
-use crate::scenario::{LoadError, Scenario, shipped};
+use crate::scenario::{ReadError, Scenario, shipped};
 
 use super::suite::{Action, ActionKind, Case, CaseProblem, DEFAULT_EPOCH_MS};
 
@@ -121,7 +121,7 @@ fn load_scenario(
     let loaded = if relative.is_file() {
         let shown = relative.display().to_string();
         std::fs::read_to_string(&relative)
-            .map_err(|source| LoadError::Unreadable {
+            .map_err(|source| ReadError::Unreadable {
                 path: shown.clone(),
                 source,
             })
@@ -133,7 +133,7 @@ fn load_scenario(
         found
             .scenario()
             .map(|scenario| (scenario, found.text.to_string()))
-            .map_err(LoadError::from)
+            .map_err(ReadError::from)
     } else {
         let names = shipped::names().join(", ");
         problems.at(

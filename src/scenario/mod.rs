@@ -110,7 +110,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use dump::dump_script;
-pub use error::{Diagnostic, LoadError, ScenarioError};
+pub use error::{Diagnostic, ReadError, ScenarioError};
 pub use fault::{Fault, FaultRequest, PlacedFault};
 pub use generator::{GeneratorKind, GeneratorSpec};
 pub use outcome::{GeneratorFault, RecordedCommand, StepFailure};
@@ -178,30 +178,30 @@ impl Scenario {
     /// Reads a scenario file.
     ///
     /// # Errors
-    /// [`LoadError::Unreadable`] when the file cannot be read, [`LoadError::Invalid`]
+    /// [`ReadError::Unreadable`] when the file cannot be read, [`ReadError::Invalid`]
     /// with every problem otherwise.
-    pub fn from_file(path: &Path) -> Result<Scenario, LoadError> {
+    pub fn from_file(path: &Path) -> Result<Scenario, ReadError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Unreadable {
+        let text = std::fs::read_to_string(path).map_err(|source| ReadError::Unreadable {
             path: shown.clone(),
             source,
         })?;
         Ok(Scenario::from_toml(&text, &shown)?)
     }
 
-    /// Loads `path_or_name`: a file if one exists there, else a shipped scenario by
+    /// Opens `path_or_name`: a file if one exists there, else a shipped scenario by
     /// name ("office") or file name ("office.toml").
     ///
     /// # Errors
-    /// As [`Scenario::from_file`]; [`LoadError::NotFound`] when neither exists.
-    pub fn load(path_or_name: &str) -> Result<Scenario, LoadError> {
+    /// As [`Scenario::from_file`]; [`ReadError::NotFound`] when neither exists.
+    pub fn open(path_or_name: &str) -> Result<Scenario, ReadError> {
         let path = Path::new(path_or_name);
         if path.exists() {
             return Scenario::from_file(path);
         }
         match shipped::find(path_or_name) {
             Some(shipped) => Ok(shipped.scenario()?),
-            None => Err(LoadError::NotFound {
+            None => Err(ReadError::NotFound {
                 name: path_or_name.to_string(),
                 shipped: shipped::names().join(", "),
             }),

@@ -7,7 +7,7 @@
 //! events in the order the model produced them, and a REST action's events are
 //! on the bus before its 204 goes out. The lock is never held across an await.
 //! Every change that can move the driver's next deadline (pause, resume, speed,
-//! step, load, reset) wakes it.
+//! step, a new scenario, reset) wakes it.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -62,7 +62,7 @@ pub struct Simulation {
     /// Wakes the driver when its plan may be stale. `notify_one` keeps a permit
     /// when the driver is not waiting, so no change is missed.
     changed: Notify,
-    /// The server's profile: scenarios loaded without one emit it when nothing
+    /// The server's profile: scenarios posted without one emit it when nothing
     /// played before them.
     profile: Profile,
     /// The kinds of the profile in play, for filter warnings.
@@ -86,7 +86,7 @@ impl std::fmt::Debug for Simulation {
 
 impl Simulation {
     /// A simulation playing `feed` from virtual time zero now, at `speed`
-    /// (positive, finite), paused or not; scenarios loaded later emit `profile`
+    /// (positive, finite), paused or not; scenarios posted later emit `profile`
     /// unless told otherwise.
     pub fn new(feed: Box<dyn EventFeed>, speed: f64, paused: bool, profile: Profile) -> Self {
         let emitted = EmittedKinds::from(profile_of(feed.as_ref(), profile).kinds());
@@ -364,7 +364,7 @@ impl Simulation {
     }
 
     /// Applies and publishes the next batch if its time has come by `now`; a
-    /// change since the driver planned (pause, step, load) makes this a no-op.
+    /// change since the driver planned (pause, step, a new scenario) makes this a no-op.
     pub(crate) fn advance_if_due(&self, now: Instant, slot: PublishSlot<'_>) {
         let mut inner = self.lock();
         let Some(due) = inner.feed.next_due() else {
