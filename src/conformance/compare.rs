@@ -1,6 +1,6 @@
 //! The differential verdict, pure: is what a filtered connection received exactly
 //! the subsequence of the unfiltered connection's events that the filter admits
-//! (judged by [`reference::admits`], the plain reading of spec §5.2)?
+//! (judged by [`reference::admits`], the plain reading of docs/protocol.md §5.2)?
 //!
 //! Both connections see one server's single stream of events, so the filtered one
 //! must be a subsequence of it. The runner sets every filtered connection up (filter

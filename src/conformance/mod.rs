@@ -1,5 +1,5 @@
 //! The conformance runner behind `isymphony-sim conform`: proves that a client or a
-//! server handles Event API filtering (spec §5) the way the specification says.
+//! server handles Event API filtering (docs/protocol.md §5) the way the specification says.
 //!
 //! A suite is a folder of case files ([`suite`]); a case is a scenario, a seed and
 //! a client script. Targets:

@@ -2,7 +2,7 @@
 //! loading a suite of them; reading one file is in `case_file`.
 //!
 //! ```toml
-//! # Two filters on the same property are alternatives (spec §5.2, example 2).
+//! # Two filters on the same property are alternatives (docs/protocol.md §5.2, example 2).
 //! [case]
 //! description = "OR within one property"
 //! scenario = "smoke"      # a shipped scenario, or a path relative to this file

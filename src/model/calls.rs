@@ -1,6 +1,6 @@
 //! Transitions of calls: dial, answer, hold, record, transfer, hangup, conferences.
 //!
-//! Event sequences follow spec §4: a bridged call that ends gives `linkEnd`, then a
+//! Event sequences follow docs/protocol.md §4: a bridged call that ends gives `linkEnd`, then a
 //! `hangup` for each segment; leaving a conference gives `confRoomCallLeave`, then
 //! `hangup`; a blind transfer gives `linkEnd` and the dropped side's `hangup`.
 
@@ -445,7 +445,7 @@ impl Pbx {
     }
 
     fn emit_link_end(&self, a: &str, b: &str, out: &mut Vec<EventBody>) {
-        // Spec §4.6: only for extensions bound to licensed/full users.
+        // docs/protocol.md §4.6: only for extensions bound to licensed/full users.
         if !(self.segment_licensed(a) || self.segment_licensed(b)) {
             return;
         }
@@ -478,7 +478,7 @@ impl Pbx {
         let Some(seg) = self.segments.get(id) else {
             return;
         };
-        // Spec §4.7: the segment's extension is licensed, or its last peer's is.
+        // docs/protocol.md §4.7: the segment's extension is licensed, or its last peer's is.
         let peer_licensed = seg
             .last_peer
             .as_deref()

@@ -1,9 +1,9 @@
-//! The Live REST API over the model (spec §6): resolves a path under
+//! The Live REST API over the model (docs/protocol.md §6): resolves a path under
 //! `/communication_manager/rest/live/` to a JSON representation (GET) or to a
 //! [`Command`] (POST actions). Pure: the server maps the results to HTTP.
 //!
-//! Representations follow spec §6.2 (SEEN). The action paths and bodies are our
-//! guesses (FAKE-DEFAULT, spec §6.3); so is the shape of agent statistics and the
+//! Representations follow docs/protocol.md §6.2 (SEEN). The action paths and bodies are our
+//! guesses (FAKE-DEFAULT, docs/protocol.md §6.3); so is the shape of agent statistics and the
 //! core-server list.
 
 use serde::Serialize;
@@ -233,7 +233,7 @@ impl Pbx {
         })
     }
 
-    /// Extensions the Live API lists: only those bound to a licensed/full user (§6.1).
+    /// Extensions the Live API lists: only those bound to a licensed/full user (docs/protocol.md §6.1).
     fn live_extension(&self, selector: Selector<'_>) -> Result<&Extension, LiveError> {
         let found = match selector {
             Selector::Id(id) => self.extensions.values().find(|e| e.id == id),
@@ -252,7 +252,7 @@ impl Pbx {
         found.ok_or_else(|| not_found("user", selector))
     }
 
-    /// Queues the Live API lists: only enabled ones (§6.1).
+    /// Queues the Live API lists: only enabled ones (docs/protocol.md §6.1).
     fn live_queue(&self, selector: Selector<'_>) -> Result<&Queue, LiveError> {
         let found = match selector {
             Selector::Id(id) => self.queues.values().find(|q| q.id == id),
@@ -279,7 +279,7 @@ impl Pbx {
         found.ok_or_else(|| not_found("call segment", selector))
     }
 
-    /// Agents of a queue, hiding those whose extension is not licensed (§6.1).
+    /// Agents of a queue, hiding those whose extension is not licensed (docs/protocol.md §6.1).
     fn live_agents<'a>(&'a self, q: &'a Queue) -> impl Iterator<Item = &'a Agent> + 'a {
         q.agents
             .values()

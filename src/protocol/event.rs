@@ -1,4 +1,4 @@
-//! The event catalogue (spec §3-4): one typed payload per entry, its wire encoding,
+//! The event catalogue (docs/protocol.md §3-4): one typed payload per entry, its wire encoding,
 //! and the filterable view of its properties.
 //!
 //! Every payload is declared once with `payload!`; the macro derives the struct, the
@@ -14,9 +14,9 @@ use super::value::{AsProp, PropValue};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Provenance {
-    /// Read in the iSymphony documentation (spec tag SEEN).
+    /// Read in the iSymphony documentation (provenance tag SEEN).
     Documented,
-    /// Deduced, not documented; its shape is our guess (spec tag INFERRED).
+    /// Deduced, not documented; its shape is our guess (provenance tag INFERRED).
     Inferred,
 }
 
@@ -68,7 +68,7 @@ pub struct PropertySpec {
     pub meaning: &'static str,
 }
 
-/// The base properties every event carries (spec §3).
+/// The base properties every event carries (docs/protocol.md §3).
 pub const BASE_PROPERTIES: &[PropertySpec] = &[
     PropertySpec {
         name: "type",

@@ -1,4 +1,4 @@
-//! Client messages (the filter message, spec §5.1), and the lint behind the
+//! Client messages (the filter message, docs/protocol.md §5.1), and the lint behind the
 //! warnings of the server's replies (`reply.rs`).
 
 use serde_json::{Map, Value};

@@ -18,7 +18,7 @@ enum RawValue {
     Bool(bool),
     Null,
     /// Any other JSON (a fraction, a huge number, an array, an object): filters
-    /// compare its JSON text, as they do for numbers (spec §5.2).
+    /// compare its JSON text, as they do for numbers (docs/protocol.md §5.2).
     Text(String),
 }
 

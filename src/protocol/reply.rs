@@ -1,4 +1,4 @@
-//! The server's replies to a client message (spec §5.3): how our server writes
+//! The server's replies to a client message (docs/protocol.md §5.3): how our server writes
 //! them, and how every client of ours reads them back (the conformance runner,
 //! the load tool), in one place.
 //!

@@ -1,4 +1,4 @@
-//! Filter messages over a real websocket (spec §5): replace semantics, replies,
+//! Filter messages over a real websocket (docs/protocol.md §5): replace semantics, replies,
 //! and what happens to the previous filters when a message is refused.
 
 use isymphony_sim::server::ServerConfig;
