@@ -5,5 +5,6 @@ pub mod conform;
 pub mod events;
 pub mod load;
 pub mod play;
+pub mod record;
 pub mod scenario_choice;
 pub mod serve;

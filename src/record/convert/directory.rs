@@ -27,11 +27,11 @@ pub fn infer(
 ) -> (Directory, DirectorySource) {
     let mut builder = Builder::default();
     let source = match snapshot {
-        Some(snapshot) if builder.from_snapshot(snapshot) => DirectorySource::Snapshot,
+        Some(snapshot) if builder.take_snapshot(snapshot) => DirectorySource::Snapshot,
         _ => DirectorySource::Events,
     };
     for event in events {
-        builder.from_event(event);
+        builder.take_event(event);
     }
     (builder.finish(), source)
 }
@@ -69,7 +69,7 @@ fn objects<'a>(snapshot: &'a Snapshot, path: &str) -> Vec<&'a Map<String, Value>
 
 impl Builder {
     /// Takes what the snapshot has; false when it has nothing usable.
-    fn from_snapshot(&mut self, snapshot: &Snapshot) -> bool {
+    fn take_snapshot(&mut self, snapshot: &Snapshot) -> bool {
         let mut any = false;
         if let Some(core) = snapshot
             .resources
@@ -144,7 +144,7 @@ impl Builder {
     }
 
     /// Adds what one event names.
-    fn from_event(&mut self, event: &Map<String, Value>) {
+    fn take_event(&mut self, event: &Map<String, Value>) {
         for suffix in ["", "1", "2"] {
             let key = |k: &str| format!("{k}{suffix}");
             let extension = text(event, &key("extensionNumber"));

@@ -21,7 +21,7 @@ use crate::model::{Command, ModelError, Pbx};
 use crate::protocol::Profile;
 use crate::scenario::duration::format_duration;
 use crate::scenario::{Player, Scenario, ScenarioError, dump_script};
-use ids::normalized_lines;
+use ids::IdMap;
 
 /// The seed converted scenarios use: it only decides the objects' UUIDs, which
 /// the comparison with the capture looks through.
@@ -126,7 +126,7 @@ pub fn to_scenario(capture: &Capture, path: &str) -> Result<Conversion, ConvertE
         .map(|&i| RawKept {
             line: lines[i],
             at_ms: at_of(events[i].get("time").and_then(Value::as_i64)),
-            reason: "no command sequence of the model reproduces it".to_string(),
+            reason: "no command sequence reproduces it from the model's state then (a logout of a login made before the recording began, a transfer, ...)".to_string(),
             text: Value::Object(events[i].clone()).to_string(),
         })
         .collect();
@@ -280,58 +280,48 @@ fn play(
     Ok(played)
 }
 
-/// Every place where the played stream differs from the captured one, up to ids.
+/// How far ahead in the played stream a captured event is looked for before it
+/// counts as not reproduced.
+const RESYNC_WINDOW: usize = 64;
+
+/// Every place where the played stream differs from the captured one, up to ids:
+/// both are walked in order, ids paired one to one as they first meet.
 fn differences(
     captured: &[Map<String, Value>],
     lines: &[usize],
     played: &[Map<String, Value>],
 ) -> Vec<String> {
-    let want = normalized_lines(captured);
-    let got = normalized_lines(played);
+    let mut ids = IdMap::default();
     let mut out = Vec::new();
-    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &want, &got) {
-        match op {
-            similar::DiffOp::Equal { .. } => {}
-            similar::DiffOp::Delete {
-                old_index, old_len, ..
-            } => {
-                for i in old_index..old_index + old_len {
-                    out.push(format!(
-                        "capture line {}: not reproduced: {}",
-                        lines[i],
-                        shown(&captured[i])
-                    ));
-                }
-            }
-            similar::DiffOp::Insert {
-                new_index, new_len, ..
-            } => {
-                for j in new_index..new_index + new_len {
+    let mut j = 0;
+    for (i, want) in captured.iter().enumerate() {
+        let found = (j..played.len().min(j + RESYNC_WINDOW))
+            .find(|&k| ids.clone().matches(want, &played[k]));
+        match found {
+            Some(k) => {
+                for (extra, event) in played.iter().enumerate().take(k).skip(j) {
                     out.push(format!(
                         "played event {}: not in the capture: {}",
-                        j + 1,
-                        shown(&played[j])
+                        extra + 1,
+                        shown(event)
                     ));
                 }
+                ids.matches(want, &played[k]);
+                j = k + 1;
             }
-            similar::DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                for i in old_index..old_index + old_len {
-                    out.push(format!(
-                        "capture line {}: played differently: {}",
-                        lines[i],
-                        shown(&captured[i])
-                    ));
-                }
-                for j in new_index..new_index + new_len {
-                    out.push(format!("  played instead: {}", shown(&played[j])));
-                }
-            }
+            None => out.push(format!(
+                "capture line {}: not reproduced: {}",
+                lines[i],
+                shown(want)
+            )),
         }
+    }
+    for (extra, event) in played.iter().enumerate().skip(j) {
+        out.push(format!(
+            "played event {}: not in the capture: {}",
+            extra + 1,
+            shown(event)
+        ));
     }
     out
 }
