@@ -4,6 +4,7 @@
 //! guesses can be replaced by facts.
 
 mod events;
+mod findings;
 mod live;
 mod report;
 pub mod statements;
