@@ -44,6 +44,12 @@ impl<W: Write> CaptureWriter<W> {
         self.out.flush()
     }
 
+    /// The output, flushed first when it is a buffer (tests write to memory).
+    pub fn into_inner(mut self) -> W {
+        let _ = self.out.flush();
+        self.out
+    }
+
     /// Lines written, the header included.
     pub fn lines(&self) -> u64 {
         self.lines
