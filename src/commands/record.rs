@@ -20,7 +20,7 @@ use isymphony_sim::record::writer::CaptureWriter;
 use isymphony_sim::record::{Capture, RecordOptions, record};
 use isymphony_sim::scenario::duration::parse_duration;
 use isymphony_sim::server::Credentials;
-use isymphony_sim::server::auth::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
+use isymphony_sim::server::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
 
 /// Arguments of `record`.
 #[derive(clap::Args)]
@@ -256,7 +256,7 @@ fn record_target(args: &RecordArgs) -> anyhow::Result<ExitCode> {
         target.shown("ws"),
         live.as_ref().map(|l| l.shown("http")),
         started_ms,
-        isymphony_sim::server::clock::utc_text(started_ms),
+        isymphony_sim::server::utc_text(started_ms),
     );
     let writer = CaptureWriter::start(BufWriter::new(file), &header)
         .with_context(|| format!("cannot write {}", out_path.display()))?;

@@ -20,6 +20,7 @@ use isymphony_sim::server::{
 };
 use tracing_subscriber::EnvFilter;
 
+use super::replay_choice::ReplayChoice;
 use super::scenario_choice::ScenarioChoice;
 
 /// Arguments of `serve`.
@@ -124,6 +125,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     choice: ScenarioChoice,
 
+    #[command(flatten)]
+    replay: ReplayChoice,
+
     /// Epoch milliseconds of virtual time zero; event `time` counts from it.
     /// Default: now, so event times look like wall-clock times.
     #[arg(long, value_name = "MS")]
@@ -158,6 +162,7 @@ impl fmt::Debug for ServeArgs {
             .field("cert", &self.cert)
             .field("key", &self.key)
             .field("choice", &self.choice)
+            .field("replay", &self.replay)
             .field("epoch", &self.epoch)
             .field("log", &self.log)
             .finish_non_exhaustive()
@@ -234,6 +239,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let server = Server::new(config)?;
 
+    if let Some(feed) = args.replay.feed(|| match args.epoch {
+        Some(epoch) => Ok(epoch),
+        None => wall_clock_ms(),
+    })? {
+        let epoch = feed.epoch_ms().unwrap_or_default();
+        return serve_feed(&args, server, feed, epoch);
+    }
     let scenario = args.choice.load()?;
     // The banner prints the seed, random or not.
     let (seed, _) = args.choice.seed_for(&scenario)?;
@@ -244,9 +256,18 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // The server loops the scenario forever: each loop ends with a wind-down.
     let feed = Player::new(scenario, seed, epoch, args.profile, true)
         .context("the model refuses the scenario's directory")?;
+    serve_feed(&args, server, feed, epoch)
+}
 
+/// Serves `feed` on the listeners of `args` until Ctrl-C or SIGTERM.
+fn serve_feed(
+    args: &ServeArgs,
+    server: Server,
+    feed: impl EventFeed,
+    epoch: i64,
+) -> anyhow::Result<ExitCode> {
     let identity = if args.tls {
-        Some(tls_identity(&args)?)
+        Some(tls_identity(args)?)
     } else {
         None
     };
@@ -276,7 +297,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ));
             listeners = listeners.with_tls(tls_listener, identity.acceptor()?);
         }
-        print_banner(bound, tls_bound, &args, &feed, epoch);
+        print_banner(bound, tls_bound, args, &feed, epoch);
         server.run_on(listeners, feed, shutdown_signal()).await;
         anyhow::Ok(())
     })?;

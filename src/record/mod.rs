@@ -7,6 +7,8 @@
 //!   [`connect`] reaches the server (TLS, Basic auth, a small HTTP GET).
 //! - [`replay`]: a capture on a virtual clock, frames as captured or [`retime`]d.
 //! - [`convert`]: a capture as an editable scenario file, checked by playing it.
+//! - [`feed`]: a capture as the server's feed (`serve --replay`), its Live API
+//!   answered from the snapshot ([`live_view`]).
 //! - [`catalogue`]: how a frame compares with our event catalogue; [`audit`] lists
 //!   what a capture confirms or contradicts of our protocol description.
 
@@ -15,6 +17,8 @@ pub mod capture;
 pub mod catalogue;
 pub mod connect;
 pub mod convert;
+pub mod feed;
+pub mod live_view;
 pub mod reader;
 pub mod recorder;
 pub mod replay;
@@ -23,6 +27,7 @@ pub mod snapshot;
 pub mod writer;
 
 pub use capture::{Entry, Frame, Header, Snapshot, Summary};
+pub use feed::ReplayFeed;
 pub use reader::{Capture, CaptureError, Damage};
 pub use recorder::{RecordError, RecordOptions, record};
 pub use replay::{Outgoing, Replay, ReplayOptions};

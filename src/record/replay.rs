@@ -28,23 +28,20 @@ pub struct ReplayFrame {
     pub line: usize,
 }
 
-/// A frame as it goes out: its text (retimed if asked) and its filterable view.
+/// A frame as it goes out: its text (retimed if asked) with the view filters read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outgoing {
     /// The text to send.
     pub text: String,
-    /// The event view filters read; `None` for a frame that is not an event
-    /// object, which only a connection without filters receives.
-    pub event: Option<RawEvent>,
+    /// The same frame as the server publishes it; a frame that is not an event
+    /// object has no properties, so only a connection without filters receives it.
+    pub event: RawEvent,
 }
 
 impl Outgoing {
     /// Whether a connection with `filters` receives this frame.
     pub fn admitted_by(&self, filters: &FilterSet) -> bool {
-        match &self.event {
-            Some(event) => filters.admits_with(|name| event.property(name)),
-            None => filters.admits_with(|_| None),
-        }
+        filters.admits_with(|name| self.event.property(name))
     }
 }
 
@@ -138,7 +135,7 @@ impl Replay {
             }
             None => text.to_string(),
         };
-        let event = RawEvent::from_json(&text).ok();
+        let event = RawEvent::captured(&text);
         Outgoing { text, event }
     }
 
@@ -146,6 +143,16 @@ impl Replay {
     pub fn rewind(&mut self) {
         self.next = 0;
         self.loop_index = 0;
+    }
+
+    /// The `time` of the first frame that has one: the capture's own epoch.
+    pub fn first_time(&self) -> Option<i64> {
+        self.frames.iter().find_map(|frame| {
+            serde_json::from_str::<serde_json::Value>(&frame.text)
+                .ok()?
+                .get("time")?
+                .as_i64()
+        })
     }
 
     /// The frames on the timeline.

@@ -65,6 +65,7 @@ pub use http::control::CONTROL_PATH;
 pub use http::live::LIVE_PATH;
 pub use http::reply::MAX_REQUEST_BODY;
 pub use http::routes::{EVENT_PATH, MAX_CLIENT_MESSAGE};
+pub use simulation::clock::utc_text;
 pub use simulation::feed::{EmptyFeed, EventFeed, FeedInfo};
 pub use stats::{Stats, StatsSnapshot};
 pub use transport::tls::{DEFAULT_TLS_LISTEN, TlsError, TlsIdentity};

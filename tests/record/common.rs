@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use isymphony_sim::record::Capture;
+use isymphony_sim::record::capture::{Entry, Frame, Header, Snapshot};
+use isymphony_sim::record::writer::CaptureWriter;
 
 /// The safety net for every wait; tests never rely on it for timing.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -51,4 +53,31 @@ pub fn arg(path: &Path) -> String {
 /// stderr of a run, for assertion messages.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A capture as `record` writes it: `frames` at their receive ms, after an
+/// optional start snapshot.
+pub fn capture_with(frames: &[(u64, &str)], snapshot: Option<Snapshot>) -> Vec<u8> {
+    let header = Header::new(
+        "ws://127.0.0.1:1/communication_manager/ws/event".into(),
+        snapshot
+            .as_ref()
+            .map(|_| "http://127.0.0.1:1/live".to_string()),
+        1_700_000_000_000,
+        "2023-11-14T22:13:20Z".into(),
+    );
+    let mut out = CaptureWriter::start(Vec::new(), &header).expect("in memory");
+    if let Some(snapshot) = snapshot {
+        out.write(&Entry::Live(snapshot)).expect("in memory");
+    }
+    for (ms, text) in frames {
+        out.write(&Entry::Frame(Frame {
+            ms: *ms,
+            text: Some((*text).to_string()),
+            binary: None,
+            catalogue: isymphony_sim::record::catalogue::is_catalogue_event(text),
+        }))
+        .expect("in memory");
+    }
+    out.into_inner()
 }

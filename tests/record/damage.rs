@@ -2,30 +2,17 @@
 //! the damage is replayed, the line is named, and nothing panics.
 
 use isymphony_sim::record::Capture;
-use isymphony_sim::record::capture::{Entry, Frame, Header};
-use isymphony_sim::record::writer::CaptureWriter;
 
 use crate::common::{arg, run, stderr, within};
 
 /// A capture of `frames`, 10 ms apart, as `record` writes it.
 pub fn capture_bytes(frames: &[&str]) -> Vec<u8> {
-    let header = Header::new(
-        "ws://127.0.0.1:1/communication_manager/ws/event".into(),
-        None,
-        1_700_000_000_000,
-        "2023-11-14T22:13:20Z".into(),
-    );
-    let mut out = CaptureWriter::start(Vec::new(), &header).expect("in memory");
-    for (i, text) in frames.iter().enumerate() {
-        out.write(&Entry::Frame(Frame {
-            ms: 10 * i as u64,
-            text: Some((*text).to_string()),
-            binary: None,
-            catalogue: false,
-        }))
-        .expect("in memory");
-    }
-    out.into_inner()
+    let timed: Vec<(u64, &str)> = frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (10 * i as u64, *f))
+        .collect();
+    crate::common::capture_with(&timed, None)
 }
 
 fn frames() -> Vec<String> {

@@ -7,3 +7,5 @@ mod damage;
 mod fake;
 mod recording;
 mod round_trip;
+mod serve_replay;
+mod served;

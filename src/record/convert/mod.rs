@@ -4,7 +4,7 @@
 //! rest is kept as raw events, counted. The conversion then plays its own output
 //! and lists every difference from the capture's catalogue events.
 
-mod directory;
+pub(crate) mod directory;
 pub mod ids;
 mod steps;
 

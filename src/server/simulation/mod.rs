@@ -153,28 +153,25 @@ impl Simulation {
         let slot = publisher.reserve().await?;
         let mut inner = self.lock();
         let mut due = inner.feed.next_due().ok_or(SimError::RunOver)?;
-        let (mut events, mut faults) = advance(&mut inner);
+        let mut batch = advance(&mut inner);
         let mut batches = 1;
         // Bounded, so a scenario whose batches are all silent cannot hold the lock forever.
-        while to == StepTo::NextEvent
-            && events.is_empty()
-            && faults.is_empty()
-            && batches < MAX_SILENT_BATCHES_PER_STEP
+        while to == StepTo::NextEvent && batch.is_silent() && batches < MAX_SILENT_BATCHES_PER_STEP
         {
             let Some(next) = inner.feed.next_due() else {
                 break;
             };
             due = next;
-            (events, faults) = advance(&mut inner);
+            batch = advance(&mut inner);
             batches += 1;
         }
         inner.clock.advance_to(Instant::now(), due);
         let stepped = Stepped {
             virtual_ms: due,
-            events: events.len(),
+            events: batch.events.len() + batch.frames.len(),
             batches,
         };
-        slot.publish_scripted(events, faults);
+        batch.publish(slot);
         drop(inner);
         self.changed.notify_one();
         Ok(stepped)
@@ -187,9 +184,21 @@ impl Simulation {
     /// [`SimError::NotRestartable`] when no scenario plays.
     pub fn reset(&self) -> Result<(), SimError> {
         let recipe = {
-            let inner = self.lock();
-            let player = inner.feed.player().ok_or(SimError::NotRestartable)?;
-            (player.scenario().clone(), player.seed())
+            let mut inner = self.lock();
+            let recipe = inner
+                .feed
+                .player()
+                .map(|player| (player.scenario().clone(), player.seed()));
+            match recipe {
+                Some(recipe) => recipe,
+                None if inner.feed.rewind() => {
+                    inner.clock.restart(Instant::now());
+                    drop(inner);
+                    self.changed.notify_one();
+                    return Ok(());
+                }
+                None => return Err(SimError::NotRestartable),
+            }
         };
         let (scenario, seed) = recipe;
         self.replace(scenario, seed, ScenarioOptions::default())
@@ -277,6 +286,9 @@ impl Simulation {
     /// [`SimError::Live`] (404) for an unknown resource; [`SimError::NoModel`].
     pub fn live_get(&self, path: &[&str]) -> Result<Value, SimError> {
         let inner = self.lock();
+        if let Some(answer) = inner.feed.live_get(path) {
+            return Ok(answer?);
+        }
         let player = inner.feed.player().ok_or(SimError::NoModel)?;
         Ok(player.pbx().live_get(path)?)
     }
@@ -297,6 +309,10 @@ impl Simulation {
         let mut inner = self.lock();
         let Inner { feed, clock } = &mut *inner;
         let now = clock.virtual_now(Instant::now());
+        if let Some(answer) = feed.live_action(path, body, now) {
+            slot.publish(answer?);
+            return Ok(());
+        }
         let player = feed.player_mut().ok_or(SimError::NoModel)?;
         let command = player.pbx().live_action(path, body)?;
         let events = player
@@ -329,7 +345,9 @@ impl Simulation {
         let next_due_ms = inner.feed.next_due();
         let info = inner.feed.info();
         let player = inner.feed.player();
-        let epoch = player.map(Player::epoch_ms);
+        let epoch = player
+            .map(Player::epoch_ms)
+            .or_else(|| inner.feed.epoch_ms());
         RunStatus {
             scenario: info.scenario,
             seed: info.seed,
@@ -339,7 +357,9 @@ impl Simulation {
                 .map(|e| utc_text(e.saturating_add(i64::try_from(virtual_ms).unwrap_or(i64::MAX)))),
             paused: inner.clock.is_paused(),
             speed: inner.clock.speed(),
-            loop_index: player.map(Player::loop_index),
+            loop_index: player
+                .map(Player::loop_index)
+                .or_else(|| inner.feed.loop_index()),
             next_due_ms,
             profile: profile_of(inner.feed.as_ref(), self.profile),
             step_failures: player.map_or(0, Player::step_failure_count),
@@ -371,8 +391,7 @@ impl Simulation {
             return;
         };
         if inner.clock.deadline(due).is_some_and(|at| at <= now) {
-            let (events, faults) = advance(&mut inner);
-            slot.publish_scripted(events, faults);
+            advance(&mut inner).publish(slot);
         }
     }
 
@@ -393,15 +412,53 @@ fn profile_of(feed: &dyn EventFeed, default: Profile) -> Profile {
         .map_or(default, |player| player.pbx().profile())
 }
 
+/// What one batch of the feed gave.
+struct Batch {
+    /// Events built by the model.
+    events: Vec<Event>,
+    /// Faults its steps asked for, among those events.
+    faults: Vec<PlacedFault>,
+    /// Frames to send as given after them (a replayed capture).
+    frames: Vec<RawEvent>,
+}
+
+impl Batch {
+    fn is_silent(&self) -> bool {
+        self.events.is_empty() && self.faults.is_empty() && self.frames.is_empty()
+    }
+
+    /// Publishes it through `slot`. A feed gives either typed events or frames;
+    /// frames of a batch that also has events would need a second slot, so the
+    /// frames then wait for none: they are logged and dropped, never silently.
+    fn publish(self, slot: PublishSlot<'_>) {
+        if self.frames.is_empty() {
+            slot.publish_scripted(self.events, self.faults);
+        } else if self.events.is_empty() && self.faults.is_empty() {
+            slot.publish_frames(self.frames);
+        } else {
+            tracing::error!(
+                frames = self.frames.len(),
+                "a feed gave typed events and frames in one batch; its frames are dropped"
+            );
+            slot.publish_scripted(self.events, self.faults);
+        }
+    }
+}
+
 /// Applies the next batch; a `restart` fault among its steps swaps in the
 /// restarted player at once, so the batches after it are the new server's.
-fn advance(inner: &mut Inner) -> (Vec<Event>, Vec<PlacedFault>) {
+fn advance(inner: &mut Inner) -> Batch {
     let events = inner.feed.advance();
     let faults = inner.feed.take_faults();
+    let frames = inner.feed.take_frames();
     if faults.iter().any(|f| f.request.fault == Fault::Restart) {
         restart_player(inner);
     }
-    (events, faults)
+    Batch {
+        events,
+        faults,
+        frames,
+    }
 }
 
 /// Puts the restarted player in place of the current one, from virtual time zero.
