@@ -6,6 +6,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use isymphony_sim::record::capture::{Entry, Phase};
 use isymphony_sim::record::snapshot::DEFAULT_CORE_SERVER_PATH;
+use serde_json::Value;
 
 use crate::common::{arg, read, run, stderr, within};
 use crate::fake::{Fake, Script, Step};
@@ -38,6 +39,37 @@ fn live_answers() -> std::collections::BTreeMap<String, (u16, String)> {
     .into_iter()
     .map(|(path, body)| (path, (200, body.to_string())))
     .collect()
+}
+
+/// Records a fake that sends `steps` on its one connection, with the Live API
+/// answers above, for `duration`; returns the capture's path in `dir`.
+pub async fn record_fake(
+    steps: Vec<Step>,
+    duration: &str,
+    dir: &tempfile::TempDir,
+) -> std::path::PathBuf {
+    let fake = Fake::start(script(vec![steps])).await;
+    let out = dir.path().join("recorded.jsonl");
+    let output = within("record", run(record_args(&fake.url(), &out, duration))).await;
+    assert!(
+        output.status.success(),
+        "record failed: {}",
+        stderr(&output)
+    );
+    out
+}
+
+/// The Live API answers the fake gives, by path relative to the core server.
+pub fn fake_live(relative: &str) -> Value {
+    let path = if relative.is_empty() {
+        DEFAULT_CORE_SERVER_PATH.to_string()
+    } else {
+        format!("{DEFAULT_CORE_SERVER_PATH}/{relative}")
+    };
+    live_answers()
+        .get(&path)
+        .and_then(|(_, body)| serde_json::from_str(body).ok())
+        .unwrap_or(Value::Null)
 }
 
 fn script(connections: Vec<Vec<Step>>) -> Script {

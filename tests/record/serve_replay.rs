@@ -10,8 +10,9 @@ use isymphony_sim::record::capture::{Phase, Resource, Snapshot};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::common::{PATIENCE, capture_with, run, within};
-use crate::recording::odd_frames;
+use crate::common::{PATIENCE, capture_with, read, run, within};
+use crate::fake::Step;
+use crate::recording::{fake_live, odd_frames, record_fake};
 use crate::served::{Client, Served};
 
 const EPOCH: i64 = 1_700_000_000_000;
@@ -30,37 +31,55 @@ fn exact_frames() -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unfiltered_client_gets_every_frame_byte_for_byte_in_order() {
+async fn an_unfiltered_client_gets_every_frame_of_a_recorded_fake_byte_for_byte_in_order() {
     let dir = tempfile::tempdir().expect("temp dir");
     let frames = exact_frames();
-    let timed: Vec<(u64, &str)> = frames
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (500 + 10 * i as u64, f.as_str()))
-        .collect();
-    let capture = write(&dir, "exact.jsonl", &capture_with(&timed, None));
+    let capture = record_fake(frames.iter().cloned().map(Step::Send).collect(), "1s", &dir).await;
+    let offsets: Vec<u64> = {
+        let recorded = read(&capture);
+        let first = recorded.frames().next().map_or(0, |f| f.ms);
+        recorded.frames().map(|f| f.ms - first).collect()
+    };
     let served = Served::start(&capture, &["--paused"]).await;
     let mut client = served.connect().await;
 
+    let mut received = Vec::new();
     let mut due = Vec::new();
-    for _ in &frames {
+    while received.len() < frames.len() {
         due.push(served.step().await);
+        // Frames received in the same millisecond come in one batch.
+        let batch = offsets
+            .iter()
+            .filter(|o| **o == *due.last().unwrap_or(&0))
+            .count();
+        received.extend(client.texts(batch).await);
     }
-    let received = client.texts(frames.len()).await;
 
-    assert_eq!(received, frames);
+    assert_eq!(received, frames, "offsets {offsets:?}, due {due:?}");
+    let mut distinct = offsets.clone();
+    distinct.dedup();
     assert_eq!(
-        due,
-        vec![0, 10, 20, 30, 40, 50],
-        "the original offsets, from the first frame"
+        due, distinct,
+        "each batch at its captured offset from the first frame"
     );
     // One pass is over: the replay loops, as scenarios do, and /sim/reset starts over.
-    assert_eq!(served.step().await, 51);
-    assert_eq!(client.texts(1).await, vec![frames[0].clone()]);
+    let again = served.step().await;
+    assert!(
+        again > *due.last().unwrap_or(&0),
+        "the next pass comes after the first: {again} {due:?}"
+    );
+    let first_batch = offsets.iter().filter(|o| **o == 0).count();
+    assert_eq!(
+        client.texts(first_batch).await,
+        frames[..first_batch].to_vec()
+    );
     let (code, body) = served.http("POST", "/sim/reset", "").await;
     assert_eq!(code, 200, "{body}");
     assert_eq!(served.step().await, 0);
-    assert_eq!(client.texts(1).await, vec![frames[0].clone()]);
+    assert_eq!(
+        client.texts(first_batch).await,
+        frames[..first_batch].to_vec()
+    );
 }
 
 /// This test's own reading of the filter rule (docs/protocol.md §5.2): OR among the
@@ -132,12 +151,7 @@ async fn each_filtered_client_gets_exactly_the_matching_subsequence() {
     assert_eq!(frames.len(), 12);
     frames.extend(odd_frames());
     frames.push(r#"{"type":"queueStats","time":5,"waiting":3,"ok":true,"who":null}"#.to_string());
-    let timed: Vec<(u64, &str)> = frames
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (i as u64, f.as_str()))
-        .collect();
-    let capture = write(&dir, "mixed.jsonl", &capture_with(&timed, None));
+    let capture = record_fake(frames.iter().cloned().map(Step::Send).collect(), "1s", &dir).await;
     let served = Served::start(&capture, &["--paused"]).await;
     let rule_sets: Vec<Vec<(&str, &str)>> = vec![
         vec![("type", "hangup"), ("type", "userLogin")],
@@ -157,8 +171,15 @@ async fn each_filtered_client_gets_exactly_the_matching_subsequence() {
         clients.push(client);
     }
 
-    for _ in &frames {
-        served.step().await;
+    // Steps until every frame went out: batches hold the frames of one millisecond.
+    let total = read(&capture).frames().count();
+    assert_eq!(total, frames.len());
+    let mut published = 0;
+    while published < total {
+        let (code, body) = served.http("POST", "/sim/step", "").await;
+        assert_eq!(code, 200, "{body}");
+        let stepped: Value = serde_json::from_str(&body).expect("JSON");
+        published += stepped["events"].as_u64().unwrap_or(0) as usize;
     }
 
     for (rules, client) in rule_sets.iter().zip(clients.iter_mut()) {
@@ -202,36 +223,46 @@ const HANGUP: &str = r#"{"type":"hangup","time":1700000000000,"coreServerId":"cs
 const CS: &str = "/communication_manager/rest/live/coreServers/getByName/default";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_live_api_answers_from_the_snapshot_and_refuses_actions() {
+async fn the_live_api_answers_from_the_recorded_snapshot_and_refuses_actions() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let capture = write(
-        &dir,
-        "live.jsonl",
-        &capture_with(&[(0, HANGUP)], Some(snapshot())),
-    );
+    let capture = record_fake(vec![Step::Send(HANGUP.to_string())], "1s", &dir).await;
     let served = Served::start(&capture, &["--paused"]).await;
+    let get = |path: String| {
+        let served = &served;
+        async move {
+            let (code, body) = served.http("GET", &path, "").await;
+            (
+                code,
+                serde_json::from_str::<Value>(&body).unwrap_or(Value::String(body)),
+            )
+        }
+    };
 
-    let (code, users) = served.http("GET", &format!("{CS}/users"), "").await;
-    assert_eq!(code, 200);
-    assert_eq!(
-        serde_json::from_str::<Value>(&users).ok(),
-        snapshot().resources["users"].body
-    );
-    let (code, one) = served
-        .http("GET", &format!("{CS}/extensions/getByName/1001"), "")
-        .await;
-    assert_eq!(
-        (
-            code,
-            serde_json::from_str::<Value>(&one)
-                .ok()
-                .map(|v| v["id"].clone())
-        ),
-        (200, Some(json!("e-1")))
-    );
-    let (code, why) = served.http("GET", &format!("{CS}/conferences"), "").await;
+    for relative in [
+        "",
+        "users",
+        "extensions",
+        "queues",
+        "queues/q-1/agents",
+        "callSegments",
+    ] {
+        let path = if relative.is_empty() {
+            CS.to_string()
+        } else {
+            format!("{CS}/{relative}")
+        };
+        assert_eq!(get(path).await, (200, fake_live(relative)), "{relative}");
+    }
+    let (code, one) = get(format!("{CS}/extensions/getByName/1001")).await;
+    assert_eq!((code, one["id"].clone()), (200, json!("e-1")));
+    let (code, agents) = get(format!("{CS}/queues/getByName/support/agents")).await;
+    assert_eq!((code, agents), (200, fake_live("queues/q-1/agents")));
+    let (code, why) = get(format!("{CS}/conferences")).await;
     assert_eq!(code, 404);
-    assert!(why.contains("answered 404"), "{why}");
+    assert!(
+        why.as_str().unwrap_or_default().contains("answered 404"),
+        "{why}"
+    );
     let (code, why) = served
         .http(
             "POST",
@@ -316,10 +347,20 @@ async fn timed_arrivals(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn at_speed_1_frames_keep_the_captured_timing() {
+async fn at_speed_1_frames_keep_the_timing_the_recorder_measured() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let offsets: [u64; 4] = [0, 300, 600, 900];
-    let capture = write(&dir, "ticks.jsonl", &ticks(&offsets.map(|ms| ms + 2000)));
+    let mut steps = Vec::new();
+    for i in 0..4 {
+        steps.push(Step::Send(format!(r#"{{"type":"tick","time":1,"n":{i}}}"#)));
+        steps.push(Step::Wait(Duration::from_millis(300)));
+    }
+    let capture = record_fake(steps, "2s", &dir).await;
+    let offsets: Vec<u64> = {
+        let recorded = read(&capture);
+        let first = recorded.frames().next().map_or(0, |f| f.ms);
+        recorded.frames().map(|f| f.ms - first).collect()
+    };
+    assert_eq!(offsets.len(), 4);
     let epoch = EPOCH.to_string();
     let served = Served::start(
         &capture,
@@ -332,11 +373,11 @@ async fn at_speed_1_frames_keep_the_captured_timing() {
 
     assert_eq!(
         virtual_ms,
-        offsets.map(|o| o as i64).to_vec(),
+        offsets.iter().map(|o| *o as i64).collect::<Vec<_>>(),
         "retimed to the virtual clock"
     );
-    for (arrival, offset) in arrivals.iter().zip(offsets) {
-        let offset = Duration::from_millis(offset);
+    for (arrival, offset) in arrivals.iter().zip(&offsets) {
+        let offset = Duration::from_millis(*offset);
         // Never early; late only by scheduling, with a generous allowance.
         assert!(
             *arrival + Duration::from_millis(20) >= offset,
