@@ -299,3 +299,118 @@ async fn a_dropped_connection_is_reconnected_and_the_gap_marked() {
         2
     );
 }
+
+/// A login event of our catalogue, as our server publishes it.
+fn login_event() -> isymphony_sim::protocol::Event {
+    use isymphony_sim::protocol::event::{EventBody, UserSession};
+    isymphony_sim::protocol::Event {
+        time: 1_700_000_000_123,
+        core_server_id: "cs-1".into(),
+        body: EventBody::UserLogin(UserSession {
+            user_id: "u-1".into(),
+            username: "1001".into(),
+            user_login_id: "l-1".into(),
+            ip: "10.0.0.25".into(),
+            port: 51234,
+        }),
+    }
+}
+
+/// Records our own server serving TLS only, with a self-signed certificate for
+/// 127.0.0.1, trusting it as `trust` says (`{ca}` is its PEM file); one event is
+/// published once the recorder is attached.
+async fn record_over_tls(
+    trust: &[&str],
+) -> (std::process::Output, std::path::PathBuf, tempfile::TempDir) {
+    use isymphony_sim::server::{EmptyFeed, Listeners, Server, ServerConfig, TlsIdentity};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let identity = TlsIdentity::self_signed(&["127.0.0.1".to_string()]).expect("a certificate");
+    let ca = dir.path().join("server.pem");
+    std::fs::write(&ca, identity.certificate_pem()).expect("write the certificate");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let server = Server::new(ServerConfig::default()).expect("config");
+    let publisher = server.publisher();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let listeners = Listeners::default().with_tls(listener, identity.acceptor().expect("acceptor"));
+    let serving =
+        tokio::spawn(server.run_on(listeners, EmptyFeed, shutdown.clone().cancelled_owned()));
+    let out = dir.path().join("tls.jsonl");
+    let target = format!(
+        "wss://127.0.0.1:{}/communication_manager/ws/event",
+        addr.port()
+    );
+    let mut args: Vec<String> = [
+        "record",
+        "--target",
+        &target,
+        "--no-live",
+        "--duration",
+        "2s",
+        "--out",
+        &arg(&out),
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(trust.iter().map(|t| t.replace("{ca}", &arg(&ca))));
+    let recording = tokio::spawn(run(args));
+    // Attached means on the bus: the dispatcher lists it, so nothing published after is missed.
+    let attached = within("the recorder over TLS, or its failure", async {
+        loop {
+            if publisher.clients().await.map(|c| c.len()).unwrap_or(0) > 0 {
+                return true;
+            }
+            if recording.is_finished() {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    if attached {
+        within("the bus", publisher.publish(vec![login_event()]))
+            .await
+            .expect("server running");
+    }
+    let output = within("record", recording).await.expect("record task");
+    shutdown.cancel();
+    let _ = within("the server", serving).await;
+    (output, out, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_over_wss_trusting_a_ca_file_or_anything() {
+    for trust in [&["--ca", "{ca}"][..], &["--insecure"][..]] {
+        let (output, out, _dir) = record_over_tls(trust).await;
+
+        assert!(output.status.success(), "{trust:?}: {}", stderr(&output));
+        let capture = read(&out);
+        assert_eq!(
+            capture
+                .frames()
+                .filter_map(|f| f.text.clone())
+                .collect::<Vec<_>>(),
+            vec![login_event().to_json()]
+        );
+        assert!(capture.header.target.starts_with("wss://"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_certificate_fails_at_once_with_the_fix() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bundle = dir.path().join("other-ca.pem");
+    let other = isymphony_sim::server::TlsIdentity::self_signed(&["localhost".to_string()])
+        .expect("a certificate");
+    std::fs::write(&bundle, other.certificate_pem()).expect("write");
+    let (output, _, _dir) = record_over_tls(&["--ca", &arg(&bundle)]).await;
+
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("TLS handshake"),
+        "{}",
+        stderr(&output)
+    );
+}

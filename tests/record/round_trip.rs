@@ -80,7 +80,7 @@ pub async fn capture_of_our_serve(scenario: Scenario, seed: u64) -> Capture {
         .expect("bind");
     let addr = listener.local_addr().expect("address");
     let server = Server::new(ServerConfig::default().with_paused(true)).expect("config");
-    let stats = server.stats();
+    let publisher = server.publisher();
     let player = Player::new(scenario, seed, EPOCH, Profile::Standard, false).expect("player");
     let shutdown = CancellationToken::new();
     let serving = tokio::spawn(server.run(listener, player, shutdown.clone().cancelled_owned()));
@@ -101,8 +101,9 @@ pub async fn capture_of_our_serve(scenario: Scenario, seed: u64) -> Capture {
     let recording = tokio::spawn(async move {
         record(&options, writer, stop_recording.cancelled_owned(), |_| {}).await
     });
-    within("the recorder to connect", async {
-        while stats.snapshot().connections_current == 0 {
+    // Attached means on the bus: the dispatcher lists it, so no step is missed.
+    within("the recorder to attach", async {
+        while publisher.clients().await.map(|c| c.len()).unwrap_or(0) == 0 {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     })

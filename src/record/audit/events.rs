@@ -183,6 +183,7 @@ impl Pass {
     fn known(&mut self, kind: EventKind, index: usize, line: usize, event: &Map<String, Value>) {
         self.of_kind.entry(kind).or_default().add(line);
         let mut names = BTreeSet::new();
+        let mut sent_null = false;
         for spec in properties_of(kind) {
             names.insert(spec.name);
             match event.get(spec.name) {
@@ -192,11 +193,13 @@ impl Pass {
                     tally.add(line);
                     tally.types.insert(json_type(value));
                 }
-                Some(Value::Null) if spec.ty == PropType::NullableString => {
-                    self.null_sent.add(line)
-                }
+                Some(Value::Null) if spec.ty == PropType::NullableString => sent_null = true,
                 Some(_) => {}
             }
+        }
+        // Counted by frame, so the finding reads "N of M frames".
+        if sent_null {
+            self.null_sent.add(line);
         }
         for key in event.keys().filter(|k| !names.contains(k.as_str())) {
             let tally = self.extra.entry((kind, key.clone())).or_default();
