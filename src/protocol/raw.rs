@@ -70,7 +70,7 @@ impl RawEvent {
     /// A frame replayed from a capture (`serve --replay`): the text is kept byte
     /// for byte, untrimmed, and filters see its top-level properties when it is a
     /// JSON object. A frame that is not one has no properties, so only a
-    /// connection without filters receives it, as the filter rule says (§5.2).
+    /// connection without filters receives it, as the filter rule says (docs/protocol.md §5.2).
     pub fn captured(text: &str) -> RawEvent {
         let (kind, properties) = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(map)) => {

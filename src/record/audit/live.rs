@@ -10,7 +10,7 @@ use super::{Finding, Verdict};
 use crate::record::capture::Entry;
 use crate::record::reader::Capture;
 
-/// Each snapshotted path kind with its representation's fields (§6.2).
+/// Each snapshotted path kind with its representation's fields (docs/protocol.md §6.2).
 const REPRESENTATIONS: [(&str, &[&str]); 7] = [
     ("", &["id", "slug", "name"]),
     (
