@@ -132,6 +132,10 @@ impl EventFeed for ReplayFeed {
         Some(applied)
     }
 
+    fn sends_anything(&self) -> bool {
+        true
+    }
+
     fn rewind(&mut self) -> bool {
         self.replay.rewind();
         self.pending.clear();

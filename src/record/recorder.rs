@@ -28,6 +28,14 @@ use crate::server::Credentials;
 pub const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 /// The longest wait between reconnection attempts.
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// Distinct `type`s counted by name in the progress and the summary; frames of
+/// further types are counted under [`OTHER_TYPES`], so a server sending ever new
+/// types cannot grow the counts without bound (the capture keeps every frame).
+pub const MAX_TYPES_COUNTED: usize = 1000;
+
+/// The key frames of types beyond [`MAX_TYPES_COUNTED`] are counted under.
+pub const OTHER_TYPES: &str = "(other types)";
+
 /// How often the capture is flushed and the progress line redrawn.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
@@ -64,6 +72,16 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Counts one frame of type `kind`.
+    fn count(&mut self, kind: String) {
+        let key = if self.types.len() < MAX_TYPES_COUNTED || self.types.contains_key(&kind) {
+            kind
+        } else {
+            OTHER_TYPES.to_string()
+        };
+        *self.types.entry(key).or_default() += 1;
+    }
+
     /// The one-line progress report.
     pub fn line(&self) -> String {
         let types: Vec<String> = self.types.iter().map(|(t, n)| format!("{t} {n}")).collect();
@@ -167,7 +185,7 @@ pub async fn record<W: Write>(
                     Some(Ok(Message::Text(text))) => {
                         let text = text.as_str();
                         let kind = frame_type(text).unwrap_or_else(|| NOT_AN_EVENT.to_string());
-                        *progress.types.entry(kind).or_default() += 1;
+                        progress.count(kind);
                         progress.frames += 1;
                         progress.bytes += text.len() as u64;
                         out.write(&Entry::Frame(Frame {
@@ -178,7 +196,7 @@ pub async fn record<W: Write>(
                         }))?;
                     }
                     Some(Ok(Message::Binary(bytes))) => {
-                        *progress.types.entry(NOT_AN_EVENT.to_string()).or_default() += 1;
+                        progress.count(NOT_AN_EVENT.to_string());
                         progress.frames += 1;
                         progress.bytes += bytes.len() as u64;
                         out.write(&Entry::Frame(Frame {
@@ -272,4 +290,21 @@ pub enum Report<'a> {
     Progress(&'a Progress),
     /// Something worth a line of its own.
     Note(&'a str),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_counts_are_bounded() {
+        let mut progress = Progress::default();
+        for i in 0..MAX_TYPES_COUNTED + 50 {
+            progress.count(format!("t{i}"));
+        }
+        progress.count("t0".to_string());
+        assert_eq!(progress.types.len(), MAX_TYPES_COUNTED + 1);
+        assert_eq!(progress.types.get(OTHER_TYPES), Some(&50));
+        assert_eq!(progress.types.get("t0"), Some(&2));
+    }
 }

@@ -163,13 +163,15 @@ impl Client {
             .expect("send");
     }
 
-    /// Sends a filter message and waits for its reply.
-    pub async fn filter(&mut self, message: &str) {
+    /// Sends a filter message and waits for its reply, which it returns.
+    pub async fn filter(&mut self, message: &str) -> String {
         within("a send", self.ws.send(Message::text(message)))
             .await
             .expect("send");
         match self.next().await {
-            Message::Text(reply) if reply.as_str().contains("\"success\":true") => {}
+            Message::Text(reply) if reply.as_str().contains("\"success\":true") => {
+                reply.as_str().to_string()
+            }
             other => panic!("expected a success reply, got {other:?}"),
         }
     }

@@ -54,6 +54,11 @@ pub trait EventFeed: Send + 'static {
     ) -> Option<Result<Vec<Event>, LiveError>> {
         None
     }
+    /// Whether the feed may send events of any type and shape (a replayed
+    /// capture), so filters are not linted against the profile; the default: no.
+    fn sends_anything(&self) -> bool {
+        false
+    }
     /// Starts a feed that is not a player over (`/sim/reset`); false, the
     /// default, when it cannot.
     fn rewind(&mut self) -> bool {

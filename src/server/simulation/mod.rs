@@ -89,7 +89,7 @@ impl Simulation {
     /// (positive, finite), paused or not; scenarios posted later emit `profile`
     /// unless told otherwise.
     pub fn new(feed: Box<dyn EventFeed>, speed: f64, paused: bool, profile: Profile) -> Self {
-        let emitted = EmittedKinds::from(profile_of(feed.as_ref(), profile).kinds());
+        let emitted = EmittedKinds::from(linted_profile(feed.as_ref(), profile));
         Simulation {
             inner: Mutex::new(Inner {
                 feed,
@@ -109,7 +109,8 @@ impl Simulation {
     /// Plays `feed` from virtual time zero now, keeping pause and speed.
     pub fn play(&self, feed: Box<dyn EventFeed>) {
         let mut inner = self.lock();
-        self.emitted.set(profile_of(feed.as_ref(), self.profile));
+        self.emitted
+            .set(linted_profile(feed.as_ref(), self.profile));
         inner.feed = feed;
         inner.clock.restart(Instant::now());
         drop(inner);
@@ -404,6 +405,12 @@ impl Simulation {
         // A panic elsewhere must not take every later request down with it.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// The profile filters are linted against: `None` for a feed that may send
+/// anything (a replay), else the profile it emits.
+fn linted_profile(feed: &dyn EventFeed, default: Profile) -> Option<Profile> {
+    (!feed.sends_anything()).then(|| profile_of(feed, default))
 }
 
 /// The profile `feed` emits: its player's, else `default`.
