@@ -174,17 +174,12 @@ pub fn to_scenario(capture: &Capture, path: &str) -> Result<Conversion, ConvertE
         generators: Vec::new(),
         path: capture.path.clone(),
     };
-    let mut toml = preamble(capture, source, profile, epoch_ms, &raw);
-    toml.push_str(&dump_script(
-        &scenario,
-        CONVERSION_SEED,
-        length_ms,
-        &matched.commands,
-    ));
-    toml.push_str(&raw_block(&raw));
-
-    let played = play(&toml, path, epoch_ms, profile)?;
+    let mut body = dump_script(&scenario, CONVERSION_SEED, length_ms, &matched.commands);
+    body.push_str(&raw_block(&raw));
+    let played = play(&body, path, epoch_ms, profile)?;
     let differences = differences(&events, &lines, &played);
+    let mut toml = preamble(capture, source, profile, epoch_ms, &raw, differences.len());
+    toml.push_str(&body);
     Ok(Conversion {
         toml,
         directory: source,
@@ -213,6 +208,7 @@ fn preamble(
     profile: Profile,
     epoch_ms: i64,
     raw: &[RawKept],
+    differences: usize,
 ) -> String {
     let directory = match source {
         DirectorySource::Snapshot => {
@@ -228,7 +224,8 @@ fn preamble(
         "# Converted from the capture {} of {}, recorded {}.\n\
          # Directory: {directory}.\n\
          # Play it with the captured times: isymphony-sim play --scenario FILE --epoch {epoch_ms}{profile_flag}\n\
-         # Object ids differ from the capture's (the seed draws them); everything else matches.\n\
+         # Object ids differ from the capture's (the seed draws them). Ids aside, its play differs\n\
+         # from the capture's catalogue events in {differences} place(s); `record --to-scenario` lists them.\n\
          # {} frame(s) the model cannot express are kept as raw events at the end of this file.\n",
         capture.path,
         capture.header.target,
