@@ -60,7 +60,8 @@ pub struct RecordArgs {
     #[arg(long)]
     no_live: bool,
 
-    /// Stop after this long ("30m", "4h"); default: until Ctrl-C.
+    /// Stop this long after the Event API connection opened ("30m", "4h");
+    /// default: until Ctrl-C.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     duration: Option<u64>,
 

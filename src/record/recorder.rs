@@ -50,7 +50,7 @@ pub struct RecordOptions {
     pub tls: Option<Arc<ClientConfig>>,
     /// The Live API core-server URL to snapshot; `None` for events only.
     pub live: Option<Endpoint>,
-    /// Stop after this long; `None` until the stop signal.
+    /// Stop this long after the connection first opened; `None`: until the stop signal.
     pub duration: Option<Duration>,
 }
 
@@ -129,7 +129,6 @@ pub async fn record<W: Write>(
 ) -> Result<Summary, RecordError> {
     let start = Instant::now();
     let since = |at: Instant| (at - start).as_millis() as u64;
-    let deadline = options.duration.map(|d| start + d);
     let live = options.live.as_ref().map(|core_server| LiveSource {
         core_server: core_server.clone(),
         credentials: options.credentials.clone(),
@@ -152,6 +151,8 @@ pub async fn record<W: Write>(
                 return Err(RecordError::Connect(reason));
             }
         };
+    // The duration is of traffic: it counts from the first connection, not the snapshot.
+    let deadline = options.duration.map(|d| Instant::now() + d);
     tokio::pin!(stop);
     let mut progress = Progress {
         connected: true,
