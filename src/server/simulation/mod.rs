@@ -16,12 +16,13 @@ use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
 use crate::model::LiveError;
-use crate::protocol::{Event, Profile, RawEvent};
-use crate::scenario::{Fault, FaultRequest, PlacedFault, Player, Scenario};
+use crate::protocol::{Profile, RawEvent};
+use crate::scenario::{Fault, FaultRequest, Player, Scenario};
 
 use crate::server::fanout::message::ClientId;
 use crate::server::fanout::publisher::{BusClosed, PublishSlot, Publisher};
 
+use batch::Batch;
 use clock::{Clock, utc_text};
 use emitted::EmittedKinds;
 use feed::EventFeed;
@@ -29,6 +30,7 @@ use feed::EventFeed;
 /// The name scenario files sent to `POST /sim/scenario` have in diagnostics.
 pub const POSTED_SCENARIO_PATH: &str = "request body";
 
+mod batch;
 pub(crate) mod clock;
 pub(crate) mod driver;
 pub(crate) mod emitted;
@@ -417,39 +419,6 @@ fn linted_profile(feed: &dyn EventFeed, default: Profile) -> Option<Profile> {
 fn profile_of(feed: &dyn EventFeed, default: Profile) -> Profile {
     feed.player()
         .map_or(default, |player| player.pbx().profile())
-}
-
-/// What one batch of the feed gave.
-struct Batch {
-    /// Events built by the model.
-    events: Vec<Event>,
-    /// Faults its steps asked for, among those events.
-    faults: Vec<PlacedFault>,
-    /// Frames to send as given after them (a replayed capture).
-    frames: Vec<RawEvent>,
-}
-
-impl Batch {
-    fn is_silent(&self) -> bool {
-        self.events.is_empty() && self.faults.is_empty() && self.frames.is_empty()
-    }
-
-    /// Publishes it through `slot`. A feed gives either typed events or frames;
-    /// frames of a batch that also has events would need a second slot, so the
-    /// frames then wait for none: they are logged and dropped, never silently.
-    fn publish(self, slot: PublishSlot<'_>) {
-        if self.frames.is_empty() {
-            slot.publish_scripted(self.events, self.faults);
-        } else if self.events.is_empty() && self.faults.is_empty() {
-            slot.publish_frames(self.frames);
-        } else {
-            tracing::error!(
-                frames = self.frames.len(),
-                "a feed gave typed events and frames in one batch; its frames are dropped"
-            );
-            slot.publish_scripted(self.events, self.faults);
-        }
-    }
 }
 
 /// Applies the next batch; a `restart` fault among its steps swaps in the
