@@ -18,6 +18,9 @@ fn options(url: &str) -> DifferentialOptions {
         window: Duration::from_millis(1500),
         edge: Duration::from_millis(150),
         reply_timeout: Duration::from_secs(10),
+        tls: Default::default(),
+        seed: 1,
+        rerun_flags: String::new(),
     }
 }
 
