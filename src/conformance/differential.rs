@@ -198,10 +198,19 @@ pub async fn run_differential(suite: &Suite, options: &DifferentialOptions) -> R
         Err(reason) => return every_case_errs(report, suite, options, &reason),
     };
     report.tls = connector.tls_note().map(str::to_string);
-    let learned = match learn(&connector, options).await {
+    let learned = match learn(&connector, options, None).await {
         Ok(learned) => learned,
         Err(reason) => return every_case_errs(report, suite, options, &reason),
     };
+    if learned.total == 0
+        && let Ok(typed) = learn(&connector, options, Some(EVERY_TYPE)).await
+        && typed.total > 0
+    {
+        report.notes.push(typed.summary());
+        let probes = probes_of(suite, &typed, options.seed);
+        report.outcomes = without_reference(suite, &probes, options, &typed);
+        return report;
+    }
     for event in &learned.events {
         report.extra_fields.note(event);
     }
@@ -257,13 +266,23 @@ async fn judge_all(
     for (_, ready) in tasks.iter_mut().flatten() {
         let _ = ready.await;
     }
+    let stop_unfiltered = CancellationToken::new();
     let unfiltered = {
-        let (connector, url, stop) = (connector.clone(), options.url.clone(), stop.clone());
-        tokio::spawn(async move { unfiltered_until(&connector, &url, started, stop).await })
+        let (connector, url, stop) = (
+            connector.clone(),
+            options.url.clone(),
+            stop_unfiltered.clone(),
+        );
+        tokio::spawn(async move { reference(&connector, &url, None, started, stop).await })
     };
     tokio::time::sleep(options.window).await;
+    // The filtered connections stop first; the unfiltered one reads on for the
+    // edge, so that what it had not yet read (it receives everything, and may lag)
+    // still counts. What it reads after the stop is tolerated, not required.
     stop.cancel();
     let stop_ms = elapsed_ms(started);
+    tokio::time::sleep(options.edge).await;
+    stop_unfiltered.cancel();
     let edge_ms = u64::try_from(options.edge.as_millis()).unwrap_or(u64::MAX);
     let unfiltered: Result<Vec<Received>, String> = match unfiltered.await {
         Ok(result) => result,
@@ -323,6 +342,39 @@ async fn judge_all(
     outcomes
 }
 
+/// The outcomes when an unfiltered connection receives nothing while one filtered
+/// with `type=*` receives `typed`: the rule that says it should is broken, and
+/// nothing else can be judged without an unfiltered stream to compare with.
+fn without_reference(
+    suite: &Suite,
+    probes: &[Probe],
+    options: &DifferentialOptions,
+    typed: &Learned,
+) -> Vec<CaseOutcome> {
+    probes
+        .iter()
+        .map(|probe| {
+            let mut outcome = blank(&suite.cases[probe.case], probe, options);
+            if probe.rule == Some(Rule::NoFilterDeliversAll) {
+                outcome.find(
+                    probe.rule,
+                    format!(
+                        "an unfiltered connection received no event in {} ms, while one filtered with type=* received {}",
+                        typed.window_ms, typed.total
+                    ),
+                );
+            } else {
+                outcome.verdict = Verdict::Inconclusive;
+                outcome.reasons.push(
+                    "the server sends nothing to an unfiltered connection (see no_filter_delivers_all), so there is no stream to compare with".to_string(),
+                );
+            }
+            outcome.settle(false);
+            outcome
+        })
+        .collect()
+}
+
 fn blank(case: &Case, probe: &Probe, options: &DifferentialOptions) -> CaseOutcome {
     CaseOutcome {
         name: probe.name.clone(),
@@ -371,13 +423,23 @@ fn every_case_errs(
     report
 }
 
-/// The learning window: one unfiltered connection for `options.window`.
-async fn learn(connector: &Connector, options: &DifferentialOptions) -> Result<Learned, String> {
+/// A filter every documented event passes (`docs/protocol.md` §3: every event
+/// carries `type`): the second try at learning, for a server that sends nothing
+/// to an unfiltered connection.
+const EVERY_TYPE: &str = r#"{"type":"filter","filters":[{"property":"type","value":"*"}]}"#;
+
+/// The learning window: one connection for `options.window`, unfiltered unless
+/// `first` is given.
+async fn learn(
+    connector: &Connector,
+    options: &DifferentialOptions,
+    first: Option<&'static str>,
+) -> Result<Learned, String> {
     let started = Instant::now();
     let stop = CancellationToken::new();
     let reading = {
         let (connector, url, stop) = (connector.clone(), options.url.clone(), stop.clone());
-        tokio::spawn(async move { unfiltered_until(&connector, &url, started, stop).await })
+        tokio::spawn(async move { reference(&connector, &url, first, started, stop).await })
     };
     tokio::time::sleep(options.window).await;
     stop.cancel();
@@ -494,14 +556,23 @@ async fn read_events(
     events
 }
 
-/// An unfiltered connection's events until `stop`.
-async fn unfiltered_until(
+/// The events of a connection (unfiltered, or after `first`) until `stop`.
+async fn reference(
     connector: &Connector,
     url: &str,
+    first: Option<&str>,
     started: Instant,
     stop: CancellationToken,
 ) -> Result<Vec<Received>, String> {
     let mut socket = connector.websocket(url).await?;
+    if let Some(text) = first {
+        socket
+            .send(Message::text(text))
+            .await
+            .map_err(|err| format!("cannot send {text}: {err}"))?;
+        // Patience matters little here: the events after any reply are what count.
+        let _ = await_reply(&mut socket, Duration::from_secs(5)).await;
+    }
     let mut notes = Vec::new();
     let events = read_events(&mut socket, started, &stop, &mut notes).await;
     let _ = socket.close(None).await;

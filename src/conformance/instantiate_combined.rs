@@ -28,8 +28,10 @@ pub(super) fn and_across(ctx: &mut Ctx<'_>) -> Drawn {
         })
         .collect();
     let mut alone = vec![0usize; candidates.len()];
-    let mut together: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-    for event in &learned.events {
+    // Per pair: together in all, and in each half of the window (so they recur).
+    let mut together: BTreeMap<(usize, usize), (usize, usize, usize)> = BTreeMap::new();
+    let half = learned.events.len() / 2;
+    for (ordinal, event) in learned.events.iter().enumerate() {
         let held: Vec<usize> = candidates
             .iter()
             .enumerate()
@@ -39,17 +41,25 @@ pub(super) fn and_across(ctx: &mut Ctx<'_>) -> Drawn {
         for (n, &i) in held.iter().enumerate() {
             alone[i] += 1;
             for &j in &held[n + 1..] {
-                *together.entry((i, j)).or_default() += 1;
+                let counts = together.entry((i, j)).or_default();
+                counts.0 += 1;
+                if ordinal < half {
+                    counts.1 += 1;
+                } else {
+                    counts.2 += 1;
+                }
             }
         }
     }
     let pairs: Vec<(usize, usize)> = together
         .iter()
-        .filter(|((i, j), both)| {
+        .filter(|((i, j), (both, early, late))| {
             candidates[*i].0 != candidates[*j].0
-                && **both >= RECURRING
-                && alone[*i] > **both
-                && alone[*j] > **both
+                && *both >= RECURRING
+                && *early > 0
+                && *late > 0
+                && alone[*i] > *both
+                && alone[*j] > *both
         })
         .map(|(pair, _)| *pair)
         .collect();

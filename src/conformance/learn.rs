@@ -35,6 +35,9 @@ pub struct PropertyStats {
     pub nulls: usize,
     /// Per value (its JSON text), how many events had it; `null` is not listed.
     pub values: BTreeMap<String, usize>,
+    /// Per value, the ordinals (in the window) of the first and last event with it.
+    #[serde(skip)]
+    pub span: BTreeMap<String, (usize, usize)>,
     /// Events whose value was not counted (past [`MAX_VALUES`] distinct values).
     pub other: usize,
 }
@@ -85,6 +88,12 @@ impl Learned {
             }
             let text = value.to_string();
             if stats.values.len() < MAX_VALUES || stats.values.contains_key(&text) {
+                let ordinal = self.total - 1;
+                stats
+                    .span
+                    .entry(text.clone())
+                    .and_modify(|(_, last)| *last = ordinal)
+                    .or_insert((ordinal, ordinal));
                 *stats.values.entry(text).or_default() += 1;
             } else {
                 stats.other += 1;
@@ -100,22 +109,43 @@ impl Learned {
         self.total < THIN_TRAFFIC
     }
 
-    /// The event types seen at least `min` times, most frequent first.
+    /// The event types seen at least `min` times, most frequent first; with
+    /// `min` of 2 or more, only types that recur (see [`Learned::recurs`]).
     pub fn types_seen(&self, min: usize) -> Vec<String> {
-        let mut types: Vec<(&String, &usize)> =
-            self.types.iter().filter(|(_, n)| **n >= min).collect();
+        let mut types: Vec<(&String, &usize)> = self
+            .types
+            .iter()
+            .filter(|(t, n)| {
+                **n >= min && (min < 2 || self.recurs("type", &Value::from(t.as_str()).to_string()))
+            })
+            .collect();
         types.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         types.into_iter().map(|(t, _)| t.clone()).collect()
     }
 
+    /// Whether `property`'s value `text` (JSON) occurred in both halves of the
+    /// window: a value that does is likely to occur again (a session id seen at a
+    /// login and its logout is not).
+    pub fn recurs(&self, property: &str, text: &str) -> bool {
+        let half = self.total / 2;
+        self.properties
+            .get(property)
+            .and_then(|s| s.span.get(text))
+            .is_some_and(|(first, last)| *first < half && *last >= half)
+    }
+
     /// The non-null values of `property` seen at least `min` times, most frequent
-    /// first, as JSON values.
+    /// first, as JSON values; with `min` of 2 or more, only values that recur
+    /// (see [`Learned::recurs`]).
     pub fn values_seen(&self, property: &str, min: usize) -> Vec<Value> {
         let Some(stats) = self.properties.get(property) else {
             return Vec::new();
         };
-        let mut values: Vec<(&String, &usize)> =
-            stats.values.iter().filter(|(_, n)| **n >= min).collect();
+        let mut values: Vec<(&String, &usize)> = stats
+            .values
+            .iter()
+            .filter(|(text, n)| **n >= min && (min < 2 || self.recurs(property, text)))
+            .collect();
         values.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         values
             .into_iter()
@@ -223,15 +253,17 @@ mod tests {
         let learned = Learned::from_events(
             [
                 event(r#"{"type":"a","user":"x","n":1}"#),
-                event(r#"{"type":"a","user":"y","n":1}"#),
                 event(r#"{"type":"b","user":null}"#),
+                event(r#"{"type":"a","user":"y","n":1}"#),
                 event(r#"{"type":"c"}"#),
             ],
             1000,
         );
         assert_eq!(learned.total, 4);
+        // "a" is in both halves of the window, so it recurs; "x" does not.
         assert_eq!(learned.types_seen(2), vec!["a"]);
         assert_eq!(learned.values_seen("n", 2), vec![Value::from(1)]);
+        assert!(!learned.recurs("user", "\"x\""));
         assert_eq!(learned.properties["user"].nulls, 1);
         assert_eq!(
             learned

@@ -419,7 +419,13 @@ fn explain(
             return;
         }
     }
-    for (index, send) in sends.iter().enumerate() {
+    // A server that reads more leniently than we do is likelier than one that
+    // ignores a valid message: first a refused message applied (latest first, as
+    // the last applied sets the state), then an accepted one ignored.
+    let mut order: Vec<usize> = (0..sends.len()).rev().filter(|i| !applied[*i]).collect();
+    order.extend((0..sends.len()).filter(|i| applied[*i]));
+    for index in order {
+        let send = sends[index];
         let mut flipped = applied.to_vec();
         flipped[index] = !flipped[index];
         let Some(state) = state_after(&plan.steps, &flipped) else {
