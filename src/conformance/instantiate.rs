@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::rng::SimRng;
 
 use super::learn::{Learned, text_of};
-use super::probe::{Alternative, Filters, Need, Plan, Pred, Reading, Send, Step, show};
+use super::plan::{Filters, Need, Plan, Pred, Send, Step, show};
 use super::rules::Rule;
 
 /// A value counts as recurring, and so likely to occur in the judging window
@@ -99,7 +99,7 @@ pub(super) fn of_type(t: &str) -> Need {
 pub(super) fn not_of_type(t: &str) -> Need {
     need(
         format!("an event of a type other than {t}"),
-        Pred::of_type(t).not(),
+        !Pred::of_type(t),
     )
 }
 
@@ -164,7 +164,7 @@ impl Ctx<'_> {
             .collect()
     }
 
-    fn nulls(&self, property: &str) -> usize {
+    pub(super) fn nulls(&self, property: &str) -> usize {
         self.learned.properties.get(property).map_or(0, |s| s.nulls)
     }
 }
@@ -178,7 +178,7 @@ pub(super) fn prefer<T>(items: Vec<T>, better: impl Fn(&T) -> bool) -> Vec<T> {
     }
 }
 
-fn single(filters: Filters, rule: Rule) -> Vec<Step> {
+pub(super) fn single(filters: Filters, rule: Rule) -> Vec<Step> {
     vec![Step::Send(Send::filter(&filters, Some(rule)))]
 }
 
@@ -206,14 +206,14 @@ pub fn instantiate(rule: Rule, ctx: &mut Ctx<'_>) -> Drawn {
         Rule::OrWithinProperty => or_within(ctx),
         Rule::AndAcrossProperties => super::instantiate_combined::and_across(ctx),
         Rule::MissingProperty => missing_property(ctx),
-        Rule::PropertyNamesExact => property_names_exact(ctx),
+        Rule::PropertyNamesExact => super::instantiate_values::property_names_exact(ctx),
         Rule::Wildcard => wildcard(ctx),
         Rule::WildcardNeedsProperty => wildcard_needs_property(ctx),
         Rule::WildcardOrValue => wildcard_or_value(ctx),
-        Rule::NullIsPresent => null_is_present(ctx),
-        Rule::ExactValue => exact_value(ctx),
-        Rule::CaseSensitiveValues => case_sensitive(ctx),
-        Rule::NumbersByText => numbers_by_text(ctx),
+        Rule::NullIsPresent => super::instantiate_values::null_is_present(ctx),
+        Rule::ExactValue => super::instantiate_values::exact_value(ctx),
+        Rule::CaseSensitiveValues => super::instantiate_values::case_sensitive(ctx),
+        Rule::NumbersByText => super::instantiate_values::numbers_by_text(ctx),
         Rule::ReplaceNotMerge => two_filters(rule, ctx, false),
         Rule::EmptyListDeliversAll => two_filters(rule, ctx, true),
         Rule::ReconnectStartsUnfiltered => reconnect(ctx),
@@ -221,8 +221,8 @@ pub fn instantiate(rule: Rule, ctx: &mut Ctx<'_>) -> Drawn {
         Rule::DuplicateEntries => duplicates(ctx),
         Rule::BaseProperties => base_properties(ctx),
         Rule::ValidFormAccepted => valid_form(ctx),
-        Rule::JsonValueByText => json_value(ctx),
-        Rule::NullMatchesOnlyWildcard => null_only_wildcard(ctx),
+        Rule::JsonValueByText => super::instantiate_values::json_value(ctx),
+        Rule::NullMatchesOnlyWildcard => super::instantiate_values::null_only_wildcard(ctx),
         Rule::ReplyShape => type_filter(rule, ctx),
         Rule::DocumentedInvalidFormRefused
         | Rule::MalformedRefused
@@ -278,7 +278,7 @@ fn or_within(ctx: &mut Ctx<'_>) -> Drawn {
             has(&p, &b),
             need(
                 "an event the filters do not admit",
-                Pred::Admitted(filters).not(),
+                !Pred::Admitted(filters),
             ),
         ],
     ))
@@ -301,46 +301,9 @@ fn missing_property(ctx: &mut Ctx<'_>) -> Drawn {
             has(&p, &v),
             need(
                 format!("an event without {p}"),
-                Pred::HasProperty(p.clone()).not(),
+                !Pred::HasProperty(p.clone()),
             ),
         ],
-    ))
-}
-
-/// `username` -> `Username`, `USER` -> `uSER`: the first letter's case flipped.
-fn flip_first_letter(name: &str) -> Option<String> {
-    let index = name.find(|c: char| c.is_ascii_alphabetic())?;
-    let c = name[index..].chars().next()?;
-    let flipped = if c.is_ascii_lowercase() {
-        c.to_ascii_uppercase()
-    } else {
-        c.to_ascii_lowercase()
-    };
-    Some(format!("{}{flipped}{}", &name[..index], &name[index + 1..]))
-}
-
-fn property_names_exact(ctx: &mut Ctx<'_>) -> Drawn {
-    let learned = ctx.learned;
-    let candidates: Vec<(String, String, Vec<Value>)> = ctx
-        .properties_with(1, |v| !v.is_null())
-        .into_iter()
-        .filter_map(|(p, values)| {
-            let variant = flip_first_letter(&p)?;
-            (!learned.properties.contains_key(&variant)).then_some((p, variant, values))
-        })
-        .collect();
-    if candidates.is_empty() {
-        return Err(lacking(
-            "no property name has a letter whose case can be changed",
-            "traffic with alphabetic property names",
-        ));
-    }
-    let (p, variant, values) = ctx.pick(&candidates);
-    let v = ctx.pick(&values);
-    Ok(plan(
-        Rule::PropertyNamesExact,
-        single(vec![entry(&variant, v.clone())], Rule::PropertyNamesExact),
-        vec![has(&p, &v)],
     ))
 }
 
@@ -379,7 +342,7 @@ fn wildcard_needs_property(ctx: &mut Ctx<'_>) -> Drawn {
             need(format!("an event with {p}"), Pred::HasProperty(p.clone())),
             need(
                 format!("an event without {p}"),
-                Pred::HasProperty(p.clone()).not(),
+                !Pred::HasProperty(p.clone()),
             ),
         ],
     ))
@@ -403,198 +366,6 @@ fn wildcard_or_value(ctx: &mut Ctx<'_>) -> Drawn {
             Rule::WildcardOrValue,
         ),
         vec![has(&p, &b)],
-    ))
-}
-
-fn null_properties(ctx: &Ctx<'_>) -> Vec<String> {
-    let all: Vec<String> = ctx
-        .learned
-        .properties
-        .keys()
-        .filter(|p| ctx.nulls(p) > 0)
-        .cloned()
-        .collect();
-    prefer(all, |p| ctx.nulls(p) >= RECURRING)
-}
-
-fn no_nulls() -> Unexercisable {
-    lacking(
-        "no property was null in the learning window",
-        "traffic with a null property (such as a hangup of an outside caller, whose username is null)",
-    )
-}
-
-fn null_is_present(ctx: &mut Ctx<'_>) -> Drawn {
-    let candidates = null_properties(ctx);
-    if candidates.is_empty() {
-        return Err(no_nulls());
-    }
-    let p = ctx.pick(&candidates);
-    Ok(plan(
-        Rule::NullIsPresent,
-        single(vec![entry(&p, text("*"))], Rule::NullIsPresent),
-        vec![has(&p, &Value::Null)],
-    ))
-}
-
-fn null_only_wildcard(ctx: &mut Ctx<'_>) -> Drawn {
-    let learned = ctx.learned;
-    let candidates: Vec<(String, Vec<Value>)> = null_properties(ctx)
-        .into_iter()
-        .map(|p| {
-            let values = learned.values_seen(&p, RECURRING);
-            (p, values)
-        })
-        .filter(|(_, values)| !values.is_empty())
-        .collect();
-    if candidates.is_empty() {
-        return Err(no_nulls());
-    }
-    let (p, values) = ctx.pick(&candidates);
-    let w = ctx.pick(&values);
-    let rule = Rule::NullMatchesOnlyWildcard;
-    let mut drawn = plan(
-        rule,
-        single(vec![entry(&p, text("null")), entry(&p, w.clone())], rule),
-        vec![has(&p, &Value::Null), has(&p, &w)],
-    );
-    drawn.alternatives.push(Alternative {
-        rule,
-        instead: format!("the server lets a null {p} match the filter value \"null\""),
-        reading: Reading::NullMatchesText,
-    });
-    Ok(drawn)
-}
-
-/// String values of a property with at least three characters.
-fn strings(values: &[Value], min_chars: usize) -> Vec<String> {
-    values
-        .iter()
-        .filter_map(Value::as_str)
-        .filter(|s| s.chars().count() >= min_chars)
-        .map(str::to_string)
-        .collect()
-}
-
-fn exact_value(ctx: &mut Ctx<'_>) -> Drawn {
-    let learned = ctx.learned;
-    let candidates: Vec<(String, String, String, String, Value)> = ctx
-        .properties_with(2, |v| v.is_string())
-        .into_iter()
-        .flat_map(|(p, values)| {
-            strings(&values, 3)
-                .into_iter()
-                .filter_map(|v| {
-                    let chars: Vec<char> = v.chars().collect();
-                    let prefix: String = chars[..chars.len() - 1].iter().collect();
-                    let inner: String = chars[1..chars.len() - 1].iter().collect();
-                    let unseen = |s: &str| !learned.has_value(&p, &text(s));
-                    let other = values
-                        .iter()
-                        .find(|w| w.as_str() != Some(v.as_str()))?
-                        .clone();
-                    (unseen(&prefix) && unseen(&inner))
-                        .then(|| (p.clone(), v.clone(), prefix, inner, other))
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    if candidates.is_empty() {
-        return Err(lacking(
-            "no string property takes two recurring values of three or more characters",
-            "traffic where a property such as username takes several values",
-        ));
-    }
-    let (p, v, prefix, inner, w) = ctx.pick(&candidates);
-    let rule = Rule::ExactValue;
-    Ok(plan(
-        rule,
-        single(
-            vec![
-                entry(&p, text(&prefix)),
-                entry(&p, text(&inner)),
-                entry(&p, w.clone()),
-            ],
-            rule,
-        ),
-        vec![has(&p, &text(&v)), has(&p, &w)],
-    ))
-}
-
-/// The value with every letter's case flipped to one side: `ines` -> `INES`.
-fn other_case(value: &str) -> String {
-    if value.chars().any(|c| c.is_lowercase()) {
-        value.to_uppercase()
-    } else {
-        value.to_lowercase()
-    }
-}
-
-fn case_sensitive(ctx: &mut Ctx<'_>) -> Drawn {
-    let learned = ctx.learned;
-    let candidates: Vec<(String, String, String, Value)> = ctx
-        .properties_with(2, |v| v.is_string())
-        .into_iter()
-        .flat_map(|(p, values)| {
-            strings(&values, 1)
-                .into_iter()
-                .filter_map(|v| {
-                    let variant = other_case(&v);
-                    let other = values
-                        .iter()
-                        .find(|w| w.as_str() != Some(v.as_str()))?
-                        .clone();
-                    (variant != v && !learned.has_value(&p, &text(&variant)))
-                        .then(|| (p.clone(), v.clone(), variant, other))
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    if candidates.is_empty() {
-        return Err(lacking(
-            "no property takes two recurring values with letters",
-            "traffic where a property such as username takes several values",
-        ));
-    }
-    let (p, v, variant, w) = ctx.pick(&candidates);
-    let rule = Rule::CaseSensitiveValues;
-    Ok(plan(
-        rule,
-        single(vec![entry(&p, text(&variant)), entry(&p, w.clone())], rule),
-        vec![has(&p, &text(&v)), has(&p, &w)],
-    ))
-}
-
-fn numbers_by_text(ctx: &mut Ctx<'_>) -> Drawn {
-    let rule = Rule::NumbersByText;
-    let numbers = ctx.properties_with(2, |v| v.as_i64().is_some());
-    if !numbers.is_empty() {
-        let (p, values) = ctx.pick(&numbers);
-        let (n, m) = ctx.pick_two(&values);
-        // "n.0" equals n as a number but not as text; "m" is m's JSON text.
-        let filters = vec![
-            entry(&p, text(&format!("{n}.0"))),
-            entry(&p, text(&m.to_string())),
-        ];
-        return Ok(plan(
-            rule,
-            single(filters, rule),
-            vec![has(&p, &n), has(&p, &m)],
-        ));
-    }
-    let booleans = ctx.properties_with(2, Value::is_boolean);
-    if booleans.is_empty() {
-        return Err(lacking(
-            "no number property takes two recurring values, and no boolean one both",
-            "traffic with a number property that varies (such as port) or a boolean one (such as userCreated)",
-        ));
-    }
-    let (p, values) = ctx.pick(&booleans);
-    let (b, other) = ctx.pick_two(&values);
-    Ok(plan(
-        rule,
-        single(vec![entry(&p, text(&text_of(&b)))], rule),
-        vec![has(&p, &b), has(&p, &other)],
     ))
 }
 
@@ -697,37 +468,5 @@ fn valid_form(ctx: &mut Ctx<'_>) -> Drawn {
         rule,
         vec![Step::Send(Send::new(message, Some(rule)))],
         vec![of_type(&t), not_of_type(&t)],
-    ))
-}
-
-fn json_value(ctx: &mut Ctx<'_>) -> Drawn {
-    let rule = Rule::JsonValueByText;
-    // A string of digits sent as a JSON number, else a number property's value.
-    let digits = ctx.properties_with(1, |v| {
-        v.as_str()
-            .and_then(|s| s.parse::<i64>().ok().filter(|n| n.to_string() == s))
-            .is_some()
-    });
-    let numbers = ctx.properties_with(1, |v| v.as_i64().is_some());
-    let (p, seen, sent) = if !digits.is_empty() {
-        let (p, values) = ctx.pick(&digits);
-        let v = ctx.pick(&values);
-        let n = v.as_str().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-        (p, v, Value::from(n))
-    } else if !numbers.is_empty() {
-        let (p, values) = ctx.pick(&numbers);
-        let v = ctx.pick(&values);
-        (p, v.clone(), v)
-    } else {
-        return Err(lacking(
-            "no property recurs with a number or a string of digits",
-            "traffic with a number property (such as port) or digits (such as extensionNumber)",
-        ));
-    };
-    Ok(plan(
-        rule,
-        // Sent as JSON, not as text: that is what the rule is about.
-        single(vec![(p.clone(), sent)], rule),
-        vec![has(&p, &seen)],
     ))
 }

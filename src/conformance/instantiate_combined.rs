@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::instantiate::{Ctx, Drawn, RECURRING, entry, lacking, need, plan, text};
-use super::probe::{Pred, Send, Step, show};
+use super::plan::{Pred, Send, Step, show};
 use super::rules::Rule;
 
 /// Recurring (property, value) pairs considered for AND, at most this many per
@@ -86,11 +86,11 @@ pub(super) fn and_across(ctx: &mut Ctx<'_>) -> Drawn {
             ),
             need(
                 format!("an event with {} but not {}", show(&p, &a), show(&q, &b)),
-                with(&p, &a).and(with(&q, &b).not()),
+                with(&p, &a).and(!with(&q, &b)),
             ),
             need(
                 format!("an event with {} but not {}", show(&q, &b), show(&p, &a)),
-                with(&q, &b).and(with(&p, &a).not()),
+                with(&q, &b).and(!with(&p, &a)),
             ),
         ],
     ))

@@ -9,7 +9,7 @@ use crate::protocol::{EventKind, Provenance};
 
 use super::instantiate::{Ctx, Drawn, Unexercisable, entry, lacking, need, plan, text};
 use super::learn::Learned;
-use super::probe::{Plan, Pred, Send, Step, filter_text};
+use super::plan::{Plan, Pred, Send, Step, filter_text};
 use super::rules::Rule;
 
 /// A message for a message rule whose case names none.

@@ -28,7 +28,9 @@ pub mod inprocess;
 pub mod instantiate;
 mod instantiate_combined;
 mod instantiate_messages;
+mod instantiate_values;
 pub mod learn;
+pub mod plan;
 pub mod probe;
 pub mod replay;
 pub mod reply;
@@ -40,6 +42,7 @@ pub mod snapshot;
 pub mod suite;
 pub mod transcript;
 pub mod verdict;
+mod watch;
 
 pub use inprocess::{FilterImpl, SpecFilter, run_case};
 pub use rules::{Provenance, Rule};
