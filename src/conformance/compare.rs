@@ -13,9 +13,11 @@
 //! - **lead edge**: filtered events received before the first one the unfiltered
 //!   connection also has were published before it attached; they are still checked
 //!   against the filter, but need not appear on the unfiltered connection;
-//! - **tail edge**: both connections stop reading at one instant; an event received
-//!   within `edge_ms` before it, after the last event the two have in common, may
-//!   have reached one connection and not yet the other, so it is not required.
+//! - **tail edge**: the window ends at `stop_ms`, and the connections read on a
+//!   little (so a busy reader still takes in what was published before the end);
+//!   an event received within `edge_ms` before the end or after it, after the last
+//!   event the two have in common, may have reached one connection and not yet the
+//!   other, so it is not required.
 //!
 //! Everything else counts: a filtered event the filter does not admit, an admitted
 //! event missing from the filtered connection, an event the unfiltered connection

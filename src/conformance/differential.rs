@@ -271,11 +271,14 @@ async fn judge_all(
         tokio::spawn(async move { reference(&connector, &url, None, started, stop).await })
     };
     tokio::time::sleep(options.window).await;
-    // The filtered connections stop first; the unfiltered one reads on for the
-    // edge, so that what it had not yet read (it receives everything, and may lag)
-    // still counts. What it reads after the stop is tolerated, not required.
-    stop.cancel();
+    // The window ends at `stop_ms`, but every connection reads on: the filtered
+    // ones for the edge, the unfiltered one (it receives everything, and may lag
+    // the most) for twice that. So an event published before the end still counts
+    // when a busy reader had not yet taken it in; what arrives after the end is
+    // tolerated, not required.
     let stop_ms = elapsed_ms(started);
+    tokio::time::sleep(options.edge).await;
+    stop.cancel();
     tokio::time::sleep(options.edge).await;
     stop_unfiltered.cancel();
     let edge_ms = u64::try_from(options.edge.as_millis()).unwrap_or(u64::MAX);

@@ -70,7 +70,11 @@ pub(super) async fn filtered(
     for step in &plan.steps {
         match step {
             Step::Reconnect => {
+                // Wait for the server's side of the close, so that the next
+                // connection is new to it, not one it may still take for the old.
                 let _ = socket.close(None).await;
+                let drained = async { while let Some(Ok(_)) = socket.next().await {} };
+                let _ = tokio::time::timeout(options.reply_timeout, drained).await;
                 socket = connector.websocket(&options.url).await?;
             }
             Step::Send(send) => {

@@ -21,7 +21,7 @@ fn options(url: &str, seed: u64) -> DifferentialOptions {
     DifferentialOptions {
         url: url.to_string(),
         credentials: Credentials::default(),
-        window: Duration::from_millis(1000),
+        window: Duration::from_millis(1500),
         edge: Duration::from_millis(250),
         reply_timeout: Duration::from_secs(10),
         tls: Default::default(),
@@ -297,7 +297,7 @@ async fn the_binary_exits_by_grade_and_prints_the_seed_and_the_rule_sets() {
         tokio::task::spawn_blocking(move || {
             std::process::Command::new(BIN)
                 .args([
-                    "conform", "--target", &url, "--window", "1s", "--edge", "250ms", "--seed",
+                    "conform", "--target", &url, "--window", "1500ms", "--edge", "250ms", "--seed",
                     "11",
                 ])
                 .args(extra)
