@@ -12,6 +12,7 @@ use crate::protocol::Profile;
 use crate::scenario::duration::parse_duration;
 use crate::scenario::{ReadError, Scenario, shipped};
 
+use super::rules::Rule;
 use super::suite::{Action, ActionKind, Case, CaseProblem, DEFAULT_EPOCH_MS};
 
 #[derive(Deserialize)]
@@ -31,6 +32,8 @@ struct Header {
     until: Spanned<String>,
     profile: Option<Spanned<String>>,
     epoch: Option<i64>,
+    #[serde(default)]
+    rules: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +43,8 @@ struct RawAction {
     send: Option<String>,
     filter: Option<Vec<Spanned<(String, toml::Value)>>>,
     reconnect: Option<bool>,
+    rule: Option<Spanned<String>>,
+    literal: Option<bool>,
 }
 
 /// Reads one case file's text; `path` names it in messages and locates relative
@@ -78,6 +83,11 @@ pub fn parse_case(text: &str, path: &Path) -> Result<Case, Vec<CaseProblem>> {
         },
     };
     let scenario = load_scenario(header.scenario.get_ref(), path, &mut problems, &header);
+    let rules: Vec<Rule> = header
+        .rules
+        .iter()
+        .filter_map(|name| problems.rule(name))
+        .collect();
     let mut actions = Vec::new();
     for raw in &file.actions {
         if let Some(action) = read_action(raw, until_ms, &mut problems) {
@@ -104,6 +114,7 @@ pub fn parse_case(text: &str, path: &Path) -> Result<Case, Vec<CaseProblem>> {
         until_ms,
         profile,
         epoch_ms: header.epoch.unwrap_or(DEFAULT_EPOCH_MS),
+        rules,
         actions,
     })
 }
@@ -200,10 +211,24 @@ fn read_action(
         );
         return None;
     };
+    let rule = match &action.rule {
+        Some(name) => Some(problems.rule(name)?),
+        None => None,
+    };
+    let literal = action.literal.unwrap_or(false);
+    if literal && matches!(kind, ActionKind::Reconnect) {
+        problems.at(
+            span,
+            "`literal = true` keeps a message's values in differential mode; a reconnect has none, remove it",
+        );
+        return None;
+    }
     Some(Action {
         at_ms,
         line: problems.line_of(span.start),
         kind,
+        rule,
+        literal,
     })
 }
 
@@ -267,6 +292,22 @@ impl Problems<'_> {
             .filter(|b| **b == b'\n')
             .count()
             + 1
+    }
+
+    /// The rule a case names, or a problem listing the rules there are.
+    fn rule(&mut self, name: &Spanned<String>) -> Option<Rule> {
+        let found = Rule::from_id(name.get_ref());
+        if found.is_none() {
+            self.at(
+                name.span(),
+                format!(
+                    "unknown rule \"{}\"; the rules are: {}",
+                    name.get_ref(),
+                    Rule::ids().join(", ")
+                ),
+            );
+        }
+        found
     }
 
     fn duration(&mut self, text: &Spanned<String>, field: &str) -> Option<u64> {

@@ -11,24 +11,41 @@
 //!   connection side by side, verdict per filter rule set ([`compare`]);
 //! - [`client`]: a client under test, started by the runner and served each case.
 //!
-//! Every target ends in [`verdict`]s, rendered by [`report`].
+//! Every target ends in [`verdict`]s, graded by the provenance of the [`rules`] a
+//! target breaks, and rendered by [`report`]. The reference suite is compiled in
+//! ([`builtin`]).
 
+pub mod builtin;
 mod case_file;
 pub mod client;
 mod client_process;
 pub mod compare;
+pub mod connection;
+pub mod diff;
 pub mod differential;
+pub mod fields;
 pub mod inprocess;
+pub mod instantiate;
+mod instantiate_combined;
+mod instantiate_messages;
+mod instantiate_values;
+pub mod learn;
+pub mod plan;
+pub mod probe;
 pub mod replay;
+pub mod reply;
 pub mod report;
+pub mod rules;
 pub mod run;
 pub mod sim_api;
 pub mod snapshot;
 pub mod suite;
 pub mod transcript;
 pub mod verdict;
+mod watch;
 
 pub use inprocess::{FilterImpl, SpecFilter, run_case};
+pub use rules::{Provenance, Rule};
 pub use suite::{Action, ActionKind, Case, Suite, SuiteError, load_suite};
 pub use transcript::{Entry, Transcript};
-pub use verdict::{CaseOutcome, RunReport, Verdict};
+pub use verdict::{CaseOutcome, Finding, RunReport, Verdict};

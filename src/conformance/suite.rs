@@ -10,10 +10,13 @@
 //! until = "5m"            # virtual time at which the case ends
 //! profile = "standard"    # optional: "standard" (default) or "extended"
 //! epoch = 1700000000000   # optional: epoch ms of virtual time 0 (this is the default)
+//! rules = ["or_within_property"]   # optional: the rules the case as a whole checks
 //!
 //! [[actions]]             # what the client does, in virtual time order
 //! at = "0s"
 //! filter = [["type", "userLogin"], ["type", "userLogout"]]   # property/value pairs
+//! rule = "or_within_property"      # optional: the rule this action checks
+//! literal = true          # optional: differential mode keeps these values
 //!
 //! [[actions]]
 //! at = "2m"
@@ -27,12 +30,21 @@
 //! An action at `at` happens after every event of that instant: a filter message at
 //! 2m judges the events after 2m. Filter values may be strings, integers or booleans;
 //! anything else is sent with `send`.
+//!
+//! Rules are named from the table in [`rules`](super::rules), which gives each its
+//! provenance. A difference in the reply to an action, or in the events after it
+//! up to the next action, is graded by the action's rule (else the case's first
+//! rule; a case that names none fails on any difference). In differential mode
+//! each rule the case names is instantiated with values the target's traffic
+//! carries, and an action with `literal = true` is also sent as written.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::protocol::Profile;
+
+use super::rules::Rule;
 use crate::scenario::Scenario;
 
 pub use super::case_file::parse_case;
@@ -43,8 +55,11 @@ pub const DEFAULT_EPOCH_MS: i64 = 1_700_000_000_000;
 /// All cases of one suite, sorted by name.
 #[derive(Debug, Clone)]
 pub struct Suite {
-    /// The directory (or single file) the suite was read from.
+    /// The directory (or single file) the suite was read from; `built-in` for the
+    /// reference suite compiled into the binary.
     pub path: PathBuf,
+    /// Whether this is the reference suite compiled into the binary.
+    pub builtin: bool,
     /// The cases, sorted by name.
     pub cases: Vec<Case>,
 }
@@ -72,8 +87,32 @@ pub struct Case {
     pub profile: Profile,
     /// Epoch ms of virtual time 0.
     pub epoch_ms: i64,
+    /// The rules the case as a whole checks (`rules = [...]` in `[case]`).
+    pub rules: Vec<Rule>,
     /// The client script, sorted by time (same-time actions in file order).
     pub actions: Vec<Action>,
+}
+
+impl Case {
+    /// Every rule the case checks: its own, then its actions', each once.
+    pub fn rules_checked(&self) -> Vec<Rule> {
+        let mut rules = self.rules.clone();
+        for rule in self.actions.iter().filter_map(|a| a.rule) {
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
+        rules
+    }
+
+    /// The rule that governs a transcript line once `done` actions (client
+    /// messages and reconnects) have been performed: the last one's rule, else the
+    /// case's first rule.
+    pub fn rule_after(&self, done: usize) -> Option<Rule> {
+        let last = self.actions[..done.min(self.actions.len())].last();
+        last.and_then(|a| a.rule)
+            .or_else(|| self.rules.first().copied())
+    }
 }
 
 /// One timed client action.
@@ -85,6 +124,12 @@ pub struct Action {
     pub line: usize,
     /// What the client does.
     pub kind: ActionKind,
+    /// The rule this action checks (`rule = "..."`): differences in its reply and
+    /// in the events it governs are graded by that rule's provenance.
+    pub rule: Option<Rule>,
+    /// Differential mode sends this message with its own values instead of values
+    /// drawn from the traffic (`literal = true`).
+    pub literal: bool,
 }
 
 /// What a client action does.
@@ -212,6 +257,7 @@ pub fn load_suite(path: &Path) -> Result<Suite, SuiteError> {
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Suite {
         path: path.to_path_buf(),
+        builtin: false,
         cases,
     })
 }

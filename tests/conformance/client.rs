@@ -143,9 +143,6 @@ async fn a_client_that_never_connects_fails() {
         &snapshot_options(),
     );
     assert_ne!(outcome.verdict, Verdict::Pass);
-    assert!(
-        outcome.reasons.join(" ").contains("did not connect"),
-        "{:?}",
-        outcome.reasons
-    );
+    let found: Vec<&str> = outcome.findings.iter().map(|f| f.detail.as_str()).collect();
+    assert!(found.join(" ").contains("did not connect"), "{found:?}");
 }
