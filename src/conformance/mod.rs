@@ -28,7 +28,8 @@ pub mod suite;
 pub mod transcript;
 pub mod verdict;
 
+pub use case_file::{SuiteError, load_suite, parse_case};
 pub use inprocess::{FilterImpl, SpecFilter, run_case};
-pub use suite::{Action, ActionKind, Case, Suite, SuiteError, load_suite};
+pub use suite::{Action, ActionKind, Case, Suite};
 pub use transcript::{Entry, Transcript};
 pub use verdict::{CaseOutcome, RunReport, Verdict};
