@@ -14,6 +14,8 @@
 //!   bus), the REST Live API and the `/sim/` control API, over one shared simulation whose
 //!   clock driver plays the scenario.
 pub mod conformance;
+#[cfg(test)]
+mod layout;
 pub mod load;
 pub mod model;
 pub mod protocol;

@@ -7,7 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::suite::{Case, Suite, SuiteError, parse_case};
+use super::case_file::{SuiteError, parse_case};
+use super::suite::{Case, Suite};
 
 /// What the reports call the built-in suite.
 pub const BUILTIN_NAME: &str = "built-in";

@@ -1,5 +1,5 @@
-//! Reading one case file (the format is described in [`super::suite`]), with every
-//! problem located to its line and column.
+//! Reading case files (the format is described in [`super::suite`]), one or a
+//! whole suite, with every problem located to its line and column.
 
 use std::ops::Range;
 use std::path::Path;
@@ -13,7 +13,80 @@ use crate::scenario::duration::parse_duration;
 use crate::scenario::{ReadError, Scenario, shipped};
 
 use super::rules::Rule;
-use super::suite::{Action, ActionKind, Case, CaseProblem, DEFAULT_EPOCH_MS};
+use super::suite::{Action, ActionKind, Case, CaseProblem, DEFAULT_EPOCH_MS, Suite};
+
+/// Why a suite could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    /// A file or directory could not be read.
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        /// The path as given.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The directory holds no case file.
+    #[error("{path} holds no case files (*.toml)")]
+    Empty {
+        /// The directory.
+        path: String,
+    },
+    /// Case files with problems; every problem of every file, one per line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<CaseProblem>),
+}
+
+/// Reads a suite: every `*.toml` file directly in `path`, or `path` itself when it
+/// is a file.
+///
+/// # Errors
+/// [`SuiteError::Invalid`] with every problem of every file, or an I/O error.
+pub fn load_suite(path: &Path) -> Result<Suite, SuiteError> {
+    let unreadable = |source| SuiteError::Unreadable {
+        path: path.display().to_string(),
+        source,
+    };
+    let files = if path.is_file() {
+        vec![path.to_path_buf()]
+    } else {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(path).map_err(unreadable)? {
+            let file = entry.map_err(unreadable)?.path();
+            if file.is_file() && file.extension().is_some_and(|e| e == "toml") {
+                files.push(file);
+            }
+        }
+        files.sort();
+        files
+    };
+    if files.is_empty() {
+        return Err(SuiteError::Empty {
+            path: path.display().to_string(),
+        });
+    }
+    let mut cases = Vec::new();
+    let mut problems = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|source| SuiteError::Unreadable {
+            path: file.display().to_string(),
+            source,
+        })?;
+        match parse_case(&text, &file) {
+            Ok(case) => cases.push(case),
+            Err(found) => problems.extend(found),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(SuiteError::Invalid(problems));
+    }
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Suite {
+        path: path.to_path_buf(),
+        builtin: false,
+        cases,
+    })
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use similar::{Algorithm, ChangeTag, DiffOp, capture_diff_slices, group_diff_ops};
 
-use super::fields::{extra_fields, without_extra_fields};
+use super::fields::{ExtraFields, extra_fields, without_extra_fields};
 
 /// Unchanged lines kept around each change.
 const CONTEXT: usize = 2;
@@ -231,6 +231,15 @@ fn fields_of(old: &ParsedLine<'_>, new: &ParsedLine<'_>) -> Vec<String> {
         _ => {}
     }
     out
+}
+
+/// Counts the extra fields of every event line of a transcript text into `extra`.
+pub fn note_transcript_fields(extra: &mut ExtraFields, text: &str) {
+    for line in text.lines() {
+        if let Some(event) = ParsedLine::parse(line).event() {
+            extra.note(&event);
+        }
+    }
 }
 
 #[cfg(test)]

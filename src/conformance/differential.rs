@@ -17,19 +17,16 @@
 //! involved. A rule the traffic cannot exercise is inconclusive, with the reason
 //! and what would settle it.
 
-use std::time::Duration;
-
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::rng::SimRng;
-use crate::server::Credentials;
 
 use super::compare::Received;
-use super::connection::{Connector, TlsSettings};
+use super::connection::Connector;
 use super::fields::ExtraFields;
+use super::instantiate::messages::literal;
 use super::instantiate::{Ctx, Unexercisable, instantiate};
-use super::instantiate_messages::literal;
 use super::learn::Learned;
 use super::plan::{Plan, Step};
 use super::probe::judge;
@@ -39,32 +36,7 @@ use super::suite::{ActionKind, Case, Suite};
 use super::verdict::{CaseOutcome, RunReport, Verdict};
 use super::watch::{EVERY_TYPE, elapsed_ms, filtered, learn, reference};
 
-/// How long the runner learns, and then judges, by default (`--window`).
-pub const DEFAULT_WINDOW: &str = "10s";
-/// The window's tail edge by default (`--edge`).
-pub const DEFAULT_EDGE: &str = "1s";
-
-/// How a differential run connects, how long it watches, and its seed.
-#[derive(Debug, Clone)]
-pub struct DifferentialOptions {
-    /// The Event API URL (`ws://host:58080/communication_manager/ws/event`, or `wss://`).
-    pub url: String,
-    /// Sent as HTTP Basic on every upgrade.
-    pub credentials: Credentials,
-    /// How long the learning connection reads, and then how long both kinds of
-    /// connection read side by side.
-    pub window: Duration,
-    /// The window's tail edge (see [`compare`](super::compare)).
-    pub edge: Duration,
-    /// How long to wait for a filter response before going on without one.
-    pub reply_timeout: Duration,
-    /// How a `wss://` target's certificate is checked.
-    pub tls: TlsSettings,
-    /// The seed the rule instances are drawn with.
-    pub seed: u64,
-    /// Appended to `isymphony-sim conform --case NAME` in each rerun command.
-    pub rerun_flags: String,
-}
+pub use super::options::{DEFAULT_EDGE, DEFAULT_WINDOW, DifferentialOptions};
 
 /// One rule instance of one case, before it runs.
 #[derive(Debug, Clone)]

@@ -56,15 +56,6 @@ impl ExtraFields {
         }
     }
 
-    /// Counts the extra fields of every event line of a transcript text.
-    pub fn note_transcript(&mut self, text: &str) {
-        for line in text.lines() {
-            if let Some(event) = super::diff::ParsedLine::parse(line).event() {
-                self.note(&event);
-            }
-        }
-    }
-
     /// Adds another run's counts.
     pub fn merge(&mut self, other: &ExtraFields) {
         for (field, count) in &other.counts {

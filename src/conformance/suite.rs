@@ -1,5 +1,6 @@
-//! The case file format (one conformance case per TOML file, written by people) and
-//! loading a suite of them; reading one file is in `case_file`.
+//! The case file format (one conformance case per TOML file, written by people)
+//! and the suite, case and action types it reads into; reading the files is in
+//! `case_file`.
 //!
 //! ```toml
 //! # Two filters on the same property are alternatives (docs/protocol.md §5.2, example 2).
@@ -38,7 +39,7 @@
 //! each rule the case names is instantiated with values the target's traffic
 //! carries, and an action with `literal = true` is also sent as written.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -46,8 +47,6 @@ use crate::protocol::Profile;
 
 use super::rules::Rule;
 use crate::scenario::Scenario;
-
-pub use super::case_file::parse_case;
 
 /// The default epoch of virtual time 0, the same as `play --epoch`.
 pub const DEFAULT_EPOCH_MS: i64 = 1_700_000_000_000;
@@ -187,77 +186,4 @@ impl std::fmt::Display for CaseProblem {
             self.path, self.line, self.column, self.message
         )
     }
-}
-
-/// Why a suite could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum SuiteError {
-    /// A file or directory could not be read.
-    #[error("cannot read {path}: {source}")]
-    Unreadable {
-        /// The path as given.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The directory holds no case file.
-    #[error("{path} holds no case files (*.toml)")]
-    Empty {
-        /// The directory.
-        path: String,
-    },
-    /// Case files with problems; every problem of every file, one per line.
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Invalid(Vec<CaseProblem>),
-}
-
-/// Reads a suite: every `*.toml` file directly in `path`, or `path` itself when it
-/// is a file.
-///
-/// # Errors
-/// [`SuiteError::Invalid`] with every problem of every file, or an I/O error.
-pub fn load_suite(path: &Path) -> Result<Suite, SuiteError> {
-    let unreadable = |source| SuiteError::Unreadable {
-        path: path.display().to_string(),
-        source,
-    };
-    let files = if path.is_file() {
-        vec![path.to_path_buf()]
-    } else {
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(path).map_err(unreadable)? {
-            let file = entry.map_err(unreadable)?.path();
-            if file.is_file() && file.extension().is_some_and(|e| e == "toml") {
-                files.push(file);
-            }
-        }
-        files.sort();
-        files
-    };
-    if files.is_empty() {
-        return Err(SuiteError::Empty {
-            path: path.display().to_string(),
-        });
-    }
-    let mut cases = Vec::new();
-    let mut problems = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|source| SuiteError::Unreadable {
-            path: file.display().to_string(),
-            source,
-        })?;
-        match parse_case(&text, &file) {
-            Ok(case) => cases.push(case),
-            Err(found) => problems.extend(found),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(SuiteError::Invalid(problems));
-    }
-    cases.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Suite {
-        path: path.to_path_buf(),
-        builtin: false,
-        cases,
-    })
 }

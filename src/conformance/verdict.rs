@@ -256,7 +256,7 @@ impl RunReport {
         for outcome in &mut self.outcomes {
             outcome.settle(strict);
             if let Some(actual) = &outcome.actual {
-                self.extra_fields.note_transcript(actual);
+                super::diff::note_transcript_fields(&mut self.extra_fields, actual);
             }
         }
     }

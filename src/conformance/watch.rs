@@ -10,8 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::compare::Received;
 use super::connection::{Connector, Socket};
-use super::differential::DifferentialOptions;
 use super::learn::Learned;
+use super::options::DifferentialOptions;
 use super::plan::{Plan, Step};
 use super::probe::Record;
 use super::reply::{Reply, recognise_text};

@@ -1,5 +1,6 @@
-//! The fake iSymphony server over warp: the websocket Event API (docs/protocol.md §1, §2, §5),
-//! the REST Live API (docs/protocol.md §6) and our control API under `/sim/`.
+//! The fake iSymphony server over warp: the websocket Event API
+//! (docs/protocol.md §1, §2, §5), the REST Live API (docs/protocol.md §6) and our
+//! control API under `/sim/` (docs/protocol.md §10).
 //!
 //! The caller owns the listener and the shutdown future:
 //!

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use isymphony_sim::conformance::run::{
     SnapshotOptions, SnapshotStore, check_determinism, run_in_process,
 };
-use isymphony_sim::conformance::suite::parse_case;
 use isymphony_sim::conformance::verdict::{EXIT_FAILURE, EXIT_PASS};
-use isymphony_sim::conformance::{FilterImpl, SpecFilter, Suite, Verdict, load_suite, run_case};
+use isymphony_sim::conformance::{
+    FilterImpl, SpecFilter, Suite, Verdict, load_suite, parse_case, run_case,
+};
 
 use crate::broken_filters::Broken;
 

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::super::verdict::{CaseOutcome, RunReport, Verdict};
-use super::escape_markup as esc;
+use super::markup::escape_markup as esc;
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
 td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}\

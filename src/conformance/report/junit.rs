@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::super::verdict::{CaseOutcome, RunReport, Verdict};
-use super::escape_markup as esc;
+use super::markup::escape_markup as esc;
 
 /// The report as JUnit XML.
 pub fn render(report: &RunReport) -> String {

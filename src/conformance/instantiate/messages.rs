@@ -7,10 +7,10 @@ use serde_json::Value;
 
 use crate::protocol::{EventKind, Provenance};
 
-use super::instantiate::{Ctx, Drawn, Unexercisable, entry, lacking, need, plan, text};
-use super::learn::Learned;
-use super::plan::{Plan, Pred, Send, Step, filter_text};
-use super::rules::Rule;
+use super::{Ctx, Drawn, Unexercisable, entry, lacking, need, plan, text};
+use crate::conformance::learn::Learned;
+use crate::conformance::plan::{Plan, Pred, Send, Step, filter_text};
+use crate::conformance::rules::Rule;
 
 /// A message for a message rule whose case names none.
 fn example(rule: Rule, other_type: &str) -> Option<String> {

@@ -3,12 +3,12 @@
 
 use serde_json::Value;
 
-use super::instantiate::{
+use super::{
     Ctx, Drawn, RECURRING, Unexercisable, entry, has, lacking, plan, prefer, single, text,
 };
-use super::learn::text_of;
-use super::plan::{Alternative, Reading};
-use super::rules::Rule;
+use crate::conformance::learn::text_of;
+use crate::conformance::plan::{Alternative, Reading};
+use crate::conformance::rules::Rule;
 
 fn null_properties(ctx: &Ctx<'_>) -> Vec<String> {
     let all: Vec<String> = ctx

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::instantiate::{Ctx, Drawn, RECURRING, entry, lacking, need, plan, text};
-use super::plan::{Pred, Send, Step, show};
-use super::rules::Rule;
+use super::{Ctx, Drawn, RECURRING, entry, lacking, need, plan, text};
+use crate::conformance::plan::{Pred, Send, Step, show};
+use crate::conformance::rules::Rule;
 
 /// Recurring (property, value) pairs considered for AND, at most this many per
 /// property, so the pair search stays small.

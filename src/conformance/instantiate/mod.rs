@@ -17,6 +17,10 @@ use super::learn::{Learned, text_of};
 use super::plan::{Filters, Need, Plan, Pred, Send, Step, show};
 use super::rules::Rule;
 
+mod combined;
+pub(super) mod messages;
+mod values;
+
 /// A value counts as recurring, and so likely to occur in the judging window
 /// too, when the learning window saw it this often.
 pub(super) const RECURRING: usize = 2;
@@ -204,32 +208,32 @@ pub fn instantiate(rule: Rule, ctx: &mut Ctx<'_>) -> Drawn {
         )),
         Rule::TypeFilter => type_filter(rule, ctx),
         Rule::OrWithinProperty => or_within(ctx),
-        Rule::AndAcrossProperties => super::instantiate_combined::and_across(ctx),
+        Rule::AndAcrossProperties => combined::and_across(ctx),
         Rule::MissingProperty => missing_property(ctx),
-        Rule::PropertyNamesExact => super::instantiate_values::property_names_exact(ctx),
+        Rule::PropertyNamesExact => values::property_names_exact(ctx),
         Rule::Wildcard => wildcard(ctx),
         Rule::WildcardNeedsProperty => wildcard_needs_property(ctx),
         Rule::WildcardOrValue => wildcard_or_value(ctx),
-        Rule::NullIsPresent => super::instantiate_values::null_is_present(ctx),
-        Rule::ExactValue => super::instantiate_values::exact_value(ctx),
-        Rule::CaseSensitiveValues => super::instantiate_values::case_sensitive(ctx),
-        Rule::NumbersByText => super::instantiate_values::numbers_by_text(ctx),
+        Rule::NullIsPresent => values::null_is_present(ctx),
+        Rule::ExactValue => values::exact_value(ctx),
+        Rule::CaseSensitiveValues => values::case_sensitive(ctx),
+        Rule::NumbersByText => values::numbers_by_text(ctx),
         Rule::ReplaceNotMerge => two_filters(rule, ctx, false),
         Rule::EmptyListDeliversAll => two_filters(rule, ctx, true),
         Rule::ReconnectStartsUnfiltered => reconnect(ctx),
-        Rule::AnyNumberOfFilters => super::instantiate_combined::large_set(ctx, LARGE_SET),
+        Rule::AnyNumberOfFilters => combined::large_set(ctx, LARGE_SET),
         Rule::DuplicateEntries => duplicates(ctx),
         Rule::BaseProperties => base_properties(ctx),
         Rule::ValidFormAccepted => valid_form(ctx),
-        Rule::JsonValueByText => super::instantiate_values::json_value(ctx),
-        Rule::NullMatchesOnlyWildcard => super::instantiate_values::null_only_wildcard(ctx),
+        Rule::JsonValueByText => values::json_value(ctx),
+        Rule::NullMatchesOnlyWildcard => values::null_only_wildcard(ctx),
         Rule::ReplyShape => type_filter(rule, ctx),
         Rule::DocumentedInvalidFormRefused
         | Rule::MalformedRefused
         | Rule::EmptyPropertyRefused
         | Rule::NullValueRefused
         | Rule::UnknownKeysRefused
-        | Rule::UnknownMessageTypeRefused => super::instantiate_messages::messages(rule, ctx),
+        | Rule::UnknownMessageTypeRefused => messages::messages(rule, ctx),
     };
     drawn.map_err(|mut lack| {
         if ctx.learned.is_thin() {
