@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use super::outcome::{Finding, ValueSet};
 use super::statements::{BASE_PROPERTIES, DIAL_PROPERTIES, PROPERTIES, Statement};
-use super::{Finding, ValueSet};
 use crate::model::StatusType;
 use crate::protocol::EventKind;
 use crate::protocol::event::{PropType, Provenance};

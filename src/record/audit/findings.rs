@@ -3,12 +3,12 @@
 use std::collections::BTreeSet;
 
 use super::events::{BASE_PROPERTIES_NAMES, Pass, Tally, statement_for};
+use super::outcome::{Finding, Verdict};
 use super::statements::{
     AGENT_STATES, ALPHABETICAL_KEYS, BASE_PROPERTIES, DIAL_EXISTS, EVENT_TYPES, LINK_END_FIRST,
     NO_GREETING, NULLS_SENT, ONE_CORE_SERVER, PROPERTY_TYPES, RETURN_TIME, STATUS_TYPES, Statement,
     TIME_IS_EPOCH_MS,
 };
-use super::{Finding, Verdict};
 use crate::protocol::EventKind;
 use crate::protocol::event::PropType;
 use crate::record::catalogue::properties_of;

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::outcome::{Finding, Verdict};
 use super::statements::{LIVE_CORE_SERVER, LIVE_REPRESENTATIONS, Statement};
-use super::{Finding, Verdict};
 use crate::record::capture::Entry;
 use crate::record::reader::Capture;
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Audit, Verdict};
+use super::outcome::{Audit, Verdict};
 
 /// The audit as lines of text.
 pub fn render_text(audit: &Audit) -> String {

@@ -6,7 +6,8 @@ use std::time::Duration;
 use rustls::ClientConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{Endpoint, open};
+use super::endpoint::Endpoint;
+use super::stream::open;
 use crate::server::Credentials;
 
 /// The answer to one GET: status and body.
