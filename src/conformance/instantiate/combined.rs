@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{Ctx, Drawn, RECURRING, entry, lacking, need, plan, text};
+use super::draw::{Ctx, Drawn, RECURRING, entry, lacking, need, plan, text};
 use crate::conformance::plan::{Pred, Send, Step, show};
 use crate::conformance::rules::Rule;
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::protocol::{EventKind, Provenance};
 
-use super::{Ctx, Drawn, Unexercisable, entry, lacking, need, plan, text};
+use super::draw::{Ctx, Drawn, Unexercisable, entry, lacking, need, plan, text};
 use crate::conformance::learn::Learned;
 use crate::conformance::plan::{Plan, Pred, Send, Step, filter_text};
 use crate::conformance::rules::Rule;

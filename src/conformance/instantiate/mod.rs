@@ -1,190 +1,31 @@
 //! Rule instances drawn from the traffic: for each rule of the table, a
-//! [`Plan`] whose filters use types, properties and values the target's traffic
-//! really carries ([`Learned`]), picked with the run's seeded RNG. "OR within a
-//! property" becomes two values of one property that both occur; "missing
-//! property" a property present in some event types and absent from others; "null
-//! matches only `*`" a property seen with `null`; and so on.
+//! [`Plan`](super::plan::Plan) whose filters use types, properties and values the
+//! target's traffic really carries ([`Learned`](super::learn::Learned)), picked
+//! with the run's seeded RNG. "OR within a property" becomes two values of one
+//! property that both occur; "missing property" a property present in some event
+//! types and absent from others; "null matches only `*`" a property seen with
+//! `null`; and so on.
 //!
 //! A rule no traffic of this target can exercise gives [`Unexercisable`], with the
 //! reason and the traffic that would settle it. One exhaustive match over
 //! [`Rule`]: a new rule cannot be forgotten here.
 
-use serde_json::Value;
-
-use crate::rng::SimRng;
-
-use super::learn::{Learned, text_of};
-use super::plan::{Filters, Need, Plan, Pred, Send, Step, show};
-use super::rules::Rule;
-
 mod combined;
+mod draw;
 pub(super) mod messages;
 mod values;
 
-/// A value counts as recurring, and so likely to occur in the judging window
-/// too, when the learning window saw it this often.
-pub(super) const RECURRING: usize = 2;
+use serde_json::Value;
+
+pub use draw::{Ctx, Unexercisable};
+
+use super::plan::{Filters, Pred, Send, Step};
+use super::rules::Rule;
+use draw::{Drawn, entry, has, lacking, need, not_of_type, of_type, plan, prefer, single, text};
 
 /// Entries of the large filter set (`any_number_of_filters`), the reference
 /// case's size.
 const LARGE_SET: usize = 300;
-
-/// Why a rule cannot be exercised on this traffic.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unexercisable {
-    /// What the traffic lacks.
-    pub reason: String,
-    /// What traffic would settle it.
-    pub settle: String,
-}
-
-pub(super) type Drawn = Result<Plan, Unexercisable>;
-
-/// What a rule instance is drawn from.
-pub struct Ctx<'a> {
-    /// The learned traffic.
-    pub learned: &'a Learned,
-    /// This instance's own stream (named after the case and the rule).
-    pub rng: SimRng,
-    /// The texts of the case's messages that name this rule (message rules send
-    /// them after a control filter).
-    pub texts: Vec<String>,
-}
-
-pub(super) fn lacking(reason: impl Into<String>, settle: impl Into<String>) -> Unexercisable {
-    Unexercisable {
-        reason: reason.into(),
-        settle: settle.into(),
-    }
-}
-
-/// A filter entry as the documentation writes it: the value as a string (a
-/// number's or boolean's JSON text), so that only `json_value_by_text` depends
-/// on how a server reads non-string values.
-pub(super) fn entry(property: &str, value: Value) -> (String, Value) {
-    let value = match value {
-        v @ (Value::Number(_) | Value::Bool(_)) => Value::String(text_of(&v)),
-        other => other,
-    };
-    (property.to_string(), value)
-}
-
-pub(super) fn text(value: &str) -> Value {
-    Value::String(value.to_string())
-}
-
-pub(super) fn plan(rule: Rule, steps: Vec<Step>, needs: Vec<Need>) -> Plan {
-    Plan {
-        rule: Some(rule),
-        steps,
-        needs,
-        alternatives: Vec::new(),
-    }
-}
-
-pub(super) fn need(what: impl Into<String>, test: Pred) -> Need {
-    Need {
-        what: what.into(),
-        test,
-    }
-}
-
-pub(super) fn has(property: &str, value: &Value) -> Need {
-    need(
-        format!("an event with {}", show(property, value)),
-        Pred::Has(property.to_string(), value.clone()),
-    )
-}
-
-pub(super) fn of_type(t: &str) -> Need {
-    need(format!("a {t} event"), Pred::of_type(t))
-}
-
-pub(super) fn not_of_type(t: &str) -> Need {
-    need(
-        format!("an event of a type other than {t}"),
-        !Pred::of_type(t),
-    )
-}
-
-impl Ctx<'_> {
-    pub(super) fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.rng.index(items.len())].clone()
-    }
-
-    /// Two different values of `items`.
-    pub(super) fn pick_two<T: Clone>(&mut self, items: &[T]) -> (T, T) {
-        let first = self.rng.index(items.len());
-        let mut second = self.rng.index(items.len() - 1);
-        if second >= first {
-            second += 1;
-        }
-        (items[first].clone(), items[second].clone())
-    }
-
-    /// Recurring event types, or why there are too few.
-    pub(super) fn types(&self, at_least: usize) -> Result<Vec<String>, Unexercisable> {
-        let types = self.learned.types_seen(RECURRING);
-        if types.len() < at_least {
-            return Err(lacking(
-                format!(
-                    "the traffic has {} recurring event type(s); this rule needs {at_least}",
-                    types.len()
-                ),
-                format!("traffic with at least {at_least} event types"),
-            ));
-        }
-        Ok(types)
-    }
-
-    /// Properties (not `time`) with at least `count` recurring values that
-    /// satisfy `keep`, each with those values.
-    pub(super) fn properties_with(
-        &self,
-        count: usize,
-        keep: impl Fn(&Value) -> bool,
-    ) -> Vec<(String, Vec<Value>)> {
-        self.learned
-            .properties
-            .keys()
-            .filter(|p| *p != "time")
-            .filter_map(|p| {
-                let values: Vec<Value> = self
-                    .learned
-                    .values_seen(p, RECURRING)
-                    .into_iter()
-                    .filter(|v| keep(v))
-                    .collect();
-                (values.len() >= count).then(|| (p.clone(), values))
-            })
-            .collect()
-    }
-
-    /// Properties that some event types never carry.
-    fn partial(&self, candidates: Vec<(String, Vec<Value>)>) -> Vec<(String, Vec<Value>)> {
-        candidates
-            .into_iter()
-            .filter(|(p, _)| !self.learned.types_without(p).is_empty())
-            .collect()
-    }
-
-    pub(super) fn nulls(&self, property: &str) -> usize {
-        self.learned.properties.get(property).map_or(0, |s| s.nulls)
-    }
-}
-
-/// Prefers the candidates `better` keeps, when there are any.
-pub(super) fn prefer<T>(items: Vec<T>, better: impl Fn(&T) -> bool) -> Vec<T> {
-    if items.iter().any(&better) {
-        items.into_iter().filter(|i| better(i)).collect()
-    } else {
-        items
-    }
-}
-
-pub(super) fn single(filters: Filters, rule: Rule) -> Vec<Step> {
-    vec![Step::Send(Send::filter(&filters, Some(rule)))]
-}
 
 /// Draws an instance of `rule` from the traffic.
 ///

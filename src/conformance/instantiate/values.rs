@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{
+use super::draw::{
     Ctx, Drawn, RECURRING, Unexercisable, entry, has, lacking, plan, prefer, single, text,
 };
 use crate::conformance::learn::text_of;

@@ -26,7 +26,7 @@ pub fn render(report: &RunReport) -> String {
         target = esc(&report.target),
         summary = esc(&report.summary()),
     );
-    for line in super::run_header(report) {
+    for line in super::header::run_header(report) {
         let class = if line.contains("NOT") {
             " class=\"warning\""
         } else {
@@ -54,7 +54,7 @@ pub fn render(report: &RunReport) -> String {
             anchor = anchor(&outcome.name),
             name = esc(&outcome.name),
             description = esc(&outcome.description),
-            broken = esc(&super::broken_rules(outcome)),
+            broken = esc(&super::header::broken_rules(outcome)),
             scenario = esc(&outcome.scenario),
             seed = outcome.seed,
         );

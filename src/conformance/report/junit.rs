@@ -31,7 +31,7 @@ pub fn render(report: &RunReport) -> String {
         name = esc(&report.suite)
     );
     out.push_str("    <properties>\n");
-    for line in super::run_header(report) {
+    for line in super::header::run_header(report) {
         let (name, value) = line.split_once(": ").unwrap_or(("note", line.as_str()));
         let _ = writeln!(
             out,

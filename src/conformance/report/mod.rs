@@ -1,6 +1,7 @@
 //! Reports of one run: a terminal summary, and JSON, JUnit XML and a standalone
 //! HTML page written from the same [`RunReport`].
 
+mod header;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -9,7 +10,7 @@ pub mod terminal;
 
 use std::path::Path;
 
-use super::verdict::{CaseOutcome, RunReport};
+use super::verdict::RunReport;
 
 /// The JSON report's file name in `--report DIR`.
 pub const JSON_FILE: &str = "conformance.json";
@@ -47,37 +48,4 @@ pub fn write_all(dir: &Path, report: &RunReport) -> Result<(), ReportError> {
         std::fs::write(&path, text).map_err(error(&path))?;
     }
     Ok(())
-}
-
-/// The lines every report shows under its title: how strictly it grades, how the
-/// TLS certificate was checked (loud when it was not), the seed of the rules.
-pub(crate) fn run_header(report: &RunReport) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Some(tls) = &report.tls {
-        lines.push(format!("TLS: {tls}"));
-    }
-    lines.push(if report.strict {
-        "grading: --strict, so a difference from our defaults fails".to_string()
-    } else {
-        "grading: a broken documented or inferred rule fails; a difference from our defaults is reported and passes (--strict to fail it)".to_string()
-    });
-    if let Some(seed) = report.seed {
-        lines.push(format!(
-            "rules drawn from the traffic with seed {seed} (repeat with --seed {seed})"
-        ));
-    }
-    lines
-}
-
-/// `missing_property (documented), reply_shape (our default)`: the rules an
-/// outcome broke, each once.
-pub(crate) fn broken_rules(outcome: &CaseOutcome) -> String {
-    let mut labels: Vec<String> = Vec::new();
-    for finding in &outcome.findings {
-        let label = finding.rule_label();
-        if !labels.contains(&label) {
-            labels.push(label);
-        }
-    }
-    labels.join(", ")
 }

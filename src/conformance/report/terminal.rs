@@ -20,7 +20,7 @@ pub fn render(report: &RunReport) -> String {
         report.mode,
         report.target
     );
-    for line in super::run_header(report) {
+    for line in super::header::run_header(report) {
         let _ = writeln!(out, "  {line}");
     }
     let width = report
@@ -30,7 +30,7 @@ pub fn render(report: &RunReport) -> String {
         .max()
         .unwrap_or(0);
     for outcome in &report.outcomes {
-        let broken = super::broken_rules(outcome);
+        let broken = super::header::broken_rules(outcome);
         let _ = writeln!(
             out,
             "  {:<12} {:<width$}  {}{}",
