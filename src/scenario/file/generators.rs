@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::Known;
 use super::fields::{Node, table_list};
+use super::known::Known;
 use super::settings::Settings;
 use super::steps::{default_status_name, status_type};
 use crate::model::StatusType;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use toml::de::DeValue;
 
-use super::Known;
 use super::fields::{Fields, Node, Text, describe, expect_number, expect_text, moment};
+use super::known::Known;
 use crate::scenario::duration::parse_duration;
 use crate::scenario::error::{Problems, did_you_mean};
 use crate::scenario::generator::{Caller, Distribution, Member, Millis, Rate, Setting, Window};

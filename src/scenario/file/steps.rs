@@ -3,9 +3,9 @@
 
 use toml::de::DeValue;
 
-use super::Known;
 use super::fault_step::read_fault;
 use super::fields::{Fields, Node, Text, describe, table_list};
+use super::known::Known;
 use crate::model::{Command, Destination, Party, StatusChange, StatusType};
 use crate::scenario::error::{Problems, did_you_mean};
 use crate::scenario::{Step, StepAction};
