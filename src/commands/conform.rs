@@ -6,17 +6,18 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use isymphony_sim::conformance::client::{ClientOptions, run_client_case};
 use isymphony_sim::conformance::differential::{DifferentialOptions, run_differential};
 use isymphony_sim::conformance::replay::{ReplayOptions, control_api_status, run_replay};
 use isymphony_sim::conformance::report;
 use isymphony_sim::conformance::run::{
-    SnapshotOptions, check_determinism, default_snapshot_dir, judge, run_in_process,
+    SnapshotOptions, check_determinism, default_snapshot_dir, run_in_process,
 };
-use isymphony_sim::conformance::verdict::{EXIT_HARNESS_ERROR, RunReport};
+use isymphony_sim::conformance::verdict::EXIT_HARNESS_ERROR;
 use isymphony_sim::conformance::{SpecFilter, Suite, load_suite};
 use isymphony_sim::scenario::duration::parse_duration;
 use isymphony_sim::server::Credentials;
+
+use super::conform_client::{self, ClientArgs, ReviewArgs, SharedFlags, review_pending};
 
 /// How a `--target` server is tested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -32,8 +33,14 @@ pub enum Mode {
 
 /// Arguments of `conform`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ConformArgs {
-    /// The suite: a folder of case files, or one case file.
+    /// `conform review`: accept the client suite's pending snapshots.
+    #[command(subcommand)]
+    action: Option<ConformAction>,
+
+    /// The server suite: a folder of case files, or one case file (the client
+    /// suite is built in).
     #[arg(value_name = "SUITE", default_value = "fixtures/conformance")]
     suite: PathBuf,
 
@@ -47,29 +54,36 @@ pub struct ConformArgs {
     #[arg(long, value_enum, default_value_t = Mode::Auto, requires = "target")]
     mode: Mode,
 
-    /// Serve each case to this client command (run with `sh -c`, given ISYM_URL,
-    /// ISYM_USERNAME, ISYM_PASSWORD and ISYM_CASE) and check what it sent and got.
+    /// Run the client suite against this client, started per case with `sh -c`
+    /// and given ISYM_URL, ISYM_LIVE_URL, ISYM_USERNAME, ISYM_PASSWORD and
+    /// ISYM_CASE; stopped with SIGTERM (then SIGKILL after --grace).
     #[arg(long, value_name = "CMD")]
     client: Option<String>,
+
+    #[command(flatten)]
+    client_suite: ClientArgs,
 
     /// Run only the cases whose name contains this text (repeatable).
     #[arg(long = "case", value_name = "TEXT")]
     cases: Vec<String>,
 
-    /// Where the snapshots are. Default: SUITE/snapshots.
+    /// Where the snapshots are. Default: SUITE/snapshots for the server suite,
+    /// conformance-snapshots/ for the client suite.
     #[arg(long, value_name = "DIR")]
     snapshots: Option<PathBuf>,
 
-    /// Record the in-process transcripts as the snapshots instead of comparing.
-    #[arg(long, conflicts_with_all = ["target", "client", "check_determinism"])]
+    /// Record the transcripts as the snapshots instead of comparing (in-process,
+    /// or the client suite's; a failed behaviour check still exits 1).
+    #[arg(long, conflicts_with_all = ["target", "check_determinism"])]
     accept: bool,
 
     /// Also write conformance.json, junit.xml and report.html into this folder.
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
 
-    /// Run each case twice in-process and compare the two transcripts.
-    #[arg(long, conflicts_with_all = ["target", "client"])]
+    /// Run each case twice (in-process, or with the client) and compare the two
+    /// transcripts.
+    #[arg(long, conflicts_with = "target")]
     check_determinism: bool,
 
     /// Differential mode: how long the connections watch the traffic.
@@ -100,8 +114,32 @@ pub struct ConformArgs {
     password: String,
 }
 
+/// What `conform` does besides running a suite.
+#[derive(Debug, clap::Subcommand)]
+pub enum ConformAction {
+    /// Show each pending snapshot of the client suite (`.snap.new`) with its
+    /// diff and accept or reject it, as `cargo insta review` does.
+    Review(ReviewArgs),
+}
+
 /// Runs `conform`.
 pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
+    if let Some(ConformAction::Review(review)) = &args.action {
+        return review_pending(review);
+    }
+    if args.client.is_some() || args.client_suite.client_url_only {
+        let shared = SharedFlags {
+            command: args.client.as_deref(),
+            cases: &args.cases,
+            snapshots: args.snapshots.clone(),
+            accept: args.accept,
+            check_determinism: args.check_determinism,
+            report: args.report.clone(),
+            patience: duration(&args.patience, "--patience")?,
+            credentials: Credentials::new(args.username.clone(), args.password.clone()),
+        };
+        return conform_client::run(shared, &args.client_suite);
+    }
     let mut suite = match load_suite(&args.suite) {
         Ok(suite) => suite,
         Err(err) => {
@@ -165,14 +203,6 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
             };
             runtime.block_on(run_differential(&suite, &options))
         }
-    } else if let Some(command) = &args.client {
-        let options = ClientOptions {
-            command: command.clone(),
-            credentials,
-            patience,
-        };
-        let snapshots = snapshot_options(&args, &suite, format!(" --client '{command}'"));
-        run_client(&suite, &options, &snapshots)?
     } else {
         let snapshots = snapshot_options(&args, &suite, String::new());
         run_in_process(&suite, &SpecFilter::boxed, &snapshots)
@@ -194,28 +224,6 @@ fn snapshot_options(args: &ConformArgs, suite: &Suite, rerun_flags: String) -> S
         accept: args.accept,
         rerun_flags,
     }
-}
-
-fn run_client(
-    suite: &Suite,
-    options: &ClientOptions,
-    snapshots: &SnapshotOptions,
-) -> anyhow::Result<RunReport> {
-    let runtime = runtime()?;
-    let outcomes = suite
-        .cases
-        .iter()
-        .map(|case| {
-            let recorded = runtime.block_on(run_client_case(case, options));
-            judge(case, recorded, snapshots)
-        })
-        .collect();
-    Ok(RunReport {
-        target: format!("client `{}`", options.command),
-        mode: "client".to_string(),
-        suite: suite.path.display().to_string(),
-        outcomes,
-    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

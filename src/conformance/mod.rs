@@ -9,13 +9,13 @@
 //!   each case so that its transcript equals the in-process one;
 //! - [`differential`]: a server we do not control; a filtered and an unfiltered
 //!   connection side by side, verdict per filter rule set ([`compare`]);
-//! - [`client`]: a client under test, started by the runner and served each case.
+//! - [`client`]: the client suite, for a client under test: its own cases,
+//!   behaviour checks with their provenance, and snapshots of what it does.
 //!
 //! Every target ends in [`verdict`]s, rendered by [`report`].
 
 mod case_file;
 pub mod client;
-mod client_process;
 pub mod compare;
 pub mod differential;
 pub mod inprocess;

@@ -1,0 +1,283 @@
+//! Keeping up with a burst, and robustness to a duplicated event, a malformed
+//! frame and an unknown event. Both send the client events its own filter admits,
+//! since the server sends nothing else.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::protocol::RawEvent;
+
+use super::super::check::{Check, CheckId};
+use super::super::frames::Message;
+use super::super::journal::{Conn, Record, Seen, Side};
+use super::super::judge::last_accepted_filter;
+use super::super::lint::filter_entries;
+use super::super::stage::Stage;
+use super::EPOCH_MS;
+use super::events::{
+    UNKNOWN_PROPERTY, UNKNOWN_TYPE, admits, admitted_templates, filter_set, variant,
+};
+
+/// How often the burst publishes what is due.
+const BURST_TICK: Duration = Duration::from_millis(10);
+
+/// The events the client's last accepted filter on `conn` admits.
+fn templates_for(stage: &Stage<'_>, conn: Conn) -> (Vec<String>, Option<String>) {
+    let filter = stage
+        .journal
+        .with(|records| last_accepted_filter(records, conn, records.len()));
+    let entries = filter.as_deref().and_then(filter_entries);
+    (
+        admitted_templates(entries.as_deref(), stage.profile),
+        filter,
+    )
+}
+
+fn raw(text: &str) -> Result<RawEvent, String> {
+    RawEvent::from_json(text).map_err(|err| format!("an event the runner made is not valid: {err}"))
+}
+
+/// Event frames (not replies) the server sent on `conn` after journal index `from`.
+fn events_after(records: &[Record], conn: Conn, from: usize) -> usize {
+    records
+        .iter()
+        .skip(from)
+        .filter(|r| {
+            matches!(&r.seen, Seen::Frame { conn: c, from: Side::Server, message: Message::Text(text) }
+                if *c == conn && !text.contains("\"filterResponse\""))
+        })
+        .count()
+}
+
+/// A burst at the burst rate; the client must read it all and answer a ping behind it.
+pub async fn keeping_up(stage: &mut Stage<'_>) -> Result<(), String> {
+    let Some(opened) = stage.open().await else {
+        return Ok(());
+    };
+    let conn = opened.conn;
+    let (templates, _) = templates_for(stage, conn);
+    if templates.is_empty() {
+        stage.check(Check::inconclusive(
+            CheckId::KeepsUp,
+            "the client's filter admits no event at all, so no burst could reach it",
+        ));
+        return Ok(());
+    }
+    let t = stage.thresholds;
+    let total = t.burst_events();
+    let time = EPOCH_MS + i64::try_from(stage.journal.virtual_ms()).unwrap_or(0);
+    let frames: Vec<String> = templates
+        .iter()
+        .map(|t| variant(t, time, None, None))
+        .collect();
+    stage.mark(format!(
+        "a burst of {total} events at {} events/s",
+        t.burst_rate
+    ));
+    let from = stage.journal.with(<[_]>::len);
+    let started = Instant::now();
+    let mut sent = 0u64;
+    let mut ticks = tokio::time::interval(BURST_TICK);
+    while sent < total {
+        ticks.tick().await;
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let due = (u64::from(t.burst_rate).saturating_mul(elapsed_ms) / 1000 + 1).min(total);
+        let batch: Result<Vec<RawEvent>, String> = (sent..due)
+            .map(|i| raw(&frames[usize::try_from(i).unwrap_or(0) % frames.len()]))
+            .collect();
+        stage.backend.publish_raw(batch?).await?;
+        sent = due;
+    }
+    let total_usize = usize::try_from(total).unwrap_or(usize::MAX);
+    let read = stage
+        .wait(
+            "the burst to reach the client",
+            Some(t.patience),
+            |records| {
+                let n = events_after(records, conn, from);
+                (n >= total_usize
+                    || records
+                        .iter()
+                        .skip(from)
+                        .any(|r| matches!(r.seen, Seen::Hangup { conn: c, .. } if c == conn)))
+                .then_some(n)
+            },
+        )
+        .await
+        .unwrap_or_else(|| {
+            stage
+                .journal
+                .with(|records| events_after(records, conn, from))
+        });
+    let answered = read >= total_usize && stage.probe(conn).await;
+    let stats = stage.backend.stats();
+    let check = if stats.slow_consumer_disconnects > 0 {
+        Check::fail(
+            CheckId::KeepsUp,
+            format!(
+                "the server closed it as a slow consumer (1008) after {read} of {total} events reached the client"
+            ),
+        )
+    } else if read < total_usize {
+        Check::fail(
+            CheckId::KeepsUp,
+            format!(
+                "{read} of {total} events reached the client {:?} after the burst ended: it does not keep up (or stopped reading)",
+                t.patience
+            ),
+        )
+    } else if !answered {
+        Check::fail(
+            CheckId::KeepsUp,
+            format!(
+                "all {total} events reached it, but it did not answer a ping sent behind them within {:?}: it stopped reading",
+                t.patience
+            ),
+        )
+    } else {
+        Check::pass(
+            CheckId::KeepsUp,
+            format!(
+                "read all {total} events ({} events/s for {:?}) and answered a ping sent behind them",
+                t.burst_rate, t.burst_duration
+            ),
+        )
+    };
+    stage.check(check);
+    Ok(())
+}
+
+/// A duplicated event, a malformed frame and an unknown event, then one more
+/// event and a ping: the client must still be connected and reading.
+pub async fn robustness(stage: &mut Stage<'_>) -> Result<(), String> {
+    let Some(opened) = stage.open().await else {
+        return Ok(());
+    };
+    let conn = opened.conn;
+    stage.step_to(60_000).await?;
+    let (templates, filter) = templates_for(stage, conn);
+    let Some(template) = templates.first() else {
+        for id in [CheckId::StaysConnected, CheckId::KeepsReading] {
+            stage.check(Check::inconclusive(
+                id,
+                "the client's filter admits no event at all, so nothing could reach it",
+            ));
+        }
+        return Ok(());
+    };
+    let time = EPOCH_MS + i64::try_from(stage.journal.virtual_ms()).unwrap_or(0);
+    let from = stage.journal.with(<[_]>::len);
+
+    stage.mark("the next event twice (a duplicate fault)");
+    stage
+        .backend
+        .fault(r#"{"kind":"duplicate","count":1}"#)
+        .await?;
+    stage
+        .backend
+        .publish_raw([raw(&variant(template, time, None, None))?])
+        .await?;
+
+    stage.mark("a text frame that is not JSON (a malformed fault)");
+    stage.backend.fault(r#"{"kind":"malformed"}"#).await?;
+
+    let unknown = variant(template, time, Some(UNKNOWN_TYPE), None);
+    let admitted = filter
+        .as_deref()
+        .and_then(filter_entries)
+        .map_or(true, |entries| admits(&filter_set(&entries), &unknown));
+    let unknown_note = if admitted {
+        stage.mark(format!(
+            "an event of a type the catalogue does not know ({UNKNOWN_TYPE})"
+        ));
+        stage.backend.publish_raw([raw(&unknown)?]).await?;
+        format!("an unknown type ({UNKNOWN_TYPE})")
+    } else {
+        let extra = variant(
+            template,
+            time,
+            None,
+            Some((UNKNOWN_PROPERTY, Value::from(3))),
+        );
+        stage.mark(format!(
+            "an event with a property the catalogue does not know ({UNKNOWN_PROPERTY}); the client's filter admits no unknown type"
+        ));
+        stage.backend.publish_raw([raw(&extra)?]).await?;
+        format!("an unknown property ({UNKNOWN_PROPERTY}; its filter lets no unknown type through)")
+    };
+    stage.mark("one more ordinary event");
+    stage
+        .backend
+        .publish_raw([raw(&variant(template, time, None, None))?])
+        .await?;
+    let reading = stage.probe(conn).await;
+    stage.step_all().await?;
+    stage
+        .watch(
+            "the connection to stay up",
+            conn,
+            Duration::from_millis(200),
+        )
+        .await;
+
+    let left = stage
+        .journal
+        .with(|records| left_after(records, conn, from));
+    stage.check(match left {
+        None => Check::pass(
+            CheckId::StaysConnected,
+            format!(
+                "still connected after a duplicated event, a malformed frame and {unknown_note}"
+            ),
+        ),
+        Some(how) => Check::fail(CheckId::StaysConnected, how),
+    });
+    stage.check(Check::pass_if(
+        CheckId::KeepsReading,
+        reading,
+        if reading {
+            "answered a ping sent behind them".to_string()
+        } else {
+            format!(
+                "did not answer a ping sent behind them within {:?}: it stopped reading",
+                stage.thresholds.patience
+            )
+        },
+    ));
+    Ok(())
+}
+
+/// How the client left `conn` after journal index `from`, naming the runner's
+/// last action before: `None` while it stayed.
+fn left_after(records: &[Record], conn: Conn, from: usize) -> Option<String> {
+    let mut last_mark = "the start";
+    for record in records.iter().skip(from) {
+        let how = match &record.seen {
+            Seen::Mark(text) => {
+                last_mark = text;
+                continue;
+            }
+            Seen::Frame {
+                conn: c,
+                from: Side::Client,
+                message: Message::Close(code, reason),
+            } if *c == conn => format!(
+                "closed its connection (code {}, {reason:?})",
+                code.map_or("none".to_string(), |c| c.to_string())
+            ),
+            Seen::Hangup {
+                conn: c,
+                by: Side::Client,
+                ..
+            } if *c == conn => "ended its TCP connection".to_string(),
+            Seen::Attempt { conn: c, .. } if *c > conn => {
+                format!("connected again (#{c}) although its connection was open")
+            }
+            _ => continue,
+        };
+        return Some(format!("{how} after {last_mark}"));
+    }
+    None
+}
