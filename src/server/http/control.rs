@@ -13,6 +13,8 @@
 //! | `POST /sim/reset` | the same scenario and seed from the start | 200 status; 409 without a scenario |
 //! | `POST /sim/inject` `{"type": ...}` | sends one raw event to clients, through their filters | 204; 412 not an event object |
 //! | `POST /sim/fault` `{"kind": ..., "client": id?}` | injects a fault (see `fanout/faults.rs`) on one connection or all | 200 `{kind, clients}`; 404 no such client; 412 bad body |
+//! | `GET /sim/requests` | the Live API request journal (see `journal.rs`) | 200 `{requests, total, dropped}` |
+//! | `DELETE /sim/requests` | empties the journal | 200 `{cleared}` |
 //!
 //! Unknown routes answer 404, other methods 405, bodies over 1 MiB 413.
 
@@ -71,7 +73,7 @@ pub(crate) enum Dispatcher {
     Absent,
 }
 
-/// The routes of the control API. Each has one name and one method, and
+/// The routes of the control API. Each has one name and its methods, and
 /// [`answer`] matches them exhaustively: a new route cannot fall into another's
 /// handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,11 +96,13 @@ pub(crate) enum ControlRoute {
     Inject,
     /// `POST /sim/fault`.
     Fault,
+    /// `GET /sim/requests` reads the request journal, `DELETE` clears it.
+    Requests,
 }
 
 impl ControlRoute {
     /// Every route, in the order the 404 answer lists them.
-    pub(crate) const ALL: [ControlRoute; 9] = [
+    pub(crate) const ALL: [ControlRoute; 10] = [
         ControlRoute::Status,
         ControlRoute::Pause,
         ControlRoute::Resume,
@@ -108,6 +112,7 @@ impl ControlRoute {
         ControlRoute::Reset,
         ControlRoute::Inject,
         ControlRoute::Fault,
+        ControlRoute::Requests,
     ];
 
     /// The route's name: its path under [`CONTROL_PATH`].
@@ -122,13 +127,14 @@ impl ControlRoute {
             ControlRoute::Reset => "reset",
             ControlRoute::Inject => "inject",
             ControlRoute::Fault => "fault",
+            ControlRoute::Requests => "requests",
         }
     }
 
-    /// The one method the route answers; any other gets 405.
-    pub(crate) fn method(self) -> Method {
+    /// The methods the route answers; any other gets 405.
+    pub(crate) fn methods(self) -> &'static [Method] {
         match self {
-            ControlRoute::Status => Method::GET,
+            ControlRoute::Status => &[Method::GET],
             ControlRoute::Pause
             | ControlRoute::Resume
             | ControlRoute::Step
@@ -136,7 +142,8 @@ impl ControlRoute {
             | ControlRoute::Scenario
             | ControlRoute::Reset
             | ControlRoute::Inject
-            | ControlRoute::Fault => Method::POST,
+            | ControlRoute::Fault => &[Method::POST],
+            ControlRoute::Requests => &[Method::GET, Method::DELETE],
         }
     }
 
@@ -159,7 +166,7 @@ impl ControlRoute {
 #[error("not found: the control API has {CONTROL_PATH}{}", route_list())]
 pub(crate) struct UnknownRoute(pub(crate) String);
 
-/// "status, pause, ... and fault".
+/// "status, pause, ... and requests".
 fn route_list() -> String {
     let names: Vec<&str> = ControlRoute::ALL.iter().map(|r| r.name()).collect();
     match names.split_last() {
@@ -203,8 +210,8 @@ async fn answer(
         Ok(route) => route,
         Err(unknown) => return plain(StatusCode::NOT_FOUND, &unknown.to_string()),
     };
-    if method != route.method() {
-        return method_not_allowed(&method, &[route.method()]);
+    if !route.methods().contains(&method) {
+        return method_not_allowed(&method, route.methods());
     }
     let body = match body {
         Ok(body) => body,
@@ -251,6 +258,11 @@ async fn answer(
         }
         ControlRoute::Fault => return fault(&state, dispatcher, &body).await,
         ControlRoute::Inject => return inject_event(&state, &body).await,
+        ControlRoute::Requests if method == Method::DELETE => {
+            let cleared = state.requests.clear();
+            return json(StatusCode::OK, &serde_json::json!({ "cleared": cleared }));
+        }
+        ControlRoute::Requests => return json(StatusCode::OK, &state.requests.page()),
     };
     match done {
         Ok(()) => json(StatusCode::OK, &status(&state, dispatcher).await),
@@ -473,7 +485,7 @@ mod tests {
         }
         assert_eq!(
             UnknownRoute("nope".into()).to_string(),
-            "not found: the control API has /sim/status, pause, resume, step, speed, scenario, reset, inject and fault"
+            "not found: the control API has /sim/status, pause, resume, step, speed, scenario, reset, inject, fault and requests"
         );
     }
 
