@@ -1,12 +1,11 @@
 //! The conformance runner: the reference suite passes in-process and replayed on our
-//! own server, and deliberately broken filters are caught in-process, in
-//! differential mode and through a client under test; reports are well-formed; the
-//! binary's exit codes are right.
+//! own server, and deliberately broken filters are caught in-process and in
+//! differential mode; reports are well-formed; the binary's exit codes are right.
+//! The client suite has its own test binary (`tests/conform_client`).
 
 mod broken_filters;
 mod broken_server;
 mod cli;
-mod client;
 mod differential;
 mod in_process;
 mod replay;

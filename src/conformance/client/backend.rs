@@ -15,13 +15,11 @@ use tokio::task::JoinHandle;
 use crate::protocol::{Profile, RawEvent};
 use crate::scenario::Player;
 use crate::server::{
-    Credentials, EVENT_PATH, Limits, Publisher, Server, ServerConfig, Stats, StatsSnapshot,
+    Credentials, EVENT_PATH, Limits, Publisher, REQUESTS_PATH, Server, ServerConfig, Stats,
+    StatsSnapshot,
 };
 
 use super::super::sim_api::SimApi;
-
-/// The server's request journal.
-pub const REQUESTS_PATH: &str = "/sim/requests";
 
 /// One Live API request as the server journaled it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +111,17 @@ impl Backend {
         self.stats.snapshot()
     }
 
+    /// Frames the server has queued to its clients so far (events, duplicates,
+    /// malformed frames, replies) and how many of them were discarded because
+    /// their connection ended first. Asked after the dispatcher has handled
+    /// everything published before, so nothing is on its way into the counts.
+    pub async fn queued_frames(&self) -> (u64, u64) {
+        let _ = self.publisher.clients().await;
+        let s = self.stats.snapshot();
+        let queued = s.frames_delivered + s.frames_duplicated + s.malformed_sent + s.replies_sent;
+        (queued, s.frames_discarded)
+    }
+
     /// Where the run stands: its virtual ms and the next batch's, if any.
     ///
     /// # Errors
@@ -166,8 +175,11 @@ impl Backend {
     pub async fn live_requests(&self) -> Result<Vec<LiveRequest>, String> {
         let journal = self.sim.get(REQUESTS_PATH).await?;
         let entries = journal
-            .as_array()
-            .ok_or_else(|| format!("GET {REQUESTS_PATH} answered {journal}, not a list"))?;
+            .get("requests")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                format!("GET {REQUESTS_PATH} answered {journal}, without a list of requests")
+            })?;
         entries
             .iter()
             .map(|entry| {

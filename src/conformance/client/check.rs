@@ -75,7 +75,8 @@ pub enum CheckId {
 /// A check's row of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CheckSpec {
-    /// The id reports and tests use.
+    /// The id reports and tests use (the check itself carries it in reports).
+    #[serde(skip)]
     pub id: CheckId,
     /// What the check asks of a client, in one sentence.
     pub asks: &'static str,

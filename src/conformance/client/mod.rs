@@ -4,7 +4,7 @@
 //!
 //! Per [case](cases), the runner starts our own server ([`backend`]) paused on
 //! the suite's scenario, links the [`tap`] to it (the address the client is
-//! given), starts the client ([`process`]), plays the case on the virtual clock
+//! given; it follows [`frames`] and HTTP [`head`]s), starts the client ([`process`]), plays the case on the virtual clock
 //! through the server's control API ([`stage`]), stops the client, and decides:
 //! the behaviour [`check`]s, each with its provenance (documented, inferred or our
 //! recommendation), from the case's [`journal`] ([`judge`], [`lint`]); the
@@ -19,6 +19,7 @@ pub mod backend;
 pub mod cases;
 pub mod check;
 pub mod frames;
+pub mod head;
 pub mod journal;
 pub mod judge;
 pub mod lint;

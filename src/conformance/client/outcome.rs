@@ -44,7 +44,9 @@ pub struct ClientCaseOutcome {
     pub description: String,
     /// The verdict.
     pub verdict: ClientVerdict,
-    /// Its checks, in the order they were decided.
+    /// Its checks, in the order they were decided (the JSON report writes them
+    /// with their provenance).
+    #[serde(skip)]
     pub checks: Vec<Check>,
     /// How its transcript compared with the snapshot.
     pub snapshot: SnapshotState,

@@ -4,6 +4,7 @@
 //! journal, bounded, and says what it waits for while it lasts.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -20,6 +21,10 @@ use super::thresholds::Thresholds;
 
 /// How often a wait reports that it is still waiting.
 const STILL_WAITING_EVERY: Duration = Duration::from_secs(1);
+
+/// How often [`Stage::sync`] looks at the server's counters, which have no
+/// notifier of their own (the journal wakes it too).
+const SYNC_RECHECK: Duration = Duration::from_millis(10);
 
 /// Where a case reports progress.
 pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
@@ -46,6 +51,9 @@ pub struct Stage<'a> {
     /// Virtual ms before the last restart: the server's clock starts over then,
     /// the transcript's does not.
     pub base_ms: u64,
+    /// Set once a [`Stage::sync`] gave up (a client that stopped reading): later
+    /// ones do not wait again.
+    unsynced: AtomicBool,
     progress: Progress<'a>,
 }
 
@@ -81,6 +89,7 @@ impl<'a> Stage<'a> {
             checks: Vec::new(),
             wait_forever_for_first: false,
             base_ms: 0,
+            unsynced: AtomicBool::new(false),
             progress,
         }
     }
@@ -90,9 +99,40 @@ impl<'a> Stage<'a> {
         self.checks.push(check);
     }
 
-    /// Notes a runner action in the journal (and so in the transcript).
-    pub fn mark(&self, text: impl Into<String>) {
+    /// Notes a runner action in the journal (and so in the transcript), after
+    /// everything the server sent before has passed the tap.
+    pub async fn mark(&self, text: impl Into<String>) {
+        self.sync().await;
         self.journal.push(Seen::Mark(text.into()));
+    }
+
+    /// Waits until every frame the server has queued so far has passed the tap
+    /// (or was discarded with its connection), so that what the runner records
+    /// next comes after it, on every run. Bounded by the patience; after one
+    /// give-up (a client that does not read) it no longer waits.
+    pub async fn sync(&self) {
+        if self.unsynced.load(Ordering::Acquire) {
+            return;
+        }
+        let deadline = Instant::now() + self.thresholds.patience;
+        loop {
+            let (queued, discarded) = self.backend.queued_frames().await;
+            let (seen, count) = self
+                .journal
+                .with(|records| (server_texts(records), records.len()));
+            if seen + discarded >= queued {
+                return;
+            }
+            if Instant::now() >= deadline {
+                self.unsynced.store(true, Ordering::Release);
+                return;
+            }
+            let until = deadline.min(Instant::now() + SYNC_RECHECK);
+            let _ = self
+                .journal
+                .wait_for(until, |records| (records.len() > count).then_some(()))
+                .await;
+        }
     }
 
     /// Waits for `found` over the journal for at most `within` (forever with
@@ -295,6 +335,7 @@ impl<'a> Stage<'a> {
 
     /// Pings the client behind everything sent so far and waits for the answer.
     pub async fn probe(&self, conn: Conn) -> bool {
+        self.sync().await;
         let Some(probe) = self.link.probe(conn) else {
             return false;
         };
@@ -312,6 +353,21 @@ impl<'a> Stage<'a> {
         .await
         .unwrap_or(false)
     }
+}
+
+/// Text frames the server sent, on every connection.
+fn server_texts(records: &[Record]) -> u64 {
+    let texts = records.iter().filter(|r| {
+        matches!(
+            r.seen,
+            Seen::Frame {
+                from: Side::Server,
+                message: Message::Text(_),
+                ..
+            }
+        )
+    });
+    u64::try_from(texts.count()).unwrap_or(u64::MAX)
 }
 
 /// The upgrades the server refused, in words.

@@ -14,7 +14,7 @@ use crate::server::Credentials;
 use super::backend::{Backend, BackendPlan};
 use super::cases::{ClientCase, EPOCH_MS, SCENARIO, SEED, suite_player};
 use super::check::{Check, CheckId};
-use super::journal::{Journal, Records as _, Seen};
+use super::journal::{Journal, Records as _};
 use super::judge::filters_accepted;
 use super::outcome::{ClientCaseOutcome, ClientRun, ClientVerdict};
 use super::process::{ClientEnv, ClientProcess};
@@ -204,7 +204,7 @@ async fn play(
     );
     stage.wait_forever_for_first = first && options.target == ClientTarget::UrlOnly;
     let played = case.play(&mut stage).await;
-    journal.push(Seen::Mark(CASE_OVER.to_string()));
+    stage.mark(CASE_OVER).await;
     let live = stage.backend.live_requests().await;
     let Stage {
         backend,
@@ -223,16 +223,16 @@ async fn play(
     if !records.opened().is_empty() {
         checks.push(filters_accepted(&records));
     }
-    if let Some(output) = &outcome.output {
-        if output.killed {
-            checks.push(Check::note(
+    if let Some(output) = &outcome.output
+        && output.killed
+    {
+        checks.push(Check::note(
                 CheckId::StopsOnSigterm,
                 format!(
                     "the client did not exit within {:?} of SIGTERM at the end of the case; it was killed",
                     options.thresholds.grace
                 ),
             ));
-        }
     }
     outcome.checks = checks;
     outcome.transcript = render(&records, &live, journal.started_unix_us(), EPOCH_MS);

@@ -14,10 +14,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
-use base64::Engine as _;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -26,10 +24,8 @@ use tokio::task::JoinSet;
 use crate::server::{EVENT_PATH, LIVE_PATH};
 
 use super::frames::{FrameReader, Message, server_close, server_ping};
-use super::journal::{Auth, Conn, Journal, Seen, Side};
-
-/// Longest request or response head the tap reads.
-const MAX_HEAD_BYTES: usize = 16 * 1024;
+use super::head::{Request, read_head, status_of};
+use super::journal::{Conn, Journal, Seen, Side};
 
 /// Socket buffers on the tap's side of both connections.
 const SOCKET_BUFFER_BYTES: u32 = 64 * 1024;
@@ -424,107 +420,12 @@ fn probe_number(payload: &[u8]) -> Option<u32> {
         .ok()
 }
 
-/// Reads up to the end of an HTTP head; returns the head and what came after it.
-async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
-    let mut bytes = Vec::new();
-    let mut buf = [0u8; 4096];
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
-            let rest = bytes.split_off(end + 4);
-            return Ok((bytes, rest));
-        }
-        if bytes.len() > MAX_HEAD_BYTES {
-            return Err(std::io::Error::other("HTTP head too long"));
-        }
-        let n = tokio::time::timeout_at(deadline, stream.read(&mut buf))
-            .await
-            .map_err(|_| std::io::Error::other("no HTTP head"))??;
-        if n == 0 {
-            return Err(std::io::Error::other("closed before the HTTP head ended"));
-        }
-        bytes.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// What the tap needs of a request head.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Request {
-    path: String,
-    upgrade: bool,
-    auth: Auth,
-}
-
-impl Request {
-    fn parse(head: &[u8]) -> Request {
-        let text = String::from_utf8_lossy(head);
-        let mut lines = text.split("\r\n");
-        let path = lines
-            .next()
-            .and_then(|line| line.split(' ').nth(1))
-            .unwrap_or("")
-            .to_string();
-        let mut upgrade = false;
-        let mut auth = Auth::Missing;
-        for line in lines {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            let value = value.trim();
-            if name.eq_ignore_ascii_case("upgrade") {
-                upgrade |= value.eq_ignore_ascii_case("websocket");
-            } else if name.eq_ignore_ascii_case("authorization") {
-                auth = auth_of(value);
-            }
-        }
-        Request {
-            path,
-            upgrade,
-            auth,
-        }
-    }
-}
-
-/// The username of a Basic `Authorization` value, never the password.
-fn auth_of(value: &str) -> Auth {
-    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Auth::Other(scheme.to_string());
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(token.trim())
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok());
-    match decoded.as_deref().and_then(|d| d.split_once(':')) {
-        Some((username, _)) => Auth::Basic(username.to_string()),
-        None => Auth::Other("Basic (not base64 of user:password)".to_string()),
-    }
-}
-
-/// The status code of a response head; 0 when it has none.
-fn status_of(head: &[u8]) -> u16 {
-    String::from_utf8_lossy(head)
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn request_heads_give_path_upgrade_and_username_only() {
-        let head = b"GET /communication_manager/ws/event HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nAuthorization: Basic bWFuYWdlcjptYW5hZzNycGE1NXdvcmQ=\r\n\r\n";
-        let request = Request::parse(head);
-        assert_eq!(request.path, EVENT_PATH);
-        assert!(request.upgrade);
-        assert_eq!(request.auth, Auth::Basic("manager".to_string()));
-        let plain = Request::parse(b"GET /x HTTP/1.1\r\nAuthorization: Bearer t\r\n\r\n");
-        assert!(!plain.upgrade);
-        assert_eq!(plain.auth, Auth::Other("Bearer".to_string()));
-        assert_eq!(status_of(b"HTTP/1.1 101 Switching Protocols\r\n\r\n"), 101);
+    fn only_the_taps_own_pongs_carry_a_probe_number() {
         assert_eq!(probe_number(format!("{PROBE_PREFIX}7").as_bytes()), Some(7));
         assert_eq!(probe_number(b"isymphony-sim"), None);
     }

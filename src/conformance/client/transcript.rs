@@ -44,7 +44,7 @@ pub fn render(
         .position(|r| matches!(&r.seen, Seen::Mark(text) if text == CASE_OVER))
         .unwrap_or(records.len());
     let records = &records[..end];
-    let mut lines: Vec<String> = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
     let mut live = live.iter().peekable();
     let mut last_ms = 0;
     let mut dropped: Vec<Conn> = Vec::new();
@@ -52,7 +52,7 @@ pub fn render(
         let record_us = started_unix_us
             .saturating_add(u64::try_from(record.wall.as_micros()).unwrap_or(u64::MAX));
         while let Some(request) = live.next_if(|r| r.unix_us <= record_us) {
-            lines.push(live_line(last_ms, request));
+            lines.push(live_line(last_ms, request).into());
         }
         last_ms = record.at_ms;
         if let Some(line) = line(records, i, record, epoch_ms, &mut dropped) {
@@ -60,15 +60,11 @@ pub fn render(
         }
     }
     for request in live {
-        lines.push(live_line(last_ms, request));
+        lines.push(live_line(last_ms, request).into());
     }
     let mut out = String::new();
-    for (line, count) in fold(lines) {
-        if count > 1 {
-            let _ = writeln!(out, "{line} ×{count}");
-        } else {
-            let _ = writeln!(out, "{line}");
-        }
+    for line in fold(lines) {
+        let _ = writeln!(out, "{line}");
     }
     if out.is_empty() {
         out.push_str("(the client did nothing)\n");
@@ -76,16 +72,66 @@ pub fn render(
     out
 }
 
-/// Runs of equal lines, each with its length.
-fn fold(lines: Vec<String>) -> Vec<(String, usize)> {
-    let mut folded: Vec<(String, usize)> = Vec::new();
-    for line in lines {
-        match folded.last_mut() {
-            Some((last, count)) if *last == line => *count += 1,
-            _ => folded.push((line, 1)),
-        }
+/// Most events of one moment shown one per line; more are counted by type.
+const MAX_EVENT_LINES: usize = 20;
+
+/// One rendered line, with what folding needs to know.
+struct Line {
+    text: String,
+    /// For an event: its moment, connection and type.
+    event: Option<(u64, Conn, String)>,
+}
+
+impl From<String> for Line {
+    fn from(text: String) -> Self {
+        Line { text, event: None }
     }
-    folded
+}
+
+/// Folds the lines: a run of more than [`MAX_EVENT_LINES`] events of one moment
+/// on one connection becomes one line counting them by type; otherwise equal
+/// neighbours become one line with `×N`.
+fn fold(lines: Vec<Line>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some((ms, conn, _)) = &lines[i].event {
+            let run = lines[i..]
+                .iter()
+                .take_while(|l| matches!(&l.event, Some((m, c, _)) if m == ms && c == conn))
+                .count();
+            if run > MAX_EVENT_LINES {
+                let mut by_type: std::collections::BTreeMap<&str, usize> = Default::default();
+                for line in &lines[i..i + run] {
+                    if let Some((_, _, kind)) = &line.event {
+                        *by_type.entry(kind.as_str()).or_default() += 1;
+                    }
+                }
+                let counts: Vec<String> = by_type
+                    .iter()
+                    .map(|(kind, n)| format!("{kind} {n}"))
+                    .collect();
+                out.push(at(
+                    *ms,
+                    "event",
+                    &format!("#{conn} {run} events: {}", counts.join(", ")),
+                ));
+                i += run;
+                continue;
+            }
+        }
+        let same = lines[i..]
+            .iter()
+            .take_while(|l| l.text == lines[i].text)
+            .count();
+        if same > 1 {
+            out.push(format!("{} ×{same}", lines[i].text));
+        } else {
+            out.push(lines[i].text.clone());
+        }
+        i += same;
+    }
+    out
 }
 
 fn at(ms: u64, word: &str, text: &str) -> String {
@@ -112,6 +158,23 @@ fn line(
     record: &Record,
     epoch_ms: i64,
     dropped: &mut Vec<Conn>,
+) -> Option<Line> {
+    if let Seen::Frame {
+        conn,
+        from,
+        message,
+    } = &record.seen
+    {
+        return frame(record.at_ms, *conn, *from, message, epoch_ms);
+    }
+    text_line(records, index, record, dropped).map(Line::from)
+}
+
+fn text_line(
+    records: &[Record],
+    index: usize,
+    record: &Record,
+    dropped: &mut Vec<Conn>,
 ) -> Option<String> {
     let ms = record.at_ms;
     let text = match &record.seen {
@@ -136,11 +199,7 @@ fn line(
             ));
         }
         Seen::Refused { .. } | Seen::Answered { .. } | Seen::ProbeAnswered { .. } => return None,
-        Seen::Frame {
-            conn,
-            from,
-            message,
-        } => return frame(ms, *conn, *from, message, epoch_ms),
+        Seen::Frame { .. } => return None,
         Seen::ProbeSent { conn, probe } => {
             let answered = records
                 .iter()
@@ -184,12 +243,12 @@ fn side(side: Side) -> &'static str {
     }
 }
 
-fn frame(ms: u64, conn: Conn, from: Side, message: &Message, epoch_ms: i64) -> Option<String> {
+fn frame(ms: u64, conn: Conn, from: Side, message: &Message, epoch_ms: i64) -> Option<Line> {
     let close = |code: &Option<u16>, reason: &str| match code {
         Some(code) => format!("#{conn} close {code} {reason:?}"),
         None => format!("#{conn} close (no code)"),
     };
-    Some(match (from, message) {
+    let text = match (from, message) {
         (_, Message::Ping(_) | Message::Pong(_)) => return None,
         (Side::Client, Message::Text(text)) => {
             at(ms, "client", &format!("#{conn} {}", canonical(text)))
@@ -221,7 +280,10 @@ fn frame(ms: u64, conn: Conn, from: Side, message: &Message, epoch_ms: i64) -> O
                     .and_then(Value::as_i64)
                     .and_then(|time| u64::try_from(time.saturating_sub(epoch_ms)).ok())
                     .unwrap_or(ms);
-                at(event_ms, "event", &format!("#{conn} {kind}"))
+                return Some(Line {
+                    text: at(event_ms, "event", &format!("#{conn} {kind}")),
+                    event: Some((event_ms, conn, kind.to_string())),
+                });
             }
             Err(_) => at(
                 ms,
@@ -229,7 +291,8 @@ fn frame(ms: u64, conn: Conn, from: Side, message: &Message, epoch_ms: i64) -> O
                 &format!("#{conn} (not JSON) {}", escape(text)),
             ),
         },
-    })
+    };
+    Some(text.into())
 }
 
 /// A client message as shown: JSON re-encoded compactly with sorted keys, other

@@ -452,19 +452,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_route_is_found_by_its_name_and_answers_one_method() {
+    fn every_route_is_found_by_its_name_and_answers_its_methods() {
         for route in ControlRoute::ALL {
             assert_eq!(ControlRoute::from_path(route.name()), Ok(route));
             let slashed = format!("{}/", route.name());
             assert_eq!(ControlRoute::from_path(&slashed), Ok(route), "{slashed}");
         }
-        let named = |name| ControlRoute::from_path(name).map(ControlRoute::method);
-        assert_eq!(named("status"), Ok(Method::GET));
+        let named = |name| ControlRoute::from_path(name).map(ControlRoute::methods);
+        assert_eq!(named("status"), Ok(&[Method::GET][..]));
         for name in [
             "pause", "resume", "step", "speed", "scenario", "reset", "inject", "fault",
         ] {
-            assert_eq!(named(name), Ok(Method::POST), "{name}");
+            assert_eq!(named(name), Ok(&[Method::POST][..]), "{name}");
         }
+        assert_eq!(named("requests"), Ok(&[Method::GET, Method::DELETE][..]));
     }
 
     #[test]

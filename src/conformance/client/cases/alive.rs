@@ -18,7 +18,7 @@ pub async fn staying_alive(stage: &mut Stage<'_>) -> Result<(), String> {
         "no events for {window:?}; the server pings every {:?} and closes a connection silent for {:?}",
         t.ping_interval(),
         t.idle_timeout
-    ));
+    )).await;
     let from = stage.journal.with(<[_]>::len);
     stage.watch("two idle timeouts to pass", conn, window).await;
     let (pings, pongs, closed, ended) = stage.journal.with(|records| {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::server::config::DEFAULT_CLIENT_QUEUE;
+use crate::server::DEFAULT_CLIENT_QUEUE;
 
 use super::super::check::{Check, CheckId};
 use super::super::journal::Conn;
@@ -50,7 +50,7 @@ pub async fn after(stage: &mut Stage<'_>, cut: Cut) -> Result<(), String> {
         return Ok(());
     };
     stage.step_to(CUT_AT_MS).await?;
-    stage.mark(format!("the server {}", cut.words()));
+    stage.mark(format!("the server {}", cut.words())).await;
     let cut_at = stage.journal.with(<[_]>::len);
     stage.link.refuse(stage.thresholds.refused_attempts);
     stage.backend.fault(&cut.fault()).await?;

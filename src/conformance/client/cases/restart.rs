@@ -24,7 +24,7 @@ pub async fn server_restart(stage: &mut Stage<'_>) -> Result<(), String> {
     let live_before = stage.backend.live_requests().await?;
     stage.mark(
         "the server restarts: every connection closed with 1001, then new coreServerId and UUIDs",
-    );
+    ).await;
     let cut_at = stage.journal.with(<[_]>::len);
     stage.link.refuse(stage.thresholds.refused_attempts);
     stage.backend.fault(r#"{"kind":"restart"}"#).await?;

@@ -72,10 +72,12 @@ pub async fn keeping_up(stage: &mut Stage<'_>) -> Result<(), String> {
         .iter()
         .map(|t| variant(t, time, None, None))
         .collect();
-    stage.mark(format!(
-        "a burst of {total} events at {} events/s",
-        t.burst_rate
-    ));
+    stage
+        .mark(format!(
+            "a burst of {total} events at {} events/s",
+            t.burst_rate
+        ))
+        .await;
     let from = stage.journal.with(<[_]>::len);
     let started = Instant::now();
     let mut sent = 0u64;
@@ -170,7 +172,7 @@ pub async fn robustness(stage: &mut Stage<'_>) -> Result<(), String> {
     let time = EPOCH_MS + i64::try_from(stage.journal.virtual_ms()).unwrap_or(0);
     let from = stage.journal.with(<[_]>::len);
 
-    stage.mark("the next event twice (a duplicate fault)");
+    stage.mark("the next event twice (a duplicate fault)").await;
     stage
         .backend
         .fault(r#"{"kind":"duplicate","count":1}"#)
@@ -180,18 +182,22 @@ pub async fn robustness(stage: &mut Stage<'_>) -> Result<(), String> {
         .publish_raw([raw(&variant(template, time, None, None))?])
         .await?;
 
-    stage.mark("a text frame that is not JSON (a malformed fault)");
+    stage
+        .mark("a text frame that is not JSON (a malformed fault)")
+        .await;
     stage.backend.fault(r#"{"kind":"malformed"}"#).await?;
 
     let unknown = variant(template, time, Some(UNKNOWN_TYPE), None);
     let admitted = filter
         .as_deref()
         .and_then(filter_entries)
-        .map_or(true, |entries| admits(&filter_set(&entries), &unknown));
+        .is_none_or(|entries| admits(&filter_set(&entries), &unknown));
     let unknown_note = if admitted {
-        stage.mark(format!(
-            "an event of a type the catalogue does not know ({UNKNOWN_TYPE})"
-        ));
+        stage
+            .mark(format!(
+                "an event of a type the catalogue does not know ({UNKNOWN_TYPE})"
+            ))
+            .await;
         stage.backend.publish_raw([raw(&unknown)?]).await?;
         format!("an unknown type ({UNKNOWN_TYPE})")
     } else {
@@ -203,11 +209,11 @@ pub async fn robustness(stage: &mut Stage<'_>) -> Result<(), String> {
         );
         stage.mark(format!(
             "an event with a property the catalogue does not know ({UNKNOWN_PROPERTY}); the client's filter admits no unknown type"
-        ));
+        )).await;
         stage.backend.publish_raw([raw(&extra)?]).await?;
         format!("an unknown property ({UNKNOWN_PROPERTY}; its filter lets no unknown type through)")
     };
-    stage.mark("one more ordinary event");
+    stage.mark("one more ordinary event").await;
     stage
         .backend
         .publish_raw([raw(&variant(template, time, None, None))?])

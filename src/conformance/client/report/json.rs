@@ -1,28 +1,31 @@
 //! The JSON report of a client run: everything in the [`ClientRun`], plus the
-//! exit code, the counts and each check's provenance and source.
+//! exit code and the counts; each check carries its provenance and source.
 
 use serde::Serialize;
 
 use super::super::check::{Check, CheckSpec};
 use super::super::outcome::{ClientCaseOutcome, ClientRun, ClientVerdict};
+use super::super::thresholds::ThresholdRow;
 
 #[derive(Serialize)]
 struct JsonRun<'a> {
     suite: &'static str,
+    target: &'a str,
+    mode: &'a str,
     exit_code: u8,
     passed: usize,
     failed: usize,
     pending: usize,
     errors: usize,
-    #[serde(flatten)]
-    run: &'a ClientRun,
-    checks: Vec<JsonCheckSpecs<'a>>,
+    thresholds: &'a [ThresholdRow],
+    snapshots: &'a str,
+    cases: Vec<JsonCase<'a>>,
 }
 
-/// Each case's checks with their table rows, next to the outcome.
 #[derive(Serialize)]
-struct JsonCheckSpecs<'a> {
-    case: &'a str,
+struct JsonCase<'a> {
+    #[serde(flatten)]
+    outcome: &'a ClientCaseOutcome,
     checks: Vec<JsonCheck<'a>>,
 }
 
@@ -34,32 +37,32 @@ struct JsonCheck<'a> {
     spec: CheckSpec,
 }
 
-fn specs(case: &ClientCaseOutcome) -> Vec<JsonCheck<'_>> {
-    case.checks
-        .iter()
-        .map(|check| JsonCheck {
-            check,
-            spec: check.id.spec(),
-        })
-        .collect()
-}
-
 /// The report as pretty-printed JSON.
 pub fn render(run: &ClientRun) -> String {
     let json = JsonRun {
         suite: "client",
+        target: &run.target,
+        mode: &run.mode,
         exit_code: run.exit_code(),
         passed: run.count(ClientVerdict::Pass),
         failed: run.count(ClientVerdict::Fail),
         pending: run.count(ClientVerdict::Pending),
         errors: run.count(ClientVerdict::Error),
-        run,
-        checks: run
+        thresholds: &run.thresholds,
+        snapshots: &run.snapshots,
+        cases: run
             .cases
             .iter()
-            .map(|case| JsonCheckSpecs {
-                case: &case.name,
-                checks: specs(case),
+            .map(|outcome| JsonCase {
+                outcome,
+                checks: outcome
+                    .checks
+                    .iter()
+                    .map(|check| JsonCheck {
+                        check,
+                        spec: check.id.spec(),
+                    })
+                    .collect(),
             })
             .collect(),
     };
