@@ -169,3 +169,13 @@ fn a_client_started_by_someone_else_gets_the_urls_and_the_same_transcripts() {
         "{rest}"
     );
 }
+
+#[test]
+fn the_readme_prints_every_threshold_with_its_default() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    for row in isymphony_sim::conformance::client::Thresholds::default().rows() {
+        let line = format!("| `{}` | {} | {} |", row.flag, row.value, row.meaning);
+        assert!(readme.contains(&line), "README.md lacks the row {line}");
+    }
+}

@@ -38,8 +38,9 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_millis(750);
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
 
 /// Default `--patience`: how long the runner waits for anything else (the first
-/// connection, a reply, an answer to a ping) before it calls it missing.
-pub const DEFAULT_PATIENCE: Duration = Duration::from_secs(5);
+/// connection, a reply, an answer to a ping) before it calls it missing. The flag
+/// is shared with the server suite, whose default is the same 10s.
+pub const DEFAULT_PATIENCE: Duration = Duration::from_secs(10);
 
 /// One run's thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
