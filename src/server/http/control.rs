@@ -22,21 +22,22 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde_json::Value;
+
 use warp::http::{Method, StatusCode};
 use warp::path::Tail;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use crate::protocol::{Profile, RawEvent};
+use crate::protocol::RawEvent;
 use crate::scenario::{Fault, FaultRequest};
 
 use crate::server::fanout::message::ClientSummary;
-use crate::server::simulation::{RunStatus, ScenarioOptions, StepTo};
+use crate::server::simulation::RunStatus;
 use crate::server::state::ServerState;
 use crate::server::stats::StatsSnapshot;
 
 use super::admission::admitted;
+use super::control_input::{scenario_options_of, speed_of, step_of};
 use super::reply::{
     BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error,
 };
@@ -348,105 +349,6 @@ async fn inject_event(state: &ServerState, body: &[u8]) -> Response {
     }
 }
 
-/// A request the control API cannot use: the status and a one-line reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct BadInput(StatusCode, String);
-
-impl BadInput {
-    fn reply(&self) -> Response {
-        plain(self.0, &self.1)
-    }
-}
-
-/// The speed of a `{"speed": N}` body.
-fn speed_of(body: &[u8]) -> Result<f64, BadInput> {
-    let expected = "expected a body like {\"speed\": 10} (virtual ms per wall ms)";
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        BadInput(
-            StatusCode::PRECONDITION_FAILED,
-            format!("the request body is not valid JSON: {e}; {expected}"),
-        )
-    })?;
-    value
-        .get("speed")
-        .and_then(Value::as_f64)
-        .ok_or_else(|| BadInput(StatusCode::PRECONDITION_FAILED, expected.to_string()))
-}
-
-/// The `seed` query parameter, if given.
-/// How far `POST /sim/step` goes: `?to=event` (the default) or `?to=batch`.
-fn step_of(query: &str) -> Result<StepTo, BadInput> {
-    match query.split('&').find_map(|pair| pair.strip_prefix("to=")) {
-        None | Some("event") => Ok(StepTo::NextEvent),
-        Some("batch") => Ok(StepTo::NextBatch),
-        Some(other) => Err(BadInput(
-            StatusCode::BAD_REQUEST,
-            format!("to must be `event` (the default) or `batch`, got `{other}`"),
-        )),
-    }
-}
-
-fn seed_of(query: &str) -> Result<Option<u64>, BadInput> {
-    let Some(text) = query_value(query, "seed") else {
-        return Ok(None);
-    };
-    text.parse().map(Some).map_err(|_| {
-        BadInput(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "seed must be a whole number from 0 to {}, got `{text}`",
-                u64::MAX
-            ),
-        )
-    })
-}
-
-/// How `POST /sim/scenario` plays its scenario: `seed`, `epoch` (ms of virtual time
-/// zero), `profile` (`standard` or `extended`) and `loop` (`true` or `false`).
-fn scenario_options_of(query: &str) -> Result<ScenarioOptions, BadInput> {
-    let bad = |message: String| BadInput(StatusCode::BAD_REQUEST, message);
-    let epoch_ms = query_value(query, "epoch")
-        .map(|text| {
-            text.parse().map_err(|_| {
-                bad(format!(
-                    "epoch must be whole epoch milliseconds such as 1700000000000, got `{text}`"
-                ))
-            })
-        })
-        .transpose()?;
-    let profile = query_value(query, "profile")
-        .map(|text| match text {
-            "standard" => Ok(Profile::Standard),
-            "extended" => Ok(Profile::Extended),
-            other => Err(bad(format!(
-                "profile must be `standard` or `extended`, got `{other}`"
-            ))),
-        })
-        .transpose()?;
-    let looping = query_value(query, "loop")
-        .map(|text| match text {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            other => Err(bad(format!(
-                "loop must be `true` or `false`, got `{other}`"
-            ))),
-        })
-        .transpose()?;
-    Ok(ScenarioOptions {
-        seed: seed_of(query)?,
-        epoch_ms,
-        profile,
-        looping,
-    })
-}
-
-/// The value of query parameter `name`, if given.
-fn query_value<'q>(query: &'q str, name: &str) -> Option<&'q str> {
-    query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,50 +390,5 @@ mod tests {
             UnknownRoute("nope".into()).to_string(),
             "not found: the control API has /sim/status, pause, resume, step, speed, scenario, reset, inject, fault and requests"
         );
-    }
-
-    #[test]
-    fn scenario_loads_take_epoch_profile_and_loop_from_the_query() {
-        assert_eq!(
-            scenario_options_of("").ok(),
-            Some(ScenarioOptions::default())
-        );
-        assert_eq!(
-            scenario_options_of("seed=7&epoch=1700000000000&profile=extended&loop=false").ok(),
-            Some(ScenarioOptions {
-                seed: Some(7),
-                epoch_ms: Some(1_700_000_000_000),
-                profile: Some(Profile::Extended),
-                looping: Some(false),
-            })
-        );
-        for query in ["epoch=soon", "profile=full", "loop=1", "seed=x&loop=true"] {
-            assert_eq!(
-                scenario_options_of(query).err().map(|bad| bad.0),
-                Some(StatusCode::BAD_REQUEST),
-                "{query}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_seed_comes_from_the_query_when_given() {
-        assert_eq!(seed_of("").ok(), Some(None));
-        assert_eq!(seed_of("x=1&seed=42").ok(), Some(Some(42)));
-        assert_eq!(
-            seed_of("seed=-1").err().map(|bad| bad.0),
-            Some(StatusCode::BAD_REQUEST)
-        );
-    }
-
-    #[test]
-    fn speed_needs_a_number_in_json() {
-        assert_eq!(speed_of(br#"{"speed": 2.5}"#).ok(), Some(2.5));
-        for body in [&b"{"[..], br#"{"speed":"fast"}"#, b"[]"] {
-            assert_eq!(
-                speed_of(body).err().map(|bad| bad.0),
-                Some(StatusCode::PRECONDITION_FAILED)
-            );
-        }
     }
 }
