@@ -107,6 +107,8 @@ pub enum Seen {
     },
     /// The runner did something: a fault, steps of the scenario, a burst.
     Mark(String),
+    /// The client process ended before the case did (how, in words).
+    ClientExited(String),
 }
 
 impl Seen {
@@ -121,7 +123,7 @@ impl Seen {
             | Seen::ProbeAnswered { conn, .. }
             | Seen::Unframed { conn, .. }
             | Seen::Hangup { conn, .. } => Some(*conn),
-            Seen::Mark(_) => None,
+            Seen::Mark(_) | Seen::ClientExited(_) => None,
         }
     }
 }

@@ -124,6 +124,11 @@ impl ClientProcess {
         self.child.try_wait().ok().flatten()
     }
 
+    /// How it exited, in words, if it has.
+    pub fn exited_text(&mut self) -> Option<String> {
+        self.exited().map(describe)
+    }
+
     /// Stops it: SIGTERM to its group, SIGKILL after `grace`; returns how it
     /// ended and what it printed.
     pub async fn stop(mut self, grace: Duration) -> ClientOutput {

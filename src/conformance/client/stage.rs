@@ -145,13 +145,27 @@ impl<'a> Stage<'a> {
     ) -> Option<T> {
         let start = Instant::now();
         let deadline = within.map(|w| start + w);
+        let gone = |records: &[Record]| {
+            records
+                .iter()
+                .any(|r| matches!(r.seen, Seen::ClientExited(_)))
+        };
         loop {
+            // A client that has exited sends nothing more: no wait is worth its time.
+            if self.journal.with(gone) {
+                return self.journal.with(&mut found);
+            }
             let until = match deadline {
                 Some(deadline) => deadline.min(Instant::now() + STILL_WAITING_EVERY),
                 None => Instant::now() + STILL_WAITING_EVERY,
             };
-            if let Some(value) = self.journal.wait_for(until, &mut found).await {
-                return Some(value);
+            let found_or_gone = |records: &[Record]| match found(records) {
+                Some(value) => Some(Some(value)),
+                None if gone(records) => Some(None),
+                None => None,
+            };
+            if let Some(answer) = self.journal.wait_for(until, found_or_gone).await {
+                return answer;
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return None;
@@ -182,7 +196,15 @@ impl<'a> Stage<'a> {
             .await;
         let Some((conn, opened_at, opened_index)) = opened else {
             let refusals = self.journal.with(refusals);
-            let detail = if refusals.is_empty() {
+            let exited = self.journal.with(|records| {
+                records.iter().find_map(|r| match &r.seen {
+                    Seen::ClientExited(how) => Some(how.clone()),
+                    _ => None,
+                })
+            });
+            let detail = if let Some(how) = exited {
+                format!("the client process {how} before it connected; see its output")
+            } else if refusals.is_empty() {
                 format!(
                     "the client did not connect within {:?} (it is given ISYM_URL, ISYM_USERNAME and ISYM_PASSWORD)",
                     self.thresholds.patience

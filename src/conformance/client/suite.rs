@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -14,7 +16,7 @@ use crate::server::Credentials;
 use super::backend::{Backend, BackendPlan};
 use super::cases::{ClientCase, EPOCH_MS, SCENARIO, SEED, suite_player};
 use super::check::{Check, CheckId};
-use super::journal::{Journal, Records as _};
+use super::journal::{Journal, Records as _, Seen};
 use super::judge::filters_accepted;
 use super::outcome::{ClientCaseOutcome, ClientRun, ClientVerdict};
 use super::process::{ClientEnv, ClientProcess};
@@ -23,6 +25,9 @@ use super::stage::Stage;
 use super::tap::Tap;
 use super::thresholds::Thresholds;
 use super::transcript::{CASE_OVER, render};
+
+/// How often a case looks whether the client started for it has died.
+const EXIT_WATCH: Duration = Duration::from_millis(50);
 
 /// How the client under test is run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,7 +208,25 @@ async fn play(
         progress,
     );
     stage.wait_forever_for_first = first && options.target == ClientTarget::UrlOnly;
-    let played = case.play(&mut stage).await;
+    let mut process = process;
+    let over = AtomicBool::new(false);
+    let play = async {
+        let played = case.play(&mut stage).await;
+        over.store(true, Ordering::Release);
+        played
+    };
+    // std's Child has no async wait (tokio's process feature is not built): look
+    // now and then whether the client died, so the case's waits end at once.
+    let watch = async {
+        while !over.load(Ordering::Acquire) {
+            if let Some(how) = process.as_mut().and_then(ClientProcess::exited_text) {
+                journal.push(Seen::ClientExited(how));
+                break;
+            }
+            tokio::time::sleep(EXIT_WATCH).await;
+        }
+    };
+    let (played, ()) = tokio::join!(play, watch);
     stage.mark(CASE_OVER).await;
     let live = stage.backend.live_requests().await;
     let Stage {

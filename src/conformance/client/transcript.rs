@@ -232,6 +232,9 @@ fn text_line(
             ));
         }
         Seen::Mark(text) => return Some(at(ms, "runner", text)),
+        Seen::ClientExited(how) => {
+            return Some(at(ms, "exited", &format!("the client process {how}")));
+        }
     };
     Some(at(ms, "tap", &text))
 }
