@@ -83,6 +83,7 @@ fn a_client_with_a_misspelled_property_fails_the_lint_with_a_suggestion() {
 fn a_client_that_stops_reading_fails_the_keeping_up_case() {
     // A short burst fits in the socket buffers: the ping behind it is what the
     // client never answers.
+    let _burst = crate::support::one_burst_at_a_time();
     let outcome = broken("stop-reading", "keeping_up", &["--burst-duration", "1s"]);
     let (state, detail) = check(&outcome, "keeps-up");
     assert_eq!(state, "fail");

@@ -24,6 +24,7 @@ const CASES: [&str; 9] = [
 
 #[test]
 fn the_example_client_passes_every_case_against_its_committed_snapshots() {
+    let _burst = crate::support::one_burst_at_a_time();
     let reports = tempfile::tempdir().expect("a temp dir");
     let snapshots = committed_snapshots();
     let output = conform(&[

@@ -2,9 +2,16 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use serde_json::Value;
+
+/// Held by the tests that send a burst: two at once on a 2-core machine would
+/// test the machine, not the client.
+pub fn one_burst_at_a_time() -> MutexGuard<'static, ()> {
+    static BURST: Mutex<()> = Mutex::new(());
+    BURST.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// The snapshots of the example client, committed next to these tests.
 pub fn committed_snapshots() -> PathBuf {

@@ -43,6 +43,9 @@ pub enum FrameError {
 #[derive(Debug, Default)]
 pub struct FrameReader {
     buffer: Vec<u8>,
+    /// Where the next frame starts in `buffer`: frames are cut off the front
+    /// by moving this, and the buffer is compacted when more bytes come.
+    start: usize,
     /// The opcode and payload so far of a fragmented message.
     partial: Option<(u8, Vec<u8>)>,
 }
@@ -59,13 +62,20 @@ pub struct Frame {
 impl FrameReader {
     /// Adds bytes read from the socket.
     pub fn push(&mut self, bytes: &[u8]) {
+        if self.start > 0 {
+            self.buffer.drain(..self.start);
+            self.start = 0;
+        }
         self.buffer.extend_from_slice(bytes);
     }
 
     /// The bytes not yet cut into frames (after a [`FrameError`], the rest of
     /// the stream is forwarded unread, starting with these).
     pub fn take_buffer(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.buffer)
+        let rest = self.buffer.split_off(self.start);
+        self.buffer.clear();
+        self.start = 0;
+        rest
     }
 
     /// The next whole frame, if the buffer holds one.
@@ -77,10 +87,11 @@ impl FrameReader {
             return Ok(None);
         };
         let total = header_len + payload_len;
-        if self.buffer.len() < total {
+        if self.buffer.len() - self.start < total {
             return Ok(None);
         }
-        let raw: Vec<u8> = self.buffer.drain(..total).collect();
+        let raw = self.buffer[self.start..self.start + total].to_vec();
+        self.start += total;
         let first = raw[0];
         let fin = first & 0x80 != 0;
         let opcode = first & 0x0f;
@@ -99,7 +110,7 @@ impl FrameReader {
     /// Header length and payload length of the frame at the buffer's start, once
     /// the header is complete.
     fn header(&self) -> Result<Option<(usize, usize)>, FrameError> {
-        let b = &self.buffer;
+        let b = &self.buffer[self.start..];
         if b.len() < 2 {
             return Ok(None);
         }

@@ -147,6 +147,9 @@ pub struct Journal {
     changed: watch::Sender<u64>,
     /// The virtual time the runner has stepped the scenario to.
     virtual_ms: AtomicU64,
+    /// Text frames from the server so far, kept as records come, so that
+    /// waiting on it costs nothing however long the journal grows.
+    server_texts: AtomicU64,
     /// When the case started.
     started: Instant,
     /// The same moment in Unix microseconds, to place the server's request
@@ -160,6 +163,7 @@ impl Default for Journal {
             records: Mutex::new(Vec::new()),
             changed: watch::Sender::new(0),
             virtual_ms: AtomicU64::new(0),
+            server_texts: AtomicU64::new(0),
             started: Instant::now(),
             started_unix_us: unix_us_now(),
         }
@@ -169,6 +173,14 @@ impl Default for Journal {
 impl Journal {
     /// Appends what was seen, at the current virtual time.
     pub fn push(&self, seen: Seen) {
+        if let Seen::Frame {
+            from: Side::Server,
+            message: Message::Text(_),
+            ..
+        } = &seen
+        {
+            self.server_texts.fetch_add(1, Ordering::AcqRel);
+        }
         let record = Record {
             at_ms: self.virtual_ms.load(Ordering::Acquire),
             wall: self.started.elapsed(),
@@ -176,6 +188,11 @@ impl Journal {
         };
         self.lock().push(record);
         self.changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Text frames the server has sent so far, on every connection.
+    pub fn server_texts(&self) -> u64 {
+        self.server_texts.load(Ordering::Acquire)
     }
 
     /// Sets the virtual time later records carry.

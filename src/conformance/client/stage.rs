@@ -117,9 +117,8 @@ impl<'a> Stage<'a> {
         let deadline = Instant::now() + self.thresholds.patience;
         loop {
             let (queued, discarded) = self.backend.queued_frames().await;
-            let (seen, count) = self
-                .journal
-                .with(|records| (server_texts(records), records.len()));
+            let seen = self.journal.server_texts();
+            let count = self.journal.with(<[Record]>::len);
             if seen + discarded >= queued {
                 return;
             }
@@ -375,21 +374,6 @@ impl<'a> Stage<'a> {
         .await
         .unwrap_or(false)
     }
-}
-
-/// Text frames the server sent, on every connection.
-fn server_texts(records: &[Record]) -> u64 {
-    let texts = records.iter().filter(|r| {
-        matches!(
-            r.seen,
-            Seen::Frame {
-                from: Side::Server,
-                message: Message::Text(_),
-                ..
-            }
-        )
-    });
-    u64::try_from(texts.count()).unwrap_or(u64::MAX)
 }
 
 /// The upgrades the server refused, in words.

@@ -357,18 +357,21 @@ impl Wire<'_> {
         from: Side,
         to: &mut W,
     ) -> bool {
-        loop {
+        // One write for every whole frame of a read: a burst costs a syscall per
+        // read, not per event.
+        let mut out = Vec::new();
+        let framed = loop {
             let frame = match reader.next_frame() {
                 Ok(Some(frame)) => frame,
-                Ok(None) => return true,
+                Ok(None) => break true,
                 Err(err) => {
                     self.journal.push(Seen::Unframed {
                         conn: self.conn,
                         from,
                         reason: err.to_string(),
                     });
-                    let _ = to.write_all(&reader.take_buffer()).await;
-                    return false;
+                    out.extend_from_slice(&reader.take_buffer());
+                    break false;
                 }
             };
             match frame.message {
@@ -385,10 +388,13 @@ impl Wire<'_> {
                 Some(message) => self.record(from, message),
                 None => {}
             }
-            if to.write_all(&frame.raw).await.is_err() {
-                return true;
-            }
+            out.extend_from_slice(&frame.raw);
+        };
+        // A failed write is the other side's hang-up, which its own read will see.
+        if !out.is_empty() {
+            let _ = to.write_all(&out).await;
         }
+        framed
     }
 
     fn record(&self, from: Side, message: Message) {
