@@ -30,6 +30,8 @@ enum Command {
     Load(commands::load::LoadArgs),
     /// Run a conformance suite in-process, against a server, or against a client under test.
     Conform(commands::conform::ConformArgs),
+    /// Record a real server's Event API and Live API into a capture; convert or audit captures.
+    Record(commands::record::RecordArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Events(args) => commands::events::run(args),
         Command::Load(args) => commands::load::run(args),
         Command::Conform(args) => commands::conform::run(args),
+        Command::Record(args) => commands::record::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use isymphony_sim::protocol::Profile;
-use isymphony_sim::scenario::{LoadError, Player, Scenario};
+use isymphony_sim::scenario::{Player, ReadError, Scenario};
 
 /// The seed of the dry run when the file names none.
 const DRY_RUN_SEED: u64 = 1;
@@ -41,9 +41,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn check_one(path: &str) -> Verdict {
-    let scenario = match Scenario::load(path) {
+    let scenario = match Scenario::open(path) {
         Ok(scenario) => scenario,
-        Err(LoadError::Invalid(err)) => {
+        Err(ReadError::Invalid(err)) => {
             eprintln!("{err}");
             return Verdict::Problems;
         }

@@ -6,5 +6,7 @@ pub mod conform_client;
 pub mod events;
 pub mod load;
 pub mod play;
+pub mod record;
+pub mod replay_choice;
 pub mod scenario_choice;
 pub mod serve;

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use isymphony_sim::protocol::{
     ClientMessage, FilterSet, ParseOptions, Profile, parse_client_message,
 };
+use isymphony_sim::record::{Capture, Replay, ReplayOptions};
 use isymphony_sim::scenario::duration::{format_duration, parse_moment};
 use isymphony_sim::scenario::{Player, dump_script};
 
@@ -40,13 +41,22 @@ pub struct PlayArgs {
 
     /// Also write the run as a script: the same directory, every applied command as a
     /// step, and the seed; replaying it gives the same event stream.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
     dump_script: Option<PathBuf>,
+
+    /// Play a capture written by `record` instead of a scenario: its frames as
+    /// captured, one per line, in order (--until and --filter apply).
+    #[arg(long, value_name = "CAPTURE", conflicts_with_all = ["scenario", "profile"])]
+    replay: Option<PathBuf>,
+
+    /// With --replay: rewrite each frame's `time` to --epoch plus its virtual ms;
+    /// nothing else changes.
+    #[arg(long, requires = "replay")]
+    retime: bool,
 }
 
 /// Runs `play`.
 pub fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
-    let scenario = args.choice.load()?;
     let filter = match &args.filter {
         None => FilterSet::allow_all(),
         Some(text) => {
@@ -55,6 +65,10 @@ pub fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
+    if let Some(capture) = &args.replay {
+        return replay(capture, &args, &filter);
+    }
+    let scenario = args.choice.load()?;
     let until = match &args.until {
         None => scenario.length_ms,
         Some(text) => parse_moment(text, scenario.starts_at_ms)
@@ -139,4 +153,63 @@ fn report_failures(player: &Player) -> bool {
         eprintln!("... and {} more", refused - shown);
     }
     refused > 0
+}
+
+/// `play --replay`: a capture's frames, as captured (or retimed), through the filter.
+fn replay(path: &std::path::Path, args: &PlayArgs, filter: &FilterSet) -> anyhow::Result<ExitCode> {
+    let capture = Capture::read(path)?;
+    let probe = Replay::new(&capture, ReplayOptions::default());
+    let span = probe.span_ms();
+    let until = match &args.until {
+        None => span.saturating_sub(1),
+        Some(text) => {
+            parse_moment(text, 0).map_err(|reason| anyhow::anyhow!("--until: {reason}"))?
+        }
+    };
+    let mut replay = Replay::new(
+        &capture,
+        ReplayOptions {
+            retime_epoch: args.retime.then_some(args.epoch),
+            looping: until >= span,
+        },
+    );
+    let started = Instant::now();
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let (mut played, mut printed) = (0u64, 0u64);
+    let written = (|| -> io::Result<()> {
+        while replay.next_due().is_some_and(|at| at <= until) {
+            for frame in replay.advance() {
+                played += 1;
+                if frame.admitted_by(filter) {
+                    printed += 1;
+                    out.write_all(frame.text.as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
+            }
+        }
+        out.flush()
+    })();
+    match written {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        other => other.context("cannot write to stdout")?,
+    }
+    if replay.skipped_binary() > 0 {
+        eprintln!(
+            "{}: {} binary frame(s) not replayed",
+            capture.path,
+            replay.skipped_binary()
+        );
+    }
+    eprintln!(
+        "replayed {played} frames ({printed} printed) of {}, in {:.3}s",
+        capture.path,
+        started.elapsed().as_secs_f64()
+    );
+    match replay.damage() {
+        Some(damage) => {
+            eprintln!("{}: damaged capture: {damage}", capture.path);
+            Ok(ExitCode::FAILURE)
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
 }

@@ -23,7 +23,7 @@ impl ScenarioChoice {
     /// Every problem of the file, one `file:line:column: message` per line; or why the
     /// file cannot be read or the name is unknown.
     pub fn load(&self) -> anyhow::Result<Scenario> {
-        Ok(Scenario::load(&self.scenario)?)
+        Ok(Scenario::open(&self.scenario)?)
     }
 
     /// The seed to use: `--seed`, else the file's, else a fresh random one. The flag

@@ -13,12 +13,14 @@ use isymphony_sim::protocol::Profile;
 use isymphony_sim::scenario::Player;
 use isymphony_sim::scenario::duration::{format_duration, parse_duration};
 use isymphony_sim::server::{
-    CONTROL_PATH, Cidr, Credentials, DEFAULT_CLIENT_QUEUE, DEFAULT_MAX_FILTERS,
-    DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD, DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH,
-    EventFeed, LIVE_PATH, Limits, Listeners, Server, ServerConfig, TlsIdentity,
+    CONTROL_PATH, Cidr, Credentials, DEFAULT_CLIENT_QUEUE, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD, DEFAULT_PING_INTERVAL,
+    DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH, EventFeed, LIVE_PATH, Limits, Listeners,
+    Server, ServerConfig, TlsIdentity,
 };
 use tracing_subscriber::EnvFilter;
 
+use super::replay_choice::ReplayChoice;
 use super::scenario_choice::ScenarioChoice;
 
 /// Arguments of `serve`.
@@ -92,12 +94,14 @@ pub struct ServeArgs {
     max_filters: usize,
 
     /// How often the server pings each connection, e.g. 30s, or `off` (ours).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_interval)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval,
+          default_value_t = Interval(Some(DEFAULT_PING_INTERVAL)))]
     ping_interval: Interval,
 
     /// Close a connection with 1001 "idle timeout" when nothing (not even a pong)
     /// arrives for this long, e.g. 90s, or `off` (ours). Counted.
-    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = parse_interval)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval,
+          default_value_t = Interval(Some(DEFAULT_IDLE_TIMEOUT)))]
     idle_timeout: Interval,
 
     /// Also serve wss:// and https:// on --tls-listen (the real server uses 55050).
@@ -120,6 +124,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     choice: ScenarioChoice,
+
+    #[command(flatten)]
+    replay: ReplayChoice,
 
     /// Epoch milliseconds of virtual time zero; event `time` counts from it.
     /// Default: now, so event times look like wall-clock times.
@@ -155,6 +162,7 @@ impl fmt::Debug for ServeArgs {
             .field("cert", &self.cert)
             .field("key", &self.key)
             .field("choice", &self.choice)
+            .field("replay", &self.replay)
             .field("epoch", &self.epoch)
             .field("log", &self.log)
             .finish_non_exhaustive()
@@ -164,6 +172,20 @@ impl fmt::Debug for ServeArgs {
 /// A duration flag that can be turned off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Interval(Option<Duration>);
+
+/// As the flag is written: "30s" or "off", so `--help` shows the defaults from
+/// the server's constants and they parse back.
+impl std::fmt::Display for Interval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str("off"),
+            Some(every) => {
+                let ms = u64::try_from(every.as_millis()).unwrap_or(u64::MAX);
+                f.write_str(&format_duration(ms))
+            }
+        }
+    }
+}
 
 fn parse_interval(text: &str) -> Result<Interval, String> {
     if text.eq_ignore_ascii_case("off") {
@@ -217,6 +239,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let server = Server::new(config)?;
 
+    if let Some(feed) = args.replay.feed(|| match args.epoch {
+        Some(epoch) => Ok(epoch),
+        None => wall_clock_ms(),
+    })? {
+        let epoch = feed.epoch_ms().unwrap_or_default();
+        return serve_feed(&args, server, feed, epoch);
+    }
     let scenario = args.choice.load()?;
     // The banner prints the seed, random or not.
     let (seed, _) = args.choice.seed_for(&scenario)?;
@@ -227,9 +256,18 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // The server loops the scenario forever: each loop ends with a wind-down.
     let feed = Player::new(scenario, seed, epoch, args.profile, true)
         .context("the model refuses the scenario's directory")?;
+    serve_feed(&args, server, feed, epoch)
+}
 
+/// Serves `feed` on the listeners of `args` until Ctrl-C or SIGTERM.
+fn serve_feed(
+    args: &ServeArgs,
+    server: Server,
+    feed: impl EventFeed,
+    epoch: i64,
+) -> anyhow::Result<ExitCode> {
     let identity = if args.tls {
-        Some(tls_identity(&args)?)
+        Some(tls_identity(args)?)
     } else {
         None
     };
@@ -259,7 +297,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ));
             listeners = listeners.with_tls(tls_listener, identity.acceptor()?);
         }
-        print_banner(bound, tls_bound, &args, &feed, epoch);
+        print_banner(bound, tls_bound, args, &feed, epoch);
         server.run_on(listeners, feed, shutdown_signal()).await;
         anyhow::Ok(())
     })?;

@@ -1,5 +1,5 @@
-//! Reading one case file (the format is described in [`super::suite`]), with every
-//! problem located to its line and column.
+//! Reading case files (the format is described in [`super::suite`]), one or a
+//! whole suite, with every problem located to its line and column.
 
 use std::ops::Range;
 use std::path::Path;
@@ -10,9 +10,83 @@ use toml::Spanned;
 
 use crate::protocol::Profile;
 use crate::scenario::duration::parse_duration;
-use crate::scenario::{LoadError, Scenario, shipped};
+use crate::scenario::{ReadError, Scenario, shipped};
 
-use super::suite::{Action, ActionKind, Case, CaseProblem, DEFAULT_EPOCH_MS};
+use super::rules::Rule;
+use super::suite::{Action, ActionKind, Case, CaseProblem, DEFAULT_EPOCH_MS, Suite};
+
+/// Why a suite could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    /// A file or directory could not be read.
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        /// The path as given.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The directory holds no case file.
+    #[error("{path} holds no case files (*.toml)")]
+    Empty {
+        /// The directory.
+        path: String,
+    },
+    /// Case files with problems; every problem of every file, one per line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<CaseProblem>),
+}
+
+/// Reads a suite: every `*.toml` file directly in `path`, or `path` itself when it
+/// is a file.
+///
+/// # Errors
+/// [`SuiteError::Invalid`] with every problem of every file, or an I/O error.
+pub fn load_suite(path: &Path) -> Result<Suite, SuiteError> {
+    let unreadable = |source| SuiteError::Unreadable {
+        path: path.display().to_string(),
+        source,
+    };
+    let files = if path.is_file() {
+        vec![path.to_path_buf()]
+    } else {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(path).map_err(unreadable)? {
+            let file = entry.map_err(unreadable)?.path();
+            if file.is_file() && file.extension().is_some_and(|e| e == "toml") {
+                files.push(file);
+            }
+        }
+        files.sort();
+        files
+    };
+    if files.is_empty() {
+        return Err(SuiteError::Empty {
+            path: path.display().to_string(),
+        });
+    }
+    let mut cases = Vec::new();
+    let mut problems = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|source| SuiteError::Unreadable {
+            path: file.display().to_string(),
+            source,
+        })?;
+        match parse_case(&text, &file) {
+            Ok(case) => cases.push(case),
+            Err(found) => problems.extend(found),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(SuiteError::Invalid(problems));
+    }
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Suite {
+        path: path.to_path_buf(),
+        builtin: false,
+        cases,
+    })
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +105,8 @@ struct Header {
     until: Spanned<String>,
     profile: Option<Spanned<String>>,
     epoch: Option<i64>,
+    #[serde(default)]
+    rules: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +116,8 @@ struct RawAction {
     send: Option<String>,
     filter: Option<Vec<Spanned<(String, toml::Value)>>>,
     reconnect: Option<bool>,
+    rule: Option<Spanned<String>>,
+    literal: Option<bool>,
 }
 
 /// Reads one case file's text; `path` names it in messages and locates relative
@@ -78,6 +156,11 @@ pub fn parse_case(text: &str, path: &Path) -> Result<Case, Vec<CaseProblem>> {
         },
     };
     let scenario = load_scenario(header.scenario.get_ref(), path, &mut problems, &header);
+    let rules: Vec<Rule> = header
+        .rules
+        .iter()
+        .filter_map(|name| problems.rule(name))
+        .collect();
     let mut actions = Vec::new();
     for raw in &file.actions {
         if let Some(action) = read_action(raw, until_ms, &mut problems) {
@@ -104,6 +187,7 @@ pub fn parse_case(text: &str, path: &Path) -> Result<Case, Vec<CaseProblem>> {
         until_ms,
         profile,
         epoch_ms: header.epoch.unwrap_or(DEFAULT_EPOCH_MS),
+        rules,
         actions,
     })
 }
@@ -121,7 +205,7 @@ fn load_scenario(
     let loaded = if relative.is_file() {
         let shown = relative.display().to_string();
         std::fs::read_to_string(&relative)
-            .map_err(|source| LoadError::Unreadable {
+            .map_err(|source| ReadError::Unreadable {
                 path: shown.clone(),
                 source,
             })
@@ -133,7 +217,7 @@ fn load_scenario(
         found
             .scenario()
             .map(|scenario| (scenario, found.text.to_string()))
-            .map_err(LoadError::from)
+            .map_err(ReadError::from)
     } else {
         let names = shipped::names().join(", ");
         problems.at(
@@ -200,10 +284,24 @@ fn read_action(
         );
         return None;
     };
+    let rule = match &action.rule {
+        Some(name) => Some(problems.rule(name)?),
+        None => None,
+    };
+    let literal = action.literal.unwrap_or(false);
+    if literal && matches!(kind, ActionKind::Reconnect) {
+        problems.at(
+            span,
+            "`literal = true` keeps a message's values in differential mode; a reconnect has none, remove it",
+        );
+        return None;
+    }
     Some(Action {
         at_ms,
         line: problems.line_of(span.start),
         kind,
+        rule,
+        literal,
     })
 }
 
@@ -267,6 +365,22 @@ impl Problems<'_> {
             .filter(|b| **b == b'\n')
             .count()
             + 1
+    }
+
+    /// The rule a case names, or a problem listing the rules there are.
+    fn rule(&mut self, name: &Spanned<String>) -> Option<Rule> {
+        let found = Rule::from_id(name.get_ref());
+        if found.is_none() {
+            self.at(
+                name.span(),
+                format!(
+                    "unknown rule \"{}\"; the rules are: {}",
+                    name.get_ref(),
+                    Rule::ids().join(", ")
+                ),
+            );
+        }
+        found
     }
 
     fn duration(&mut self, text: &Spanned<String>, field: &str) -> Option<u64> {

@@ -1,365 +1,394 @@
-//! Differential mode, for a server we do not control (a real iSymphony or another
-//! implementation): per case, a filtered connection sends the case's messages, and
-//! one unfiltered connection watches the same traffic over a time window. Each
-//! filtered stream is then judged by [`compare`](super::compare): it must be exactly
-//! the matching subsequence of the unfiltered stream, within the window's edges.
+//! Differential mode, for a server we do not control (a real iSymphony, another
+//! fake, a proxy in front of one), whose users, queues and traffic are its own:
+//! 1. **learn**: one unfiltered connection watches the traffic for `--window` and
+//!    learns its types, properties and values ([`learn`](super::learn));
+//! 2. **instantiate**: each rule a case names becomes a plan whose filters use
+//!    values that occur ([`instantiate`](super::instantiate)), drawn with a seeded
+//!    RNG (one named stream per case and rule, so `--seed` repeats a run on the
+//!    same traffic, and one case run alone draws what it drew in the whole suite);
+//! 3. **judge**: every plan's filtered connection sends its messages, then one
+//!    unfiltered connection watches the same traffic for `--window`, and each
+//!    filtered stream must be exactly the subsequence its filters admit
+//!    ([`probe::judge`](super::probe::judge)).
 //!
-//! All filtered connections run side by side in one window, so a whole suite costs
-//! one window of traffic. A case's rule set is its messages after its last
-//! reconnect; the rules judged are those of the last message the specification
-//! accepts (a rejected message must leave the previous filters in force).
+//! All filtered connections are set up before the unfiltered one opens, so every
+//! event it receives was published while every filter was in force; the edges of
+//! the window are handled by [`compare`](super::compare). No snapshots are
+//! involved. A rule the traffic cannot exercise is inconclusive, with the reason
+//! and what would settle it.
 
-use std::time::Duration;
-
-use futures_util::{SinkExt, StreamExt};
-use serde_json::Value;
-use tokio::net::TcpStream;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
-use crate::protocol::{ParseOptions, parse_client_message};
-use crate::server::Credentials;
+use crate::rng::SimRng;
 
-use super::compare::{Received, compare};
-use super::run::blank_outcome;
+use super::compare::Received;
+use super::connection::Connector;
+use super::fields::ExtraFields;
+use super::instantiate::messages::literal;
+use super::instantiate::{Ctx, Unexercisable, instantiate};
+use super::learn::Learned;
+use super::plan::{Plan, Step};
+use super::probe::judge;
+use super::rules::Rule;
+use super::run::rerun_command;
 use super::suite::{ActionKind, Case, Suite};
 use super::verdict::{CaseOutcome, RunReport, Verdict};
+use super::watch::{EVERY_TYPE, elapsed_ms, filtered, learn, reference};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub use super::options::{DEFAULT_EDGE, DEFAULT_WINDOW, DifferentialOptions};
 
-/// How a differential run connects and how long it watches.
+/// One rule instance of one case, before it runs.
 #[derive(Debug, Clone)]
-pub struct DifferentialOptions {
-    /// The Event API URL (`ws://host:58080/communication_manager/ws/event`).
-    pub url: String,
-    /// Sent as HTTP Basic on every upgrade.
-    pub credentials: Credentials,
-    /// How long both kinds of connection read side by side.
-    pub window: Duration,
-    /// The window's tail edge (see [`compare`](super::compare)).
-    pub edge: Duration,
-    /// How long to wait for a filter response before going on without one.
-    pub reply_timeout: Duration,
-}
-
-/// What one case's filtered connection sends, and the rules then in force.
-#[derive(Debug, Clone, PartialEq)]
 pub struct Probe {
-    /// The text frames, in order.
-    pub messages: Vec<String>,
-    /// For each message, whether the specification accepts it.
-    pub accepted: Vec<bool>,
-    /// The rules of the last accepted message (none: everything is admitted).
-    pub rules: Vec<(String, Value)>,
+    /// `case`, or `case#rule` when the case gives several.
+    pub name: String,
+    /// The case it comes from (index into the suite).
+    pub case: usize,
+    /// The rule it checks.
+    pub rule: Option<Rule>,
+    /// What it proves.
+    pub description: String,
+    /// The plan, or why the traffic cannot exercise it.
+    pub plan: Result<Plan, Unexercisable>,
 }
 
-/// The probe of `case`: its messages after its last reconnect.
-pub fn probe_of(case: &Case) -> Probe {
-    let start = case
-        .actions
+/// The texts of `case`'s messages that name `rule`.
+fn texts_for(case: &Case, rule: Rule) -> Vec<String> {
+    case.actions
         .iter()
-        .rposition(|a| a.kind == ActionKind::Reconnect)
-        .map_or(0, |i| i + 1);
-    let messages: Vec<String> = case.actions[start..]
-        .iter()
+        .filter(|a| a.rule == Some(rule))
         .filter_map(|a| a.kind.message_text())
-        .collect();
-    let mut rules = Vec::new();
-    let mut accepted = Vec::new();
-    for text in &messages {
-        let ok = parse_client_message(text, ParseOptions::default()).is_ok();
-        accepted.push(ok);
-        if ok {
-            rules = rules_of(text);
-        }
-    }
-    Probe {
-        messages,
-        accepted,
-        rules,
-    }
-}
-
-/// The (property, value) entries of a filter message the parser accepted.
-fn rules_of(text: &str) -> Vec<(String, Value)> {
-    let Ok(Value::Object(message)) = serde_json::from_str::<Value>(text) else {
-        return Vec::new();
-    };
-    let Some(Value::Array(entries)) = message.get("filters") else {
-        return Vec::new();
-    };
-    entries
-        .iter()
-        .filter_map(|entry| {
-            let property = entry.get("property")?.as_str()?.to_string();
-            Some((property, entry.get("value")?.clone()))
-        })
         .collect()
 }
 
-/// Whether a frame is a filter response rather than an event: our replies carry
-/// `success`; a real server's shape is unknown, so any `type` mentioning "filter"
-/// counts too.
-pub(crate) fn is_reply(frame: &Value) -> bool {
-    frame.get("success").is_some()
-        || frame
-            .get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.to_ascii_lowercase().contains("filter"))
+/// Every probe of `suite` on the learned traffic, drawn with `seed`: one per rule
+/// each case names, one per `literal` action, and for a case that names no rule,
+/// its messages after its last reconnect as written.
+pub fn probes_of(suite: &Suite, learned: &Learned, seed: u64) -> Vec<Probe> {
+    let mut probes = Vec::new();
+    for (index, case) in suite.cases.iter().enumerate() {
+        let mut own = Vec::new();
+        for rule in case.rules_checked() {
+            let mut ctx = Ctx {
+                learned,
+                rng: SimRng::named(seed, &format!("differential/{}/{rule}", case.name)),
+                texts: texts_for(case, rule),
+            };
+            own.push((
+                format!("#{rule}"),
+                Some(rule),
+                rule.entry().title.to_string(),
+                instantiate(rule, &mut ctx),
+            ));
+        }
+        for action in case.actions.iter().filter(|a| a.literal) {
+            let texts: Vec<String> = action.kind.message_text().into_iter().collect();
+            own.push((
+                format!(
+                    "#{}@line{}",
+                    action.rule.map_or("literal", Rule::id),
+                    action.line
+                ),
+                action.rule,
+                format!("{} (as written, line {})", case.description, action.line),
+                literal(action.rule, &texts, learned),
+            ));
+        }
+        if own.is_empty() {
+            let start = case
+                .actions
+                .iter()
+                .rposition(|a| a.kind == ActionKind::Reconnect)
+                .map_or(0, |i| i + 1);
+            let texts: Vec<String> = case.actions[start..]
+                .iter()
+                .filter_map(|a| a.kind.message_text())
+                .collect();
+            own.push((
+                String::new(),
+                None,
+                case.description.clone(),
+                literal(None, &texts, learned),
+            ));
+        }
+        let several = own.len() > 1;
+        for (suffix, rule, description, plan) in own {
+            probes.push(Probe {
+                name: if several {
+                    format!("{}{suffix}", case.name)
+                } else {
+                    case.name.clone()
+                },
+                case: index,
+                rule,
+                description,
+                plan,
+            });
+        }
+    }
+    probes
 }
 
-/// What one filtered connection recorded.
-struct FilteredRecord {
-    /// Events after the last reply.
-    events: Vec<Received>,
-    /// Disagreements with the specification about accepting messages.
-    failures: Vec<String>,
-    /// Observations.
-    notes: Vec<String>,
+/// The messages a plan sends, for the report (long filter sets shortened).
+fn shown_steps(plan: &Plan) -> String {
+    let shown: Vec<String> = plan
+        .steps
+        .iter()
+        .map(|step| match step {
+            Step::Reconnect => "reconnect".to_string(),
+            Step::Send(send) if send.text.len() > 300 => format!(
+                "{}… ({} bytes)",
+                send.text.chars().take(200).collect::<String>(),
+                send.text.len()
+            ),
+            Step::Send(send) => send.text.clone(),
+        })
+        .collect();
+    if shown.is_empty() {
+        "no message (unfiltered)".to_string()
+    } else {
+        shown.join("  then  ")
+    }
 }
 
 /// Runs every case of `suite` against the server at `options.url`.
 pub async fn run_differential(suite: &Suite, options: &DifferentialOptions) -> RunReport {
+    let mut report = RunReport::new(
+        &options.url,
+        "differential",
+        suite.path.display().to_string(),
+    );
+    report.seed = Some(options.seed);
+    let connector = match Connector::new(&options.url, &options.credentials, &options.tls) {
+        Ok(connector) => connector,
+        Err(reason) => return every_case_errs(report, suite, options, &reason),
+    };
+    report.tls = connector.tls_note().map(str::to_string);
+    let learned = match learn(&connector, options, None).await {
+        Ok(learned) => learned,
+        Err(reason) => return every_case_errs(report, suite, options, &reason),
+    };
+    if learned.total == 0
+        && let Ok(typed) = learn(&connector, options, Some(EVERY_TYPE)).await
+        && typed.total > 0
+    {
+        report.notes.push(typed.summary());
+        let probes = probes_of(suite, &typed, options.seed);
+        report.outcomes = without_reference(suite, &probes, options, &typed);
+        return report;
+    }
+    for event in &learned.events {
+        report.extra_fields.note(event);
+    }
+    report.notes.push(learned.summary());
+    report
+        .details
+        .insert("learned".to_string(), learned.to_json());
+    let probes = probes_of(suite, &learned, options.seed);
+    let mut rule_sets = serde_json::Map::new();
+    for probe in &probes {
+        if let Ok(plan) = &probe.plan {
+            rule_sets.insert(probe.name.clone(), shown_steps(plan).into());
+        }
+    }
+    report
+        .details
+        .insert("ruleSets".to_string(), serde_json::Value::Object(rule_sets));
+    report.outcomes = judge_all(
+        suite,
+        &probes,
+        &connector,
+        options,
+        &mut report.extra_fields,
+    )
+    .await;
+    report
+}
+
+/// Runs the plans side by side and judges each.
+async fn judge_all(
+    suite: &Suite,
+    probes: &[Probe],
+    connector: &Connector,
+    options: &DifferentialOptions,
+    extra: &mut ExtraFields,
+) -> Vec<CaseOutcome> {
     let started = Instant::now();
     let stop = CancellationToken::new();
-    let flags = format!(" --target {} --mode differential", options.url);
-    let mut setups = Vec::new();
-    for case in &suite.cases {
-        let probe = probe_of(case);
-        let options = options.clone();
-        let stop = stop.clone();
+    let mut tasks = Vec::new();
+    for probe in probes {
+        let Ok(plan) = probe.plan.clone() else {
+            tasks.push(None);
+            continue;
+        };
+        let (connector, options, stop) = (connector.clone(), options.clone(), stop.clone());
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
-            filtered_connection(&options, &probe, started, ready_tx, stop).await
+            filtered(&connector, &options, &plan, started, ready_tx, stop).await
         });
-        setups.push((task, ready_rx));
+        tasks.push(Some((task, ready_rx)));
     }
     // Every filter is in force before the unfiltered connection opens.
-    for (_, ready) in &mut setups {
+    for (_, ready) in tasks.iter_mut().flatten() {
         let _ = ready.await;
     }
+    let stop_unfiltered = CancellationToken::new();
     let unfiltered = {
-        let options = options.clone();
-        let stop = stop.clone();
-        tokio::spawn(async move { unfiltered_connection(&options, started, stop).await })
+        let (connector, url, stop) = (
+            connector.clone(),
+            options.url.clone(),
+            stop_unfiltered.clone(),
+        );
+        tokio::spawn(async move { reference(&connector, &url, None, started, stop).await })
     };
     tokio::time::sleep(options.window).await;
-    stop.cancel();
+    // The window ends at `stop_ms`, but every connection reads on: the filtered
+    // ones for the edge, the unfiltered one (it receives everything, and may lag
+    // the most) for twice that. So an event published before the end still counts
+    // when a busy reader had not yet taken it in; what arrives after the end is
+    // tolerated, not required.
     let stop_ms = elapsed_ms(started);
+    tokio::time::sleep(options.edge).await;
+    stop.cancel();
+    tokio::time::sleep(options.edge).await;
+    stop_unfiltered.cancel();
+    let edge_ms = u64::try_from(options.edge.as_millis()).unwrap_or(u64::MAX);
     let unfiltered: Result<Vec<Received>, String> = match unfiltered.await {
-        Ok(Ok(events)) => Ok(events),
-        Ok(Err(reason)) => Err(reason),
+        Ok(result) => result,
         Err(err) => Err(format!("the unfiltered connection's task failed: {err}")),
     };
+    if let Ok(events) = &unfiltered {
+        for event in events.iter().filter_map(|e| e.event.as_ref()) {
+            extra.note(event);
+        }
+    }
     let mut outcomes = Vec::new();
-    for (case, (task, _)) in suite.cases.iter().zip(setups) {
-        let recorded = match task.await {
-            Ok(recorded) => recorded,
-            Err(err) => Err(format!("the filtered connection's task failed: {err}")),
-        };
-        let recorded = recorded.map_err(|reason| reason.to_string());
-        let outcome = match (unfiltered.as_ref().map_err(Clone::clone), recorded) {
-            (Ok(all), Ok(record)) => judge_case(case, all, record, stop_ms, options, &flags),
-            (Err(reason), _) | (_, Err(reason)) => {
-                let mut outcome = blank_outcome(case, Verdict::Error, &flags);
-                outcome.reasons.push(reason);
-                outcome
+    for (probe, task) in probes.iter().zip(tasks) {
+        let case = &suite.cases[probe.case];
+        let mut outcome = blank(case, probe, options);
+        match (&probe.plan, task, &unfiltered) {
+            (Err(lack), _, _) => {
+                outcome.verdict = Verdict::Inconclusive;
+                outcome.reasons.push(format!(
+                    "the traffic cannot exercise this rule: {}; {} would settle it",
+                    lack.reason, lack.settle
+                ));
             }
-        };
+            (Ok(_), None, _) => outcome.verdict = Verdict::Error,
+            (Ok(_), Some(_), Err(reason)) => {
+                outcome.verdict = Verdict::Error;
+                outcome.reasons.push(reason.clone());
+            }
+            (Ok(plan), Some((task, _)), Ok(all)) => {
+                outcome
+                    .notes
+                    .push(format!("rule set: {}", shown_steps(plan)));
+                match task.await {
+                    Ok(Ok((record, notes))) => {
+                        let judged = judge(plan, &record, all, stop_ms, edge_ms);
+                        outcome.verdict = judged.verdict;
+                        outcome.findings = judged.findings;
+                        outcome.reasons = judged.reasons;
+                        outcome.notes.extend(notes);
+                        outcome.notes.extend(judged.notes);
+                    }
+                    Ok(Err(reason)) => {
+                        outcome.verdict = Verdict::Error;
+                        outcome.reasons.push(reason);
+                    }
+                    Err(err) => {
+                        outcome.verdict = Verdict::Error;
+                        outcome
+                            .reasons
+                            .push(format!("the filtered connection's task failed: {err}"));
+                    }
+                }
+            }
+        }
+        outcome.settle(false);
         outcomes.push(outcome);
     }
-    RunReport {
-        target: options.url.clone(),
-        mode: "differential".to_string(),
-        suite: suite.path.display().to_string(),
-        outcomes,
-    }
+    outcomes
 }
 
-fn judge_case(
-    case: &Case,
-    unfiltered: &[Received],
-    record: FilteredRecord,
-    stop_ms: u64,
+/// The outcomes when an unfiltered connection receives nothing while one filtered
+/// with `type=*` receives `typed`: the rule that says it should is broken, and
+/// nothing else can be judged without an unfiltered stream to compare with.
+fn without_reference(
+    suite: &Suite,
+    probes: &[Probe],
     options: &DifferentialOptions,
-    flags: &str,
-) -> CaseOutcome {
-    let probe = probe_of(case);
-    let edge_ms = u64::try_from(options.edge.as_millis()).unwrap_or(u64::MAX);
-    let comparison = compare(unfiltered, &record.events, &probe.rules, stop_ms, edge_ms);
-    let mut outcome = blank_outcome(case, comparison.verdict.clone(), flags);
-    outcome.reasons = record.failures;
-    outcome.reasons.extend(comparison.reasons);
-    if !outcome.reasons.is_empty() && outcome.verdict == Verdict::Pass {
-        outcome.verdict = Verdict::Fail;
-    }
-    outcome.notes = record.notes;
-    outcome.notes.push(format!(
-        "rules {}; {} unfiltered events, {} admitted and required, {} received, {} tolerated at the window's edges",
-        serde_json::to_string(&probe.rules.iter().map(|(p, v)| serde_json::json!({"property": p, "value": v})).collect::<Vec<_>>()).unwrap_or_default(),
-        unfiltered.len(),
-        comparison.expected,
-        comparison.matched,
-        comparison.tolerated
-    ));
-    outcome
+    typed: &Learned,
+) -> Vec<CaseOutcome> {
+    probes
+        .iter()
+        .map(|probe| {
+            let mut outcome = blank(&suite.cases[probe.case], probe, options);
+            if probe.rule == Some(Rule::NoFilterDeliversAll) {
+                outcome.find(
+                    probe.rule,
+                    format!(
+                        "an unfiltered connection received no event in {} ms, while one filtered with type=* received {}",
+                        typed.window_ms, typed.total
+                    ),
+                );
+            } else {
+                outcome.verdict = Verdict::Inconclusive;
+                outcome.reasons.push(
+                    "the server sends nothing to an unfiltered connection (see no_filter_delivers_all), so there is no stream to compare with".to_string(),
+                );
+            }
+            outcome.settle(false);
+            outcome
+        })
+        .collect()
 }
 
-fn elapsed_ms(started: Instant) -> u64 {
-    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
-}
-
-/// Opens an Event API connection with Basic credentials.
-///
-/// # Errors
-/// A readable reason when the URL is invalid or the upgrade fails.
-pub(crate) async fn connect(url: &str, credentials: &Credentials) -> Result<Socket, String> {
-    let mut request = url
-        .into_client_request()
-        .map_err(|err| format!("invalid target URL {url}: {err}"))?;
-    let header = credentials
-        .basic_header()
-        .parse()
-        .map_err(|err| format!("credentials cannot be sent as a header: {err}"))?;
-    request.headers_mut().insert(AUTHORIZATION, header);
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .map_err(|err| format!("cannot connect to {url}: {err}"))?;
-    Ok(socket)
-}
-
-async fn filtered_connection(
-    options: &DifferentialOptions,
-    probe: &Probe,
-    started: Instant,
-    ready: tokio::sync::oneshot::Sender<()>,
-    stop: CancellationToken,
-) -> Result<FilteredRecord, String> {
-    // Whatever happens, the run must not wait for this connection forever.
-    let _ready = ReadyOnDrop(Some(ready));
-    let mut socket = connect(&options.url, &options.credentials).await?;
-    let mut record = FilteredRecord {
-        events: Vec::new(),
-        failures: Vec::new(),
+fn blank(case: &Case, probe: &Probe, options: &DifferentialOptions) -> CaseOutcome {
+    CaseOutcome {
+        name: probe.name.clone(),
+        description: probe.description.clone(),
+        file: case.path.display().to_string(),
+        scenario: "the target's own traffic".to_string(),
+        seed: options.seed,
+        verdict: Verdict::Pass,
+        rules: probe.rule.into_iter().collect(),
+        findings: Vec::new(),
+        reasons: Vec::new(),
         notes: Vec::new(),
-    };
-    for (index, text) in probe.messages.iter().enumerate() {
-        socket
-            .send(Message::text(text.clone()))
-            .await
-            .map_err(|err| format!("cannot send message {}: {err}", index + 1))?;
-        match await_reply(&mut socket, options.reply_timeout).await? {
-            None => record.notes.push(format!(
-                "no filter response to message {} within {:?}",
-                index + 1,
-                options.reply_timeout
-            )),
-            Some(reply) => {
-                let success = reply.get("success").and_then(Value::as_bool);
-                match (probe.accepted[index], success) {
-                    (true, Some(false)) => record.failures.push(format!(
-                        "the server rejected message {} ({text}), which the specification accepts: {reply}",
-                        index + 1
-                    )),
-                    (false, Some(true)) => record.failures.push(format!(
-                        "the server accepted message {} ({text}), which the specification rejects",
-                        index + 1
-                    )),
-                    _ => {}
-                }
-            }
-        }
-    }
-    drop(_ready);
-    record.events = read_events(&mut socket, started, &stop, &mut record.notes).await;
-    let _ = socket.close(None).await;
-    Ok(record)
-}
-
-/// Reads until a filter response (returned) or the timeout (`None`); events before
-/// the response were judged by the previous filters and are dropped.
-async fn await_reply(socket: &mut Socket, timeout: Duration) -> Result<Option<Value>, String> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let frame = match tokio::time::timeout_at(deadline, socket.next()).await {
-            Err(_) => return Ok(None),
-            Ok(None) => return Err("the server closed the filtered connection".to_string()),
-            Ok(Some(Err(err))) => return Err(format!("the filtered connection failed: {err}")),
-            Ok(Some(Ok(frame))) => frame,
-        };
-        if let Message::Text(text) = frame
-            && let Ok(value) = serde_json::from_str::<Value>(text.as_str())
-            && is_reply(&value)
-        {
-            return Ok(Some(value));
-        }
+        expected: None,
+        actual: None,
+        rerun: rerun_command(case, &options.rerun_flags),
+        see_also: None,
     }
 }
 
-/// Reads events until `stop`; filter responses and other frames become notes.
-async fn read_events(
-    socket: &mut Socket,
-    started: Instant,
-    stop: &CancellationToken,
-    notes: &mut Vec<String>,
-) -> Vec<Received> {
-    let mut events = Vec::new();
-    loop {
-        let frame = tokio::select! {
-            () = stop.cancelled() => break,
-            frame = socket.next() => frame,
-        };
-        match frame {
-            None | Some(Err(_)) => {
-                notes.push("the server ended the connection during the window".to_string());
-                break;
-            }
-            Some(Ok(Message::Text(text))) => {
-                let reply = serde_json::from_str::<Value>(text.as_str())
-                    .is_ok_and(|value| is_reply(&value));
-                if reply {
-                    notes.push(format!(
-                        "unexpected filter response during the window: {text}"
-                    ));
-                } else {
-                    events.push(Received {
-                        at_ms: elapsed_ms(started),
-                        text: text.as_str().to_string(),
-                    });
-                }
-            }
-            Some(Ok(_)) => {}
-        }
-    }
-    events
-}
-
-async fn unfiltered_connection(
+fn every_case_errs(
+    mut report: RunReport,
+    suite: &Suite,
     options: &DifferentialOptions,
-    started: Instant,
-    stop: CancellationToken,
-) -> Result<Vec<Received>, String> {
-    let mut socket = connect(&options.url, &options.credentials).await?;
-    let mut notes = Vec::new();
-    let events = read_events(&mut socket, started, &stop, &mut notes).await;
-    let _ = socket.close(None).await;
-    match notes.first() {
-        Some(note) if note.contains("ended") => Err(format!("unfiltered connection: {note}")),
-        _ => Ok(events),
-    }
-}
-
-/// Signals readiness when dropped, so an early return cannot stall the run.
-struct ReadyOnDrop(Option<tokio::sync::oneshot::Sender<()>>);
-
-impl Drop for ReadyOnDrop {
-    fn drop(&mut self) {
-        if let Some(ready) = self.0.take() {
-            let _ = ready.send(());
-        }
-    }
+    reason: &str,
+) -> RunReport {
+    report.outcomes = suite
+        .cases
+        .iter()
+        .map(|case| CaseOutcome {
+            name: case.name.clone(),
+            description: case.description.clone(),
+            file: case.path.display().to_string(),
+            scenario: "the target's own traffic".to_string(),
+            seed: options.seed,
+            verdict: Verdict::Error,
+            rules: case.rules_checked(),
+            findings: Vec::new(),
+            reasons: vec![reason.to_string()],
+            notes: Vec::new(),
+            expected: None,
+            actual: None,
+            rerun: rerun_command(case, &options.rerun_flags),
+            see_also: None,
+        })
+        .collect();
+    report
 }

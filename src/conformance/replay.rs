@@ -13,26 +13,30 @@
 //! in force (or an empty filter list while none was accepted) and waits for its
 //! reply: replies travel in order with events. These sync messages are not part
 //! of the transcript, and the events before a sync reply are given the virtual
-//! time of the batch just stepped. Afterwards the pause state is restored; the
-//! last case's scenario stays loaded.
+//! time of the batch just stepped.
+//!
+//! Afterwards the runner puts back what the server was playing, through `/sim/`:
+//! a shipped scenario is loaded again with its seed, epoch and profile (from its
+//! start: the control API cannot seek), then the speed and the pause state. A
+//! scenario the control API cannot give back (a file of the user's) cannot be
+//! restored; the report then says what the server now plays and how to change it.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::protocol::Profile;
+use crate::scenario::duration::format_duration;
+use crate::scenario::shipped;
 use crate::server::Credentials;
 
-use super::differential::{connect, is_reply};
+use super::connection::{Connector, Socket, TlsSettings};
+use super::reply::recognise_text;
 use super::run::{Recorded, SnapshotOptions, blank_outcome, judge};
 use super::sim_api::SimApi;
 use super::suite::{ActionKind, Case, Suite};
 use super::transcript::{Entry, Transcript};
 use super::verdict::{RunReport, Verdict};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The sync message while no filter message was accepted: it changes nothing.
 const EMPTY_FILTER: &str = r#"{"type":"filter","filters":[]}"#;
@@ -47,11 +51,17 @@ pub struct ReplayOptions {
     pub credentials: Credentials,
     /// How long any one answer (HTTP or websocket) may take.
     pub patience: std::time::Duration,
+    /// How a `wss://` target's certificate is checked.
+    pub tls: TlsSettings,
 }
 
 impl ReplayOptions {
-    fn api(&self) -> Result<SimApi, String> {
-        SimApi::for_event_url(&self.url, &self.credentials, self.patience)
+    fn connector(&self) -> Result<Connector, String> {
+        Connector::new(&self.url, &self.credentials, &self.tls)
+    }
+
+    fn api(&self, connector: &Connector) -> Result<SimApi, String> {
+        SimApi::for_event_url(&self.url, &self.credentials, connector, self.patience)
     }
 }
 
@@ -61,7 +71,8 @@ impl ReplayOptions {
 /// # Errors
 /// Why the status could not be read (unreachable, no `/sim/`, not our JSON).
 pub async fn control_api_status(options: &ReplayOptions) -> Result<Value, String> {
-    options.api()?.status().await
+    let connector = options.connector()?;
+    options.api(&connector)?.status().await
 }
 
 /// Replays every case of `suite` on the server at `options.url` and compares each
@@ -72,13 +83,13 @@ pub async fn run_replay(
     options: &ReplayOptions,
     snapshots: &SnapshotOptions,
 ) -> RunReport {
-    let mut report = RunReport {
-        target: options.url.clone(),
-        mode: "replay".to_string(),
-        suite: suite.path.display().to_string(),
-        outcomes: Vec::new(),
+    let mut report = RunReport::new(&options.url, "replay", suite.path.display().to_string());
+    let connector = match options.connector() {
+        Ok(connector) => connector,
+        Err(reason) => return every_case_fails(report, suite, &reason, snapshots),
     };
-    let api = match options.api() {
+    report.tls = connector.tls_note().map(str::to_string);
+    let api = match options.api(&connector) {
         Ok(api) => api,
         Err(reason) => return every_case_fails(report, suite, &reason, snapshots),
     };
@@ -95,18 +106,80 @@ pub async fn run_replay(
         return every_case_fails(report, suite, &reason, snapshots);
     }
     for case in &suite.cases {
-        let recorded = Replayer::new(&api, options, case).run().await;
+        let recorded = Replayer::new(&api, &connector, options, case).run().await;
         report.outcomes.push(judge(case, recorded, snapshots));
     }
-    if before.get("paused") == Some(&Value::Bool(false))
-        && let Err(reason) = api.post("resume", b"").await
-        && let Some(last) = report.outcomes.last_mut()
-    {
-        last.notes.push(format!(
-            "the server could not be resumed afterwards: {reason}"
+    let last = suite.cases.last().map(|case| case.name.as_str());
+    report.notes.extend(restore(&api, &before, last).await);
+    report
+}
+
+/// Puts back what the server played before the run (see the module docs); the
+/// lines say what was done, or what the server now plays.
+async fn restore(api: &SimApi, before: &Value, last_case: Option<&str>) -> Vec<String> {
+    let mut notes = Vec::new();
+    let name = before
+        .get("scenario")
+        .and_then(Value::as_str)
+        .unwrap_or("none");
+    let seed = before.get("seed").and_then(Value::as_u64);
+    let epoch = before.get("epoch").and_then(Value::as_i64);
+    let profile = before
+        .get("profile")
+        .and_then(Value::as_str)
+        .unwrap_or("standard");
+    let at = before
+        .get("virtualMs")
+        .and_then(Value::as_u64)
+        .map_or_else(String::new, |ms| {
+            format!(" (it stood at {})", format_duration(ms))
+        });
+    let reload = match (shipped::find(name), seed, epoch) {
+        (Some(found), Some(seed), Some(epoch)) => {
+            // serve loops its scenario forever; /sim/status does not say otherwise.
+            let query = format!("scenario?seed={seed}&epoch={epoch}&profile={profile}&loop=true");
+            match api.post(&query, found.text.as_bytes()).await {
+                Ok(_) => {
+                    notes.push(format!(
+                        "restored: the server plays `{name}` again (seed {seed}, epoch {epoch}, profile {profile}) from its start{at}; /sim/ cannot seek"
+                    ));
+                    true
+                }
+                Err(reason) => {
+                    notes.push(format!(
+                        "the server's scenario `{name}` could not be restored: {reason}"
+                    ));
+                    false
+                }
+            }
+        }
+        _ => false,
+    };
+    if !reload {
+        let case = last_case.map_or_else(String::new, |c| format!(" of the case {c}"));
+        notes.push(format!(
+            "the server now plays the scenario{case}, as that case played it; before the run it played `{name}`{}{at}, which the control API cannot give back: restart serve, or POST {}/sim/scenario with that file",
+            seed.map_or_else(String::new, |s| format!(" (seed {s})")),
+            api.base()
         ));
     }
-    report
+    if let Some(speed) = before.get("speed").and_then(Value::as_f64)
+        && let Err(reason) = api
+            .post("speed", format!("{{\"speed\":{speed}}}").as_bytes())
+            .await
+    {
+        notes.push(format!(
+            "the server's speed could not be restored: {reason}"
+        ));
+    }
+    let paused = before.get("paused") == Some(&Value::Bool(true));
+    let route = if paused { "pause" } else { "resume" };
+    if let Err(reason) = api.post(route, b"").await {
+        notes.push(format!(
+            "the server could not be {route}d afterwards: {reason}"
+        ));
+    }
+    notes
 }
 
 fn every_case_fails(
@@ -152,6 +225,7 @@ enum Stop {
 /// One case on the server.
 struct Replayer<'a> {
     api: &'a SimApi,
+    connector: &'a Connector,
     options: &'a ReplayOptions,
     case: &'a Case,
     transcript: Transcript,
@@ -166,9 +240,15 @@ struct Replayer<'a> {
 }
 
 impl<'a> Replayer<'a> {
-    fn new(api: &'a SimApi, options: &'a ReplayOptions, case: &'a Case) -> Self {
+    fn new(
+        api: &'a SimApi,
+        connector: &'a Connector,
+        options: &'a ReplayOptions,
+        case: &'a Case,
+    ) -> Self {
         Replayer {
             api,
+            connector,
             options,
             case,
             transcript: Transcript::default(),
@@ -257,7 +337,9 @@ impl<'a> Replayer<'a> {
 
     /// A fresh, unfiltered connection, attached once its sync reply is back.
     async fn open(&mut self) -> Result<(), Stop> {
-        let socket = connect(&self.options.url, &self.options.credentials)
+        let socket = self
+            .connector
+            .websocket(&self.options.url)
             .await
             .map_err(Stop::Harness)?;
         self.socket = Some(socket);
@@ -334,8 +416,7 @@ impl<'a> Replayer<'a> {
                 Ok(Some(Ok(Message::Text(frame)))) => frame.as_str().to_string(),
                 Ok(Some(Ok(_))) => continue,
             };
-            let reply = serde_json::from_str::<Value>(&frame).is_ok_and(|value| is_reply(&value));
-            if reply {
+            if recognise_text(&frame).is_some() {
                 return Ok(frame);
             }
             self.transcript.push(Entry::Event { at_ms, text: frame });
@@ -345,8 +426,7 @@ impl<'a> Replayer<'a> {
 
 /// Whether a filter response says the message was accepted.
 fn accepted(reply: &str) -> bool {
-    serde_json::from_str::<Value>(reply)
-        .is_ok_and(|value| value.get("success") == Some(&Value::Bool(true)))
+    recognise_text(reply).and_then(|r| r.accepted) == Some(true)
 }
 
 /// Closes a connection and waits (within `patience`) for the server's close.

@@ -1,10 +1,18 @@
 //! Running a suite in snapshot mode: each case's transcript, from whichever target
 //! produced it, compared with the case's stored snapshot; and the determinism check.
+//!
+//! A difference is graded by the rule that governs it: the rule of the action whose
+//! reply differs, or of the last action before a differing event (see
+//! [`Case::rule_after`]).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::builtin::builtin_snapshot;
+use super::diff::{ParsedLine, Side, changed_lines, same_entries};
 use super::inprocess::{FilterFactory, run_case};
-use super::snapshot::{normalise, read_body, snapshot_path, write};
+use super::rules::Rule;
+use super::snapshot::{body_of, normalise, read_body, snapshot_path, write};
 use super::suite::{Case, Suite};
 use super::transcript::Transcript;
 use super::verdict::{CaseOutcome, RunReport, Verdict};
@@ -18,6 +26,26 @@ pub fn default_snapshot_dir(suite_path: &Path) -> PathBuf {
         suite_path
     };
     base.join("snapshots")
+}
+
+/// Where the expected transcripts come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotStore {
+    /// `<case>.snap` files in this directory.
+    Dir(PathBuf),
+    /// The snapshots compiled into the binary with the built-in suite.
+    BuiltIn,
+}
+
+impl SnapshotStore {
+    /// The store of `suite`: the built-in snapshots, or `snapshots/` next to it.
+    pub fn of(suite: &Suite) -> SnapshotStore {
+        if suite.builtin {
+            SnapshotStore::BuiltIn
+        } else {
+            SnapshotStore::Dir(default_snapshot_dir(&suite.path))
+        }
+    }
 }
 
 /// What the target recorded for one case.
@@ -44,22 +72,50 @@ impl From<Transcript> for Recorded {
 /// How one run compares and what it may write.
 #[derive(Debug, Clone)]
 pub struct SnapshotOptions {
-    /// The directory holding `<case>.snap` files.
-    pub dir: PathBuf,
+    /// Where the expected transcripts are.
+    pub store: SnapshotStore,
     /// Write the actual transcript as the new snapshot instead of failing.
     pub accept: bool,
     /// Appended to each case's rerun command (e.g. ` --target ws://...`).
     pub rerun_flags: String,
 }
 
-/// How to run `case` again, and see its raw event stream.
-pub fn rerun_hint(case: &Case, flags: &str) -> String {
+/// A word for a shell: as it is when that is safe, else in single quotes.
+pub fn shell_quote(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c));
+    if safe {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// The command that runs `case` again, ready to paste: `flags` already hold the
+/// suite (`--suite DIR`, absent for the built-in suite) and the target.
+pub fn rerun_command(case: &Case, flags: &str) -> String {
     format!(
-        "isymphony-sim conform {}{flags}   (scenario {}, seed {}; its events: isymphony-sim play --scenario {} --seed {} --until {})",
-        case.path.display(),
-        case.scenario_name,
-        case.seed,
-        case.scenario_name,
+        "isymphony-sim conform --case {}{flags}",
+        shell_quote(&case.name)
+    )
+}
+
+/// The command that prints `case`'s raw event stream.
+pub fn events_command(case: &Case) -> String {
+    let beside = case
+        .path
+        .parent()
+        .map(|dir| dir.join(&case.scenario_name))
+        .filter(|path| path.is_file());
+    let scenario = beside.map_or_else(
+        || case.scenario_name.clone(),
+        |path| path.display().to_string(),
+    );
+    format!(
+        "isymphony-sim play --scenario {} --seed {} --until {}",
+        shell_quote(&scenario),
         case.seed,
         crate::scenario::duration::format_duration(case.until_ms)
     )
@@ -74,12 +130,61 @@ pub fn blank_outcome(case: &Case, verdict: Verdict, flags: &str) -> CaseOutcome 
         scenario: case.scenario_name.clone(),
         seed: case.seed,
         verdict,
+        rules: case.rules_checked(),
+        findings: Vec::new(),
         reasons: Vec::new(),
         notes: Vec::new(),
         expected: None,
         actual: None,
-        rerun: rerun_hint(case, flags),
+        rerun: rerun_command(case, flags),
+        see_also: Some(events_command(case)),
     }
+}
+
+/// The expected transcript of `case`, `None` when it has no snapshot.
+fn expected_of(case: &Case, options: &SnapshotOptions) -> Result<Option<String>, String> {
+    match &options.store {
+        SnapshotStore::Dir(dir) => {
+            read_body(&snapshot_path(dir, case)).map_err(|err| err.to_string())
+        }
+        SnapshotStore::BuiltIn => Ok(builtin_snapshot(&case.name).map(body_of)),
+    }
+}
+
+/// The rules that govern the lines where `actual` departs from `expected`, each
+/// with how many lines and the first of them.
+fn rules_of_differences(
+    case: &Case,
+    expected: &str,
+    actual: &str,
+) -> BTreeMap<Option<Rule>, (usize, String)> {
+    // How many actions (client messages, reconnects) precede each line, per side.
+    let done = |text: &str| -> Vec<usize> {
+        let mut count = 0;
+        text.lines()
+            .map(|line| {
+                if matches!(ParsedLine::parse(line).word, "client" | "reconnect") {
+                    count += 1;
+                }
+                count
+            })
+            .collect()
+    };
+    let (done_expected, done_actual) = (done(expected), done(actual));
+    let mut found: BTreeMap<Option<Rule>, (usize, String)> = BTreeMap::new();
+    for (side, index, line) in changed_lines(expected, actual) {
+        let done = match side {
+            Side::Expected => done_expected.get(index),
+            Side::Actual => done_actual.get(index),
+        };
+        let rule = case.rule_after(done.copied().unwrap_or(0));
+        let shown = match side {
+            Side::Expected => format!("expected `{}`", line.trim()),
+            Side::Actual => format!("got `{}`", line.trim()),
+        };
+        found.entry(rule).or_insert((0, shown)).0 += 1;
+    }
+    found
 }
 
 /// Compares what the target recorded for `case` with its snapshot.
@@ -95,16 +200,26 @@ pub fn judge(case: &Case, recorded: Recorded, options: &SnapshotOptions) -> Case
         }
     };
     outcome.actual = Some(actual.clone());
-    let path = snapshot_path(&options.dir, case);
-    let expected = match read_body(&path) {
+    let expected = match expected_of(case, options) {
         Ok(expected) => expected,
-        Err(err) => {
+        Err(reason) => {
             outcome.verdict = Verdict::Error;
-            outcome.reasons.push(err.to_string());
+            outcome.reasons.push(reason);
             return outcome;
         }
     };
-    if options.accept && expected.as_deref() != Some(actual.as_str()) {
+    let differs = expected
+        .as_deref()
+        .is_none_or(|expected| !same_entries(expected, &actual));
+    if options.accept && differs {
+        let SnapshotStore::Dir(dir) = &options.store else {
+            outcome.verdict = Verdict::Error;
+            outcome.reasons.push(
+                "the built-in snapshots cannot be rewritten; export the suite with --export-suite DIR and accept there with --suite DIR".to_string(),
+            );
+            return outcome;
+        };
+        let path = snapshot_path(dir, case);
         match write(&path, case, &actual) {
             Ok(()) => outcome
                 .notes
@@ -118,24 +233,32 @@ pub fn judge(case: &Case, recorded: Recorded, options: &SnapshotOptions) -> Case
         return outcome;
     }
     let Some(expected) = expected else {
-        outcome.verdict = Verdict::Fail;
-        outcome.reasons.push(format!(
-            "no snapshot at {}; review the transcript below and record it with --accept",
-            path.display()
-        ));
+        let place = match &options.store {
+            SnapshotStore::Dir(dir) => snapshot_path(dir, case).display().to_string(),
+            SnapshotStore::BuiltIn => format!("the built-in suite for {}", case.name),
+        };
+        outcome.find(
+            None,
+            format!(
+                "no snapshot at {place}; review the transcript below and record it with --accept"
+            ),
+        );
+        outcome.settle(false);
         return outcome;
     };
-    if expected != actual {
-        outcome.verdict = Verdict::Fail;
-        outcome
-            .reasons
-            .push("the transcript differs from the snapshot".to_string());
+    if differs {
+        for (rule, (lines, first)) in rules_of_differences(case, &expected, &actual) {
+            outcome.find(
+                rule,
+                format!("{lines} transcript line(s) differ from the snapshot; first: {first}"),
+            );
+        }
     }
     outcome.expected = Some(expected);
-    if !recorded.failures.is_empty() {
-        outcome.verdict = Verdict::Fail;
-        outcome.reasons.extend(recorded.failures);
+    for failure in recorded.failures {
+        outcome.find(None, failure);
     }
+    outcome.settle(false);
     outcome
 }
 
@@ -146,7 +269,8 @@ pub fn run_in_process(
     new_filter: FilterFactory<'_>,
     options: &SnapshotOptions,
 ) -> RunReport {
-    let outcomes = suite
+    let mut report = RunReport::new("in-process", "snapshot", suite.path.display().to_string());
+    report.outcomes = suite
         .cases
         .iter()
         .map(|case| {
@@ -161,36 +285,39 @@ pub fn run_in_process(
             judge(case, recorded, options)
         })
         .collect();
-    RunReport {
-        target: "in-process".to_string(),
-        mode: "snapshot".to_string(),
-        suite: suite.path.display().to_string(),
-        outcomes,
-    }
+    report
 }
 
 /// Runs every case in-process twice and compares the two transcripts: a difference
 /// means something in the run is not derived from the seed.
-pub fn check_determinism(suite: &Suite, new_filter: FilterFactory<'_>) -> RunReport {
-    let outcomes = suite
+pub fn check_determinism(suite: &Suite, new_filter: FilterFactory<'_>, flags: &str) -> RunReport {
+    let mut report = RunReport::new(
+        "in-process, twice",
+        "determinism",
+        suite.path.display().to_string(),
+    );
+    report.outcomes = suite
         .cases
         .iter()
         .map(|case| {
-            let mut outcome = blank_outcome(case, Verdict::Pass, " --check-determinism");
+            let mut outcome = blank_outcome(case, Verdict::Pass, flags);
             let first = run_case(case, new_filter);
             let second = run_case(case, new_filter);
             match (first, second) {
                 (Ok(first), Ok(second)) => {
                     let (first, second) = (first.to_text(), second.to_text());
                     if first != second {
-                        outcome.verdict = Verdict::Fail;
-                        outcome.reasons.push(format!(
-                            "two runs with seed {} gave different transcripts",
-                            case.seed
-                        ));
+                        outcome.find(
+                            None,
+                            format!(
+                                "two runs with seed {} gave different transcripts",
+                                case.seed
+                            ),
+                        );
                     }
                     outcome.expected = Some(normalise(&first));
                     outcome.actual = Some(normalise(&second));
+                    outcome.settle(false);
                 }
                 (Err(err), _) | (_, Err(err)) => {
                     outcome.verdict = Verdict::Error;
@@ -200,10 +327,17 @@ pub fn check_determinism(suite: &Suite, new_filter: FilterFactory<'_>) -> RunRep
             outcome
         })
         .collect();
-    RunReport {
-        target: "in-process, twice".to_string(),
-        mode: "determinism".to_string(),
-        suite: suite.path.display().to_string(),
-        outcomes,
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_quote("ws://127.0.0.1:1/x"), "ws://127.0.0.1:1/x");
+        assert_eq!(shell_quote("./my client --once"), "'./my client --once'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 }

@@ -1,16 +1,15 @@
 //! A small client of our server's control API (`/sim/`), for replay mode: found
-//! from the Event API URL (same host, port and credentials; `http` for `ws`), one
-//! HTTP/1.1 request per connection. Plain HTTP only: this build has no TLS client,
-//! so a `wss://` target cannot be replayed.
+//! from the Event API URL (same host, port and credentials; `http` for `ws`,
+//! `https` for `wss`), one HTTP/1.1 request per connection.
 
 use std::time::Duration;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::http::Uri;
 
 use crate::server::Credentials;
+
+use super::connection::{Connector, Endpoint};
 
 /// What one step applied, from `POST /sim/step?to=batch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,60 +23,42 @@ pub struct Step {
 /// The control API of the server behind one Event API URL.
 #[derive(Debug, Clone)]
 pub struct SimApi {
-    /// `host:port` to connect to.
-    address: String,
-    /// The `Host` header.
-    host: String,
+    /// Where to connect, and whether through TLS.
+    endpoint: Endpoint,
+    /// Opens the connections (TLS settings included).
+    connector: Connector,
     /// The `Authorization` header.
     authorization: String,
     /// How long one request may take.
     patience: Duration,
-    /// `http://host:port`, for messages.
+    /// `http://host:port` (or `https://`), for messages.
     base: String,
 }
 
 impl SimApi {
-    /// The control API next to the Event API at `url` (`ws://host:port/...`).
+    /// The control API next to the Event API at `url` (`ws://host:port/...` or
+    /// `wss://`), reached with `connector`.
     ///
     /// # Errors
-    /// A readable reason when the URL is not a `ws://` URL with a host.
+    /// A readable reason when the URL is not a websocket URL with a host.
     pub fn for_event_url(
         url: &str,
         credentials: &Credentials,
+        connector: &Connector,
         patience: Duration,
     ) -> Result<SimApi, String> {
-        let uri: Uri = url
-            .parse()
-            .map_err(|err| format!("invalid target URL {url}: {err}"))?;
-        match uri.scheme_str() {
-            Some("ws" | "http") => {}
-            Some("wss" | "https") => {
-                return Err(format!(
-                    "{url}: the control API of a TLS target would be reached over https, which this build cannot do"
-                ));
-            }
-            _ => {
-                return Err(format!(
-                    "invalid target URL {url}: expected ws://host:port/..."
-                ));
-            }
-        }
-        let host = uri
-            .host()
-            .ok_or_else(|| format!("invalid target URL {url}: no host"))?;
-        let port = uri.port_u16().unwrap_or(80);
-        // `Uri::host` keeps an IPv6 address's brackets, which `host:port` needs.
-        let address = format!("{host}:{port}");
+        let endpoint = Endpoint::of(url)?;
+        let scheme = if endpoint.tls { "https" } else { "http" };
         Ok(SimApi {
-            host: address.clone(),
-            base: format!("http://{address}"),
-            address,
+            base: format!("{scheme}://{}", endpoint.authority()),
+            endpoint,
+            connector: connector.clone(),
             authorization: credentials.basic_header(),
             patience,
         })
     }
 
-    /// `http://host:port`.
+    /// `http://host:port` (or `https://`).
     pub fn base(&self) -> &str {
         &self.base
     }
@@ -169,12 +150,10 @@ impl SimApi {
     ) -> Result<(u16, String), String> {
         let shown = format!("{method} {}{path}", self.base);
         let exchange = async {
-            let mut socket = TcpStream::connect(&self.address)
-                .await
-                .map_err(|err| format!("cannot connect: {err}"))?;
+            let mut socket = self.connector.stream(&self.endpoint).await?;
             let head = format!(
                 "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                self.host,
+                self.endpoint.authority(),
                 self.authorization,
                 body.len()
             );
@@ -183,10 +162,12 @@ impl SimApi {
                 .await
                 .map_err(|err| format!("cannot send: {err}"))?;
             let mut raw = Vec::new();
-            socket
-                .read_to_end(&mut raw)
-                .await
-                .map_err(|err| format!("cannot read the answer: {err}"))?;
+            // A TLS peer that closes without close_notify still sent a whole answer.
+            if let Err(err) = socket.read_to_end(&mut raw).await
+                && (raw.is_empty() || err.kind() != std::io::ErrorKind::UnexpectedEof)
+            {
+                return Err(format!("cannot read the answer: {err}"));
+            }
             parse_response(&raw)
         };
         match tokio::time::timeout(self.patience, exchange).await {
@@ -248,21 +229,33 @@ mod tests {
 
     #[test]
     fn the_control_api_sits_next_to_the_event_api() {
-        let api = SimApi::for_event_url(
-            "ws://127.0.0.1:58080/communication_manager/ws/event",
-            &Credentials::default(),
-            Duration::from_secs(1),
-        )
-        .expect("a ws URL");
-        assert_eq!(api.base(), "http://127.0.0.1:58080");
-        let ipv6 = SimApi::for_event_url("ws://[::1]/x", &Credentials::default(), Duration::ZERO)
-            .expect("a ws URL");
-        assert_eq!(ipv6.base(), "http://[::1]:80");
-        assert!(
-            SimApi::for_event_url("wss://pbx/x", &Credentials::default(), Duration::ZERO)
-                .unwrap_err()
-                .contains("https")
+        let at = |url: &str| {
+            let connector = Connector::new(url, &Credentials::default(), &Default::default())
+                .expect("connector");
+            SimApi::for_event_url(url, &Credentials::default(), &connector, Duration::ZERO)
+                .expect("a ws URL")
+                .base()
+                .to_string()
+        };
+        assert_eq!(
+            at("ws://127.0.0.1:58080/communication_manager/ws/event"),
+            "http://127.0.0.1:58080"
         );
+        assert_eq!(at("ws://[::1]/x"), "http://[::1]:80");
+        let insecure = crate::conformance::connection::TlsSettings {
+            ca: None,
+            insecure: true,
+        };
+        let connector =
+            Connector::new("wss://pbx:55050/x", &Credentials::default(), &insecure).expect("tls");
+        let api = SimApi::for_event_url(
+            "wss://pbx:55050/x",
+            &Credentials::default(),
+            &connector,
+            Duration::ZERO,
+        )
+        .expect("a wss URL");
+        assert_eq!(api.base(), "https://pbx:55050");
     }
 
     #[test]

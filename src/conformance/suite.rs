@@ -1,8 +1,9 @@
-//! The case file format (one conformance case per TOML file, written by people) and
-//! loading a suite of them; reading one file is in `case_file`.
+//! The case file format (one conformance case per TOML file, written by people)
+//! and the suite, case and action types it reads into; reading the files is in
+//! `case_file`.
 //!
 //! ```toml
-//! # Two filters on the same property are alternatives (spec §5.2, example 2).
+//! # Two filters on the same property are alternatives (docs/protocol.md §5.2, example 2).
 //! [case]
 //! description = "OR within one property"
 //! scenario = "smoke"      # a shipped scenario, or a path relative to this file
@@ -10,10 +11,13 @@
 //! until = "5m"            # virtual time at which the case ends
 //! profile = "standard"    # optional: "standard" (default) or "extended"
 //! epoch = 1700000000000   # optional: epoch ms of virtual time 0 (this is the default)
+//! rules = ["or_within_property"]   # optional: the rules the case as a whole checks
 //!
 //! [[actions]]             # what the client does, in virtual time order
 //! at = "0s"
 //! filter = [["type", "userLogin"], ["type", "userLogout"]]   # property/value pairs
+//! rule = "or_within_property"      # optional: the rule this action checks
+//! literal = true          # optional: differential mode keeps these values
 //!
 //! [[actions]]
 //! at = "2m"
@@ -27,15 +31,22 @@
 //! An action at `at` happens after every event of that instant: a filter message at
 //! 2m judges the events after 2m. Filter values may be strings, integers or booleans;
 //! anything else is sent with `send`.
+//!
+//! Rules are named from the table in [`rules`](super::rules), which gives each its
+//! provenance. A difference in the reply to an action, or in the events after it
+//! up to the next action, is graded by the action's rule (else the case's first
+//! rule; a case that names none fails on any difference). In differential mode
+//! each rule the case names is instantiated with values the target's traffic
+//! carries, and an action with `literal = true` is also sent as written.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
 use crate::protocol::Profile;
-use crate::scenario::Scenario;
 
-pub use super::case_file::parse_case;
+use super::rules::Rule;
+use crate::scenario::Scenario;
 
 /// The default epoch of virtual time 0, the same as `play --epoch`.
 pub const DEFAULT_EPOCH_MS: i64 = 1_700_000_000_000;
@@ -43,8 +54,11 @@ pub const DEFAULT_EPOCH_MS: i64 = 1_700_000_000_000;
 /// All cases of one suite, sorted by name.
 #[derive(Debug, Clone)]
 pub struct Suite {
-    /// The directory (or single file) the suite was read from.
+    /// The directory (or single file) the suite was read from; `built-in` for the
+    /// reference suite compiled into the binary.
     pub path: PathBuf,
+    /// Whether this is the reference suite compiled into the binary.
+    pub builtin: bool,
     /// The cases, sorted by name.
     pub cases: Vec<Case>,
 }
@@ -72,8 +86,32 @@ pub struct Case {
     pub profile: Profile,
     /// Epoch ms of virtual time 0.
     pub epoch_ms: i64,
+    /// The rules the case as a whole checks (`rules = [...]` in `[case]`).
+    pub rules: Vec<Rule>,
     /// The client script, sorted by time (same-time actions in file order).
     pub actions: Vec<Action>,
+}
+
+impl Case {
+    /// Every rule the case checks: its own, then its actions', each once.
+    pub fn rules_checked(&self) -> Vec<Rule> {
+        let mut rules = self.rules.clone();
+        for rule in self.actions.iter().filter_map(|a| a.rule) {
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
+        rules
+    }
+
+    /// The rule that governs a transcript line once `done` actions (client
+    /// messages and reconnects) have been performed: the last one's rule, else the
+    /// case's first rule.
+    pub fn rule_after(&self, done: usize) -> Option<Rule> {
+        let last = self.actions[..done.min(self.actions.len())].last();
+        last.and_then(|a| a.rule)
+            .or_else(|| self.rules.first().copied())
+    }
 }
 
 /// One timed client action.
@@ -85,6 +123,12 @@ pub struct Action {
     pub line: usize,
     /// What the client does.
     pub kind: ActionKind,
+    /// The rule this action checks (`rule = "..."`): differences in its reply and
+    /// in the events it governs are graded by that rule's provenance.
+    pub rule: Option<Rule>,
+    /// Differential mode sends this message with its own values instead of values
+    /// drawn from the traffic (`literal = true`).
+    pub literal: bool,
 }
 
 /// What a client action does.
@@ -142,76 +186,4 @@ impl std::fmt::Display for CaseProblem {
             self.path, self.line, self.column, self.message
         )
     }
-}
-
-/// Why a suite could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum SuiteError {
-    /// A file or directory could not be read.
-    #[error("cannot read {path}: {source}")]
-    Unreadable {
-        /// The path as given.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The directory holds no case file.
-    #[error("{path} holds no case files (*.toml)")]
-    Empty {
-        /// The directory.
-        path: String,
-    },
-    /// Case files with problems; every problem of every file, one per line.
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Invalid(Vec<CaseProblem>),
-}
-
-/// Reads a suite: every `*.toml` file directly in `path`, or `path` itself when it
-/// is a file.
-///
-/// # Errors
-/// [`SuiteError::Invalid`] with every problem of every file, or an I/O error.
-pub fn load_suite(path: &Path) -> Result<Suite, SuiteError> {
-    let unreadable = |source| SuiteError::Unreadable {
-        path: path.display().to_string(),
-        source,
-    };
-    let files = if path.is_file() {
-        vec![path.to_path_buf()]
-    } else {
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(path).map_err(unreadable)? {
-            let file = entry.map_err(unreadable)?.path();
-            if file.is_file() && file.extension().is_some_and(|e| e == "toml") {
-                files.push(file);
-            }
-        }
-        files.sort();
-        files
-    };
-    if files.is_empty() {
-        return Err(SuiteError::Empty {
-            path: path.display().to_string(),
-        });
-    }
-    let mut cases = Vec::new();
-    let mut problems = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|source| SuiteError::Unreadable {
-            path: file.display().to_string(),
-            source,
-        })?;
-        match parse_case(&text, &file) {
-            Ok(case) => cases.push(case),
-            Err(found) => problems.extend(found),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(SuiteError::Invalid(problems));
-    }
-    cases.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Suite {
-        path: path.to_path_buf(),
-        cases,
-    })
 }

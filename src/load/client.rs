@@ -14,6 +14,8 @@ use hdrhistogram::Histogram;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::protocol::ServerReply;
+
 use super::raw::{Incoming, RawSocket, WsAddress, find, rfind};
 
 /// Samples a client gathers before taking the shared histogram's lock once.
@@ -188,9 +190,9 @@ pub async fn run_client(
             Err(_) => break Some("error".to_string()),
         };
         if !answered {
-            if find(text, b"\"filterResponse\"").is_some() {
+            if let Some(reply) = ServerReply::parse(text) {
                 answered = true;
-                if find(text, b"\"success\":false").is_some() {
+                if reply.success() == Some(false) {
                     tally.failed();
                     break Some("filter refused".to_string());
                 }

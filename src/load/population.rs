@@ -10,7 +10,7 @@ pub const QUEUES: &[&str] = &[
     "Support", "Sales", "Billing", "Helpdesk", "Orders", "Returns",
 ];
 
-/// Status types a user may set (spec §4.3).
+/// Status types a user may set (docs/protocol.md §4.3).
 pub const STATUS_TYPES: &[&str] = &["available", "away", "dnd", "xa", "chat", "unavailable"];
 
 /// The username of user `i` (wrapping).

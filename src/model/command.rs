@@ -33,7 +33,7 @@ pub enum Destination {
     External(String),
 }
 
-/// One of the 11 status types of spec §4.3.
+/// One of the 11 status types of docs/protocol.md §4.3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StatusType {
     /// `available`
@@ -61,7 +61,7 @@ pub enum StatusType {
 }
 
 impl StatusType {
-    /// All status types, in the spec's order.
+    /// All status types, in the order of docs/protocol.md §4.3.
     pub const ALL: [StatusType; 11] = [
         StatusType::Available,
         StatusType::Unavailable,

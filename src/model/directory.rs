@@ -8,7 +8,7 @@ pub struct CoreServerConfig {
     pub slug: String,
     /// Display name.
     pub name: String,
-    /// Whether a license is installed; without one `userStatus` is never sent (spec §4.3).
+    /// Whether a license is installed; without one `userStatus` is never sent (docs/protocol.md §4.3).
     pub licensed: bool,
     /// Whether conference rooms are enabled; without them `confRoomCallLeave` is never sent.
     pub conference_rooms: bool,
@@ -31,7 +31,7 @@ pub enum License {
     /// A licensed/full user: its objects emit events.
     #[default]
     Full,
-    /// A user without a full license: most of its objects emit no events (spec §4).
+    /// A user without a full license: most of its objects emit no events (docs/protocol.md §4).
     Basic,
 }
 

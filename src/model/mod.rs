@@ -9,6 +9,7 @@ mod error;
 mod live;
 mod pbx;
 mod people;
+mod segments;
 pub mod state;
 
 pub use command::{CallLabel, Command, Destination, Party, StatusChange, StatusType};

@@ -334,7 +334,7 @@ impl Pbx {
             .find(|s| s.extension.as_deref() == Some(extension))
     }
 
-    /// Whether an extension is bound to a licensed/full user (the spec's event rule).
+    /// Whether an extension is bound to a licensed/full user (the licensing rule of docs/protocol.md §4).
     pub(crate) fn extension_licensed(&self, extension: Option<&str>) -> bool {
         extension
             .and_then(|n| self.extensions.get(n))

@@ -92,7 +92,7 @@ impl Pbx {
             return_time,
             user_created: change.user_created,
         };
-        // Spec §4.3: only with a license installed, and only for licensed/full users.
+        // docs/protocol.md §4.3: only with a license installed, and only for licensed/full users.
         if licensed_server && user.license == License::Full {
             out.push(EventBody::UserStatus(UserStatus {
                 user_id: user.id.clone(),
@@ -220,7 +220,7 @@ impl Pbx {
         Ok(())
     }
 
-    /// The body of an agent event, or `None` when the spec's constraint silences it:
+    /// The body of an agent event, or `None` when the documented constraint silences it:
     /// only enabled queues, only extensions bound to licensed/full users.
     fn agent_event(&self, queue: &str, agent: &Agent) -> Option<AgentMembership> {
         let q = self.queues.get(queue)?;

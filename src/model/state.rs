@@ -144,7 +144,7 @@ pub enum SegmentKind {
 }
 
 impl SegmentKind {
-    /// The REST spelling (spec §6.2, upper case).
+    /// The REST spelling (docs/protocol.md §6.2, upper case).
     pub fn as_str(self) -> &'static str {
         match self {
             SegmentKind::Internal => "INTERNAL",

@@ -1,4 +1,4 @@
-//! Filter semantics (spec §5.2): the one definition used by the server, `play`, the
+//! Filter semantics (docs/protocol.md §5.2): the one definition used by the server, `play`, the
 //! conformance runner and the benches.
 //!
 //! Rules are grouped by property name. An event is admitted when, for every group,
@@ -133,7 +133,7 @@ impl FilterSet {
 /// A deliberately plain implementation of the same rule, on the decoded wire JSON.
 ///
 /// It shares no code with [`FilterSet`]; tests and the conformance runner use it to
-/// check the server's filter against the spec's wording.
+/// check the server's filter against the documentation's wording.
 pub mod reference {
     use serde_json::{Map, Value};
 

@@ -1,8 +1,5 @@
-//! Client messages (the filter message, spec §5.1) and the server's replies (§5.3).
-//!
-//! The reply shape `{"type":"filterResponse","success":...}` is our default
-//! (FAKE-DEFAULT): the documentation names success and failure replies but their JSON
-//! could not be read.
+//! Client messages (the filter message, docs/protocol.md §5.1), and the lint behind the
+//! warnings of the server's replies (`reply.rs`).
 
 use serde_json::{Map, Value};
 
@@ -305,61 +302,6 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
-/// What the server answers to a client message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServerReply {
-    /// The filter set was replaced. Warnings point at rules that can never match.
-    FilterAccepted {
-        /// Human-readable notes; omitted from the JSON when empty.
-        warnings: Vec<String>,
-    },
-    /// The message was refused; the previous filters stay in force.
-    FilterRejected {
-        /// Human-readable reason.
-        error: String,
-    },
-}
-
-impl ServerReply {
-    /// The reply's wire form (FAKE-DEFAULT shape, see the module docs), `type` first.
-    pub fn to_json(&self) -> String {
-        #[derive(serde::Serialize)]
-        struct Wire<'a> {
-            #[serde(rename = "type")]
-            kind: &'static str,
-            success: bool,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            error: Option<&'a str>,
-            #[serde(skip_serializing_if = "<[String]>::is_empty")]
-            warnings: &'a [String],
-        }
-        let wire = match self {
-            ServerReply::FilterAccepted { warnings } => Wire {
-                kind: "filterResponse",
-                success: true,
-                error: None,
-                warnings,
-            },
-            ServerReply::FilterRejected { error } => Wire {
-                kind: "filterResponse",
-                success: false,
-                error: Some(error),
-                warnings: &[],
-            },
-        };
-        // Strings and booleans only: serializing cannot fail.
-        serde_json::to_string(&wire).unwrap_or_default()
-    }
-}
-
-impl From<&MessageError> for ServerReply {
-    fn from(err: &MessageError) -> Self {
-        ServerReply::FilterRejected {
-            error: err.to_string(),
-        }
-    }
-}
-
 /// Notes on rules that can never admit an event of `emitted` kinds: unknown
 /// properties and `type` values that name no emitted event.
 pub fn lint(filters: &FilterSet, emitted: &[EventKind]) -> Vec<String> {
@@ -460,16 +402,6 @@ mod tests {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.contains(expected), "{text}: {err}");
         }
-    }
-
-    #[test]
-    fn replies_have_the_default_shape() {
-        assert_eq!(
-            ServerReply::FilterAccepted { warnings: vec![] }.to_json(),
-            r#"{"type":"filterResponse","success":true}"#
-        );
-        let rejected = ServerReply::from(&MessageError::MissingFilters).to_json();
-        assert!(rejected.contains(r#""success":false"#));
     }
 
     #[test]

@@ -6,10 +6,12 @@ pub mod event;
 pub mod filter;
 pub mod message;
 pub mod raw;
+mod reply;
 pub mod value;
 
 pub use event::{Event, EventBody, EventKind, Profile, Provenance};
 pub use filter::{FilterRule, FilterSet};
-pub use message::{ClientMessage, MessageError, ParseOptions, ServerReply, parse_client_message};
+pub use message::{ClientMessage, MessageError, ParseOptions, parse_client_message};
 pub use raw::{RawEvent, RawEventError};
+pub use reply::{ParsedReply, ServerReply};
 pub use value::PropValue;

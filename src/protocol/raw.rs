@@ -18,7 +18,7 @@ enum RawValue {
     Bool(bool),
     Null,
     /// Any other JSON (a fraction, a huge number, an array, an object): filters
-    /// compare its JSON text, as they do for numbers (spec §5.2).
+    /// compare its JSON text, as they do for numbers (docs/protocol.md §5.2).
     Text(String),
 }
 
@@ -67,12 +67,34 @@ impl RawEvent {
         })
     }
 
+    /// A frame replayed from a capture (`serve --replay`): the text is kept byte
+    /// for byte, untrimmed, and filters see its top-level properties when it is a
+    /// JSON object. A frame that is not one has no properties, so only a
+    /// connection without filters receives it, as the filter rule says (docs/protocol.md §5.2).
+    pub fn captured(text: &str) -> RawEvent {
+        let (kind, properties) = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => {
+                let kind = match map.get("type") {
+                    Some(Value::String(kind)) => kind.clone(),
+                    _ => String::new(),
+                };
+                (kind, properties(map))
+            }
+            _ => (String::new(), Vec::new()),
+        };
+        RawEvent {
+            json: text.to_string(),
+            kind,
+            properties,
+        }
+    }
+
     /// The wire form.
     pub fn json(&self) -> &str {
         &self.json
     }
 
-    /// The `type` property.
+    /// The `type` property (empty for a captured frame without a string `type`).
     pub fn kind(&self) -> &str {
         &self.kind
     }
@@ -120,6 +142,16 @@ mod tests {
         assert_eq!(raw.json(), r#"{"type" : "parked", "slot": 701}"#);
         assert_eq!(raw.property("slot"), Some(PropValue::Int(701)));
         assert_eq!(raw.property("missing"), None);
+    }
+
+    #[test]
+    fn a_captured_frame_keeps_every_byte_and_shows_what_it_has() {
+        let spaced = RawEvent::captured(" {\"type\":\"x\", \"n\": 1}\n");
+        assert_eq!(spaced.json(), " {\"type\":\"x\", \"n\": 1}\n");
+        assert_eq!(spaced.property("n"), Some(PropValue::Int(1)));
+        let garbage = RawEvent::captured("not json");
+        assert_eq!((garbage.json(), garbage.kind()), ("not json", ""));
+        assert_eq!(garbage.property("type"), None);
     }
 
     #[test]

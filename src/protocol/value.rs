@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 /// One property value of an event, borrowed from the typed event.
 ///
-/// Filters compare against the value's JSON text (spec §5.2: numbers and booleans
+/// Filters compare against the value's JSON text (docs/protocol.md §5.2: numbers and booleans
 /// by their JSON text), except that a string is compared by its content, not its
 /// quoted form, and `null` matches only `"*"` (FAKE-DEFAULT).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -36,9 +36,9 @@ impl fmt::Display for ScenarioError {
     }
 }
 
-/// Why a scenario could not be loaded.
+/// Why a scenario could not be read from a file or found by name.
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub enum ReadError {
     /// The file could not be read (a harness problem, not a scenario problem).
     #[error("cannot read scenario file {path}: {source}")]
     Unreadable {

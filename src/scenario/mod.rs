@@ -96,6 +96,7 @@
 //! - `conference`: room, start; participants, guests, join_within, duration,
 //!   leave_within, attendance.
 
+mod definition;
 mod dump;
 pub mod duration;
 mod error;
@@ -106,65 +107,15 @@ mod outcome;
 mod player;
 pub mod shipped;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
+pub use definition::{Scenario, Step, StepAction};
 pub use dump::dump_script;
-pub use error::{Diagnostic, LoadError, ScenarioError};
+pub use error::{Diagnostic, ReadError, ScenarioError};
 pub use fault::{Fault, FaultRequest, PlacedFault};
 pub use generator::{GeneratorKind, GeneratorSpec};
 pub use outcome::{GeneratorFault, RecordedCommand, StepFailure};
 pub use player::Player;
-
-use crate::model::{Command, Directory};
-
-/// A scenario: the directory plus scripted steps and random generators.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scenario {
-    /// Short name.
-    pub name: String,
-    /// What it shows.
-    pub description: String,
-    /// Virtual length of one run (one loop), in ms.
-    pub length_ms: u64,
-    /// The clock time at the start of the run, in ms since midnight.
-    pub starts_at_ms: u64,
-    /// The seed to use when none is given.
-    pub seed: Option<u64>,
-    /// The configured PBX.
-    pub directory: Directory,
-    /// Queue identifier -> extensions that log in dynamically.
-    pub dynamic_agents: BTreeMap<String, Vec<String>>,
-    /// Scripted steps, sorted by time (same-time steps in file order).
-    pub steps: Vec<Step>,
-    /// Random traffic generators, in file order.
-    pub generators: Vec<GeneratorSpec>,
-    /// The file it came from, as named in messages.
-    pub path: String,
-}
-
-/// One scripted step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    /// Virtual ms since the start of the loop.
-    pub at_ms: u64,
-    /// The moment as written in the file ("08:30").
-    pub at_text: String,
-    /// The line of its `[[steps]]` header.
-    pub line: usize,
-    /// What it does.
-    pub action: StepAction,
-}
-
-/// What a step does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepAction {
-    /// A command applied to the model.
-    Command(Command),
-    /// A fault for the server to carry out (`action = "fault"`); `play` prints it
-    /// to stderr as a comment, the conformance runner ignores it.
-    Fault(FaultRequest),
-}
 
 impl Scenario {
     /// Reads a scenario from TOML text; `path` names it in messages.
@@ -178,30 +129,30 @@ impl Scenario {
     /// Reads a scenario file.
     ///
     /// # Errors
-    /// [`LoadError::Unreadable`] when the file cannot be read, [`LoadError::Invalid`]
+    /// [`ReadError::Unreadable`] when the file cannot be read, [`ReadError::Invalid`]
     /// with every problem otherwise.
-    pub fn from_file(path: &Path) -> Result<Scenario, LoadError> {
+    pub fn from_file(path: &Path) -> Result<Scenario, ReadError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Unreadable {
+        let text = std::fs::read_to_string(path).map_err(|source| ReadError::Unreadable {
             path: shown.clone(),
             source,
         })?;
         Ok(Scenario::from_toml(&text, &shown)?)
     }
 
-    /// Loads `path_or_name`: a file if one exists there, else a shipped scenario by
+    /// Opens `path_or_name`: a file if one exists there, else a shipped scenario by
     /// name ("office") or file name ("office.toml").
     ///
     /// # Errors
-    /// As [`Scenario::from_file`]; [`LoadError::NotFound`] when neither exists.
-    pub fn load(path_or_name: &str) -> Result<Scenario, LoadError> {
+    /// As [`Scenario::from_file`]; [`ReadError::NotFound`] when neither exists.
+    pub fn open(path_or_name: &str) -> Result<Scenario, ReadError> {
         let path = Path::new(path_or_name);
         if path.exists() {
             return Scenario::from_file(path);
         }
         match shipped::find(path_or_name) {
             Some(shipped) => Ok(shipped.scenario()?),
-            None => Err(LoadError::NotFound {
+            None => Err(ReadError::NotFound {
                 name: path_or_name.to_string(),
                 shipped: shipped::names().join(", "),
             }),

@@ -25,6 +25,9 @@ pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(30);
 /// Default time a client may stay silent (`--idle-timeout`): three missed pings.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// Default bound on one close handshake ([`ServerConfig::close_timeout`]).
+pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// What each connection may do before the server refuses or closes it. Ours, not
 /// iSymphony's (its limits are undocumented).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +99,7 @@ impl Default for ServerConfig {
             client_queue: DEFAULT_CLIENT_QUEUE,
             speed: 1.0,
             paused: false,
-            close_timeout: Duration::from_secs(5),
+            close_timeout: DEFAULT_CLOSE_TIMEOUT,
             send_stamp: false,
             limits: Limits::default(),
         }
@@ -238,4 +241,49 @@ pub enum ConfigError {
         "ping interval and idle timeout must be longer than 0; use `off` to turn them off (--ping-interval, --idle-timeout)"
     )]
     ZeroInterval,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::duration::format_duration;
+
+    /// The README's row for `flag` in its table of limits.
+    fn readme_row(readme: &str, flag: &str) -> String {
+        let start = format!("| `{flag} ");
+        readme
+            .lines()
+            .find(|line| line.starts_with(&start))
+            .unwrap_or_else(|| panic!("README.md has no row for {flag}"))
+            .to_string()
+    }
+
+    #[test]
+    fn the_readme_shows_the_limits_defaults_as_the_code_has_them() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        let ms = |d: Duration| format_duration(d.as_millis() as u64);
+        for (flag, default) in [
+            (
+                "--max-message-bytes",
+                format!("| {DEFAULT_MAX_MESSAGE_BYTES} "),
+            ),
+            ("--max-filters", format!("| {DEFAULT_MAX_FILTERS} ")),
+            ("--client-queue", format!("| {DEFAULT_CLIENT_QUEUE} ")),
+            (
+                "--ping-interval",
+                format!("| `{}` ", ms(DEFAULT_PING_INTERVAL)),
+            ),
+            (
+                "--idle-timeout",
+                format!("| `{}` ", ms(DEFAULT_IDLE_TIMEOUT)),
+            ),
+        ] {
+            let row = readme_row(&readme, flag);
+            assert!(
+                row.contains(&default),
+                "README.md: {row} should show {default}|"
+            );
+        }
+    }
 }

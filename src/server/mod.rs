@@ -1,5 +1,6 @@
-//! The fake iSymphony server over warp: the websocket Event API (spec §1, §2, §5),
-//! the REST Live API (spec §6) and our control API under `/sim/`.
+//! The fake iSymphony server over warp: the websocket Event API
+//! (docs/protocol.md §1, §2, §5), the REST Live API (docs/protocol.md §6) and our
+//! control API under `/sim/` (docs/protocol.md §10).
 //!
 //! The caller owns the listener and the shutdown future:
 //!
@@ -56,8 +57,8 @@ use state::ServerState;
 use transport::capacity::ConnectionLimit;
 
 pub use config::{
-    ConfigError, DEFAULT_CLIENT_QUEUE, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FILTERS,
-    DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PING_INTERVAL, Limits, ServerConfig,
+    ConfigError, DEFAULT_CLIENT_QUEUE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PING_INTERVAL, Limits, ServerConfig,
 };
 pub use fanout::publisher::{BusClosed, PublishSlot, Publisher};
 pub use http::admission::cidr::{Cidr, CidrError};
@@ -67,6 +68,7 @@ pub use http::journal::{JournalEntry, JournalPage, MAX_JOURNAL_ENTRIES, REQUESTS
 pub use http::live::LIVE_PATH;
 pub use http::reply::MAX_REQUEST_BODY;
 pub use http::routes::{EVENT_PATH, MAX_CLIENT_MESSAGE};
+pub use simulation::clock::utc_text;
 pub use simulation::feed::{EmptyFeed, EventFeed, FeedInfo};
 pub use stats::{Stats, StatsSnapshot};
 pub use transport::tls::{DEFAULT_TLS_LISTEN, TlsError, TlsIdentity};

@@ -1,6 +1,6 @@
 //! Counters of what the server did, kept so that nothing is dropped or refused
-//! silently (ARCHITECTURE rule 6) and so tests can prove properties such as
-//! "each event is serialized once".
+//! silently (the rule "nothing is dropped silently" of docs/architecture.md) and
+//! so tests can prove properties such as "each event is serialized once".
 //!
 //! One [`Stats`] belongs to one server; there are no process-global counters.
 
@@ -21,7 +21,8 @@ pub struct Stats {
     /// REST API produced, before any filtering.
     pub(crate) events_published: AtomicU64,
     /// Events serialized to JSON. Equal to `events_published` when every event is
-    /// encoded exactly once, however many clients receive it (ARCHITECTURE rule 5).
+    /// encoded exactly once, however many clients receive it (the rule "an event is
+    /// serialized once" of docs/architecture.md).
     pub(crate) events_encoded: AtomicU64,
     /// (event, client) pairs whose filters admitted the event: each is either
     /// queued (`frames_delivered`) or dropped (`frames_dropped`), never lost.

@@ -1,5 +1,8 @@
 //! The `isymphony-sim` binary end to end: `serve` plays the same bytes as `play`,
-//! stops cleanly on SIGINT, and `events` keeps provenance visible.
+//! stops cleanly on SIGINT, and `events` keeps provenance visible. Also the
+//! repository's references: every cited section and rule exists (`docs_refs`).
+
+mod docs_refs;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -5,7 +5,7 @@ use isymphony_sim::conformance::FilterImpl;
 use isymphony_sim::protocol::filter::{RuleValue, WILDCARD};
 use isymphony_sim::protocol::{Event, FilterRule, FilterSet, PropValue};
 
-/// One way of getting spec §5.2 wrong.
+/// One way of getting docs/protocol.md §5.2 wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Broken {
     /// An event without a filtered property passes.

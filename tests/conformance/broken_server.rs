@@ -70,7 +70,7 @@ impl BrokenServer {
 /// The smoke scenario's events (extended profile), each round with later times so
 /// that no two broadcast events are identical.
 async fn broadcast_forever(events: broadcast::Sender<Arc<Event>>, stop: CancellationToken) {
-    let scenario = Scenario::load("smoke").expect("shipped scenario");
+    let scenario = Scenario::open("smoke").expect("shipped scenario");
     let mut player = Player::new(scenario, 7, 1_700_000_000_000, Profile::Extended, false)
         .expect("valid directory");
     let mut round = Vec::new();

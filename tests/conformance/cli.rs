@@ -44,7 +44,7 @@ fn passing_cases_exit_0_and_write_every_report() {
         text(&out.stderr)
     );
     assert!(
-        text(&out.stdout).contains("1 passed, 0 failed"),
+        text(&out.stdout).contains("1 passed, 0 differ from our defaults, 0 failed"),
         "{}",
         text(&out.stdout)
     );

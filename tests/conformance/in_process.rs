@@ -4,10 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use isymphony_sim::conformance::run::{SnapshotOptions, check_determinism, run_in_process};
-use isymphony_sim::conformance::suite::parse_case;
+use isymphony_sim::conformance::run::{
+    SnapshotOptions, SnapshotStore, check_determinism, run_in_process,
+};
 use isymphony_sim::conformance::verdict::{EXIT_FAILURE, EXIT_PASS};
-use isymphony_sim::conformance::{FilterImpl, SpecFilter, Suite, Verdict, load_suite, run_case};
+use isymphony_sim::conformance::{
+    FilterImpl, SpecFilter, Suite, Verdict, load_suite, parse_case, run_case,
+};
 
 use crate::broken_filters::Broken;
 
@@ -22,7 +25,7 @@ pub fn suite_dir() -> PathBuf {
 
 pub fn snapshot_options() -> SnapshotOptions {
     SnapshotOptions {
-        dir: suite_dir().join("snapshots"),
+        store: SnapshotStore::Dir(suite_dir().join("snapshots")),
         accept: false,
         rerun_flags: String::new(),
     }
@@ -107,7 +110,7 @@ fn each_broken_filter_fails_its_reference_case() {
 
 #[test]
 fn every_reference_case_gives_the_same_transcript_twice() {
-    let report = check_determinism(&reference_suite(), &SpecFilter::boxed);
+    let report = check_determinism(&reference_suite(), &SpecFilter::boxed, "");
     assert_eq!(report.count(&Verdict::Pass), report.outcomes.len());
 }
 
@@ -126,7 +129,7 @@ fn a_run_that_depends_on_more_than_the_seed_is_caught() {
     };
     let suite = load_suite(&suite_dir().join("replace_not_merge.toml")).expect("case");
     // Act
-    let report = check_determinism(&suite, &factory);
+    let report = check_determinism(&suite, &factory, "");
     // Assert
     assert_eq!(report.count(&Verdict::Fail), 1);
 }

@@ -15,11 +15,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use isymphony_sim::conformance::replay::{ReplayOptions, control_api_status, run_replay};
-use isymphony_sim::conformance::run::SnapshotOptions;
+use isymphony_sim::conformance::run::{SnapshotOptions, SnapshotStore};
 use isymphony_sim::conformance::snapshot::normalise;
 use isymphony_sim::conformance::verdict::{EXIT_FAILURE, EXIT_HARNESS_ERROR, EXIT_PASS};
 use isymphony_sim::conformance::{
-    FilterImpl, RunReport, SpecFilter, Suite, Verdict, load_suite, run_case,
+    FilterImpl, Rule, RunReport, SpecFilter, Suite, Verdict, load_suite, run_case,
 };
 use isymphony_sim::scenario::shipped;
 use isymphony_sim::server::{Credentials, EVENT_PATH, EmptyFeed, Server, ServerConfig};
@@ -70,6 +70,7 @@ fn options(url: &str) -> ReplayOptions {
         url: url.to_string(),
         credentials: Credentials::default(),
         patience: PATIENCE,
+        tls: Default::default(),
     }
 }
 
@@ -174,7 +175,7 @@ async fn a_case_with_its_own_scenario_file_sends_that_file() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_accepting_the_documented_invalid_form_fails_that_case_with_a_diff() {
+async fn a_lenient_server_differs_from_our_default_and_fails_only_when_strict() {
     let server = OurServer::start(
         ServerConfig::default()
             .with_paused(true)
@@ -183,20 +184,31 @@ async fn a_server_accepting_the_documented_invalid_form_fails_that_case_with_a_d
     .await;
     let suite = cases(&["documented_invalid_form", "type_single"]);
 
-    let report = run_replay(&suite, &server.options(), &snapshot_options()).await;
+    let mut report = run_replay(&suite, &server.options(), &snapshot_options()).await;
+    report.settle(false);
 
+    // Refusing the documentation's invalid form is our default, so accepting it
+    // differs (what it accepted shows in the diff) but does not fail...
     let failed = not_passed(&report);
     assert_eq!(
         failed.iter().map(|(name, _)| *name).collect::<Vec<_>>(),
         vec!["documented_invalid_form"],
         "{failed:?}"
     );
-    let diff = report.outcomes[0].diff().expect("a diff");
+    let outcome = &report.outcomes[0];
+    assert_eq!(outcome.verdict, Verdict::Differs, "{:?}", outcome.findings);
+    let rules: Vec<_> = outcome.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, vec![Some(Rule::DocumentedInvalidFormRefused)]);
+    let diff = outcome.diff().expect("a diff");
     assert!(
         diff.iter()
             .any(|line| line.tag == '+' && line.text.contains(r#""success":true"#)),
         "{diff:?}"
     );
+    assert_eq!(report.exit_code(), EXIT_PASS);
+    // ... unless --strict.
+    report.settle(true);
+    assert_eq!(report.outcomes[0].verdict, Verdict::Fail);
     assert_eq!(report.exit_code(), EXIT_FAILURE);
 }
 
@@ -213,7 +225,7 @@ async fn a_transcript_that_differs_from_the_expected_one_fails_with_a_diff() {
     )
     .expect("write snapshot");
     let snapshots = SnapshotOptions {
-        dir: dir.path().to_path_buf(),
+        store: SnapshotStore::Dir(dir.path().to_path_buf()),
         ..snapshot_options()
     };
     let server = OurServer::start(ServerConfig::default().with_paused(true)).await;
@@ -323,7 +335,10 @@ fn conform_target_replays_the_reference_suite_on_serve_in_auto_mode() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("replay mode"), "{stdout}");
-    assert!(stdout.contains("24 passed, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("24 passed, 0 differ from our defaults, 0 failed"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

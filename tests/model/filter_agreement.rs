@@ -1,5 +1,5 @@
-//! The filter implementation agrees with the plain reference implementation of spec
-//! §5.2 on random filter messages and random events, and so does the compiled path
+//! The filter implementation agrees with the plain reference implementation of
+//! docs/protocol.md §5.2 on random filter messages and random events, and so does the compiled path
 //! the server dispatches with.
 
 use isymphony_sim::protocol::compiled::Vocabulary;

@@ -1,7 +1,7 @@
 //! The file format: defaults, spellings people will try, and loading by name.
 
 use isymphony_sim::model::{Command, Destination, License, Party, StatusType};
-use isymphony_sim::scenario::{LoadError, Scenario, StepAction, shipped};
+use isymphony_sim::scenario::{ReadError, Scenario, StepAction, shipped};
 
 use super::harness::scenario;
 
@@ -168,13 +168,13 @@ return_in = \"1h\"
 
 #[test]
 fn shipped_scenarios_load_by_name_file_name_or_path() {
-    assert_eq!(Scenario::load("smoke").unwrap().name, "smoke");
-    assert_eq!(Scenario::load("smoke.toml").unwrap().name, "smoke");
+    assert_eq!(Scenario::open("smoke").unwrap().name, "smoke");
+    assert_eq!(Scenario::open("smoke.toml").unwrap().name, "smoke");
     assert_eq!(
-        Scenario::load("scenarios/smoke.toml").unwrap().name,
+        Scenario::open("scenarios/smoke.toml").unwrap().name,
         "smoke"
     );
-    let Err(LoadError::NotFound { shipped, .. }) = Scenario::load("no-such-scenario") else {
+    let Err(ReadError::NotFound { shipped, .. }) = Scenario::open("no-such-scenario") else {
         panic!("an unknown name must be NotFound");
     };
     assert_eq!(

@@ -21,7 +21,7 @@ pub fn fixture(relative: &str) -> PathBuf {
 
 /// A shipped scenario by name.
 pub fn shipped(name: &str) -> Scenario {
-    Scenario::load(name).unwrap_or_else(|e| panic!("shipped scenario {name} does not load:\n{e}"))
+    Scenario::open(name).unwrap_or_else(|e| panic!("shipped scenario {name} does not load:\n{e}"))
 }
 
 /// A scenario from inline TOML, which must be valid.

@@ -1,4 +1,4 @@
-//! Who gets in (spec §1.2): decided before the upgrade, answered in plain text,
+//! Who gets in (docs/protocol.md §1.2): decided before the upgrade, answered in plain text,
 //! counted. In-process through `warp::test` where no socket is needed.
 
 use std::net::SocketAddr;

@@ -1,5 +1,5 @@
-//! Filter messages over a real websocket (spec §5): replace semantics, replies,
-//! and what happens to the previous filters when a message is refused.
+//! Filter messages over a real websocket (docs/protocol.md §5): replace semantics,
+//! replies, and what happens to the previous filters when a message is refused.
 
 use isymphony_sim::server::ServerConfig;
 use tokio_tungstenite::tungstenite::Message;

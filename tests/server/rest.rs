@@ -1,5 +1,5 @@
-//! The Live REST API's reads in-process (`warp::test`): every read marked SEEN in
-//! rest.json, the representations of spec §6.2, the selector and spelling
+//! The Live REST API's reads in-process (`warp::test`): every read docs/protocol.md
+//! §6.3 marks SEEN, the representations of §6.2, the selector and spelling
 //! variants, and the errors every request can get (400, 401, 403, 404, 405, 503).
 
 use isymphony_sim::server::{Credentials, Server, ServerConfig};

@@ -1,6 +1,6 @@
-//! wss:// and https:// on the TLS listener (spec §1.3), next to the plain one:
-//! a client that trusts the generated certificate gets events and Live API
-//! answers; one that does not trust it gets no connection, and it is counted.
+//! wss:// and https:// on the TLS listener (docs/protocol.md §1.3), next to the
+//! plain one: a client that trusts the generated certificate gets events and Live
+//! API answers; one that does not trust it gets no connection, and it is counted.
 
 use std::sync::Arc;
 

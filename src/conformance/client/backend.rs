@@ -19,6 +19,7 @@ use crate::server::{
     StatsSnapshot,
 };
 
+use super::super::connection::{Connector, TlsSettings};
 use super::super::sim_api::SimApi;
 
 /// One Live API request as the server journaled it.
@@ -91,11 +92,9 @@ impl Backend {
         let task = tokio::spawn(server.run(listener, plan.player, async move {
             let _ = stop.await;
         }));
-        let sim = SimApi::for_event_url(
-            &format!("ws://{addr}{EVENT_PATH}"),
-            &plan.credentials,
-            plan.patience,
-        )?;
+        let url = format!("ws://{addr}{EVENT_PATH}");
+        let connector = Connector::new(&url, &plan.credentials, &TlsSettings::default())?;
+        let sim = SimApi::for_event_url(&url, &plan.credentials, &connector, plan.patience)?;
         Ok(Backend {
             addr,
             sim,

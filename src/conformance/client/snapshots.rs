@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::super::diff::diff_lines;
 use super::super::snapshot::{body_of, normalise};
-use super::super::verdict::diff_lines;
 
 /// Where the client suite's snapshots live unless `--snapshots` says otherwise.
 pub const DEFAULT_SNAPSHOT_DIR: &str = "conformance-snapshots";

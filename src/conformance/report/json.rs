@@ -1,19 +1,19 @@
-//! The JSON report: the whole [`RunReport`] plus counts, for machines.
+//! The JSON report: the whole [`RunReport`] plus counts, diffs and first
+//! differences, for machines.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::super::verdict::{CaseOutcome, DiffLine, RunReport, Verdict};
+use super::super::diff::{DiffLine, FirstDifference};
+use super::super::verdict::{CaseOutcome, RunReport, Verdict};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    target: &'a str,
-    mode: &'a str,
-    suite: &'a str,
+    #[serde(flatten)]
+    report: &'a RunReport,
     exit_code: u8,
-    passed: usize,
-    failed: usize,
-    inconclusive: usize,
-    errors: usize,
+    counts: BTreeMap<&'static str, usize>,
     cases: Vec<JsonCase<'a>>,
 }
 
@@ -21,25 +21,25 @@ struct JsonReport<'a> {
 struct JsonCase<'a> {
     #[serde(flatten)]
     outcome: &'a CaseOutcome,
+    first_difference: Option<FirstDifference>,
     diff: Option<Vec<DiffLine>>,
 }
 
 /// The report as pretty-printed JSON.
 pub fn render(report: &RunReport) -> String {
     let json = JsonReport {
-        target: &report.target,
-        mode: &report.mode,
-        suite: &report.suite,
+        report,
         exit_code: report.exit_code(),
-        passed: report.count(&Verdict::Pass),
-        failed: report.count(&Verdict::Fail),
-        inconclusive: report.count(&Verdict::Inconclusive),
-        errors: report.count(&Verdict::Error),
+        counts: Verdict::ALL
+            .iter()
+            .map(|v| (v.key(), report.count(v)))
+            .collect(),
         cases: report
             .outcomes
             .iter()
             .map(|outcome| JsonCase {
                 outcome,
+                first_difference: outcome.first_difference(),
                 diff: outcome.diff(),
             })
             .collect(),

@@ -4,11 +4,12 @@
 pub mod html;
 pub mod json;
 pub mod junit;
+pub(crate) mod markup;
 pub mod terminal;
 
 use std::path::Path;
 
-use super::verdict::RunReport;
+use super::verdict::{CaseOutcome, RunReport};
 
 /// The JSON report's file name in `--report DIR`.
 pub const JSON_FILE: &str = "conformance.json";
@@ -48,35 +49,35 @@ pub fn write_all(dir: &Path, report: &RunReport) -> Result<(), ReportError> {
     Ok(())
 }
 
-/// Escapes text for XML and HTML content and attribute values.
-pub(crate) fn escape_markup(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters even when escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {
-                out.push_str(&format!("\\u{{{:04x}}}", c as u32));
-            }
-            c => out.push(c),
-        }
+/// The lines every report shows under its title: how strictly it grades, how the
+/// TLS certificate was checked (loud when it was not), the seed of the rules.
+pub(crate) fn run_header(report: &RunReport) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(tls) = &report.tls {
+        lines.push(format!("TLS: {tls}"));
     }
-    out
+    lines.push(if report.strict {
+        "grading: --strict, so a difference from our defaults fails".to_string()
+    } else {
+        "grading: a broken documented or inferred rule fails; a difference from our defaults is reported and passes (--strict to fail it)".to_string()
+    });
+    if let Some(seed) = report.seed {
+        lines.push(format!(
+            "rules drawn from the traffic with seed {seed} (repeat with --seed {seed})"
+        ));
+    }
+    lines
 }
 
-#[cfg(test)]
-mod tests {
-    use super::escape_markup;
-
-    #[test]
-    fn markup_escapes_specials_and_control_characters() {
-        assert_eq!(
-            escape_markup("<a href=\"x\">&'\u{1}</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;\\u{0001}&lt;/a&gt;"
-        );
+/// `missing_property (documented), reply_shape (our default)`: the rules an
+/// outcome broke, each once.
+pub(crate) fn broken_rules(outcome: &CaseOutcome) -> String {
+    let mut labels: Vec<String> = Vec::new();
+    for finding in &outcome.findings {
+        let label = finding.rule_label();
+        if !labels.contains(&label) {
+            labels.push(label);
+        }
     }
+    labels.join(", ")
 }

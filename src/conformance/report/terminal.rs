@@ -1,5 +1,6 @@
-//! The terminal summary: one line per case with its verdict, then for each case
-//! that did not pass its reasons, a readable transcript diff and how to rerun it.
+//! The terminal summary: one line per case with its grade, then for each case
+//! that did not simply pass the rules it broke (with their provenance), the first
+//! differing entry field by field, a readable transcript diff and how to rerun it.
 
 use std::fmt::Write as _;
 
@@ -19,6 +20,9 @@ pub fn render(report: &RunReport) -> String {
         report.mode,
         report.target
     );
+    for line in super::run_header(report) {
+        let _ = writeln!(out, "  {line}");
+    }
     let width = report
         .outcomes
         .iter()
@@ -26,25 +30,36 @@ pub fn render(report: &RunReport) -> String {
         .max()
         .unwrap_or(0);
     for outcome in &report.outcomes {
+        let broken = super::broken_rules(outcome);
         let _ = writeln!(
             out,
-            "  {:<12} {:<width$}  {}",
+            "  {:<12} {:<width$}  {}{}",
             outcome.verdict.as_str(),
             outcome.name,
-            outcome.description
+            outcome.description,
+            if broken.is_empty() {
+                String::new()
+            } else {
+                format!(" [{broken}]")
+            }
         );
     }
     for outcome in &report.outcomes {
         details(&mut out, outcome);
     }
-    let _ = writeln!(
-        out,
-        "\n{} passed, {} failed, {} inconclusive, {} errors",
-        report.count(&Verdict::Pass),
-        report.count(&Verdict::Fail),
-        report.count(&Verdict::Inconclusive),
-        report.count(&Verdict::Error)
-    );
+    if !report.notes.is_empty() {
+        out.push('\n');
+        for note in &report.notes {
+            let _ = writeln!(out, "{note}");
+        }
+    }
+    if let Some(extra) = report.extra_fields.summary() {
+        let _ = writeln!(
+            out,
+            "\nextra fields seen (not in the catalogue, ignored when comparing): {extra}"
+        );
+    }
+    let _ = writeln!(out, "\n{}", report.summary());
     out
 }
 
@@ -60,11 +75,36 @@ fn details(out: &mut String, outcome: &CaseOutcome) {
         outcome.scenario,
         outcome.seed
     );
+    for finding in &outcome.findings {
+        let word = if finding.binding() {
+            "broken"
+        } else {
+            "differs from our default"
+        };
+        let _ = writeln!(
+            out,
+            "  {word}: {}: {}",
+            finding.rule_label(),
+            finding.detail
+        );
+    }
     for reason in &outcome.reasons {
         let _ = writeln!(out, "  {reason}");
     }
     for note in &outcome.notes {
         let _ = writeln!(out, "  note: {note}");
+    }
+    if let Some(first) = outcome.first_difference() {
+        let _ = writeln!(out, "  first differing entry:");
+        if let Some(expected) = &first.expected {
+            let _ = writeln!(out, "    expected: {}", expected.trim());
+        }
+        if let Some(actual) = &first.actual {
+            let _ = writeln!(out, "    actual:   {}", actual.trim());
+        }
+        for field in &first.fields {
+            let _ = writeln!(out, "    - {field}");
+        }
     }
     if let Some(diff) = outcome.diff() {
         let _ = writeln!(out, "  --- expected (snapshot)\n  +++ actual");
@@ -88,5 +128,8 @@ fn details(out: &mut String, outcome: &CaseOutcome) {
     }
     if outcome.verdict != Verdict::Pass {
         let _ = writeln!(out, "  rerun: {}", outcome.rerun);
+        if let Some(also) = &outcome.see_also {
+            let _ = writeln!(out, "  its events: {also}");
+        }
     }
 }

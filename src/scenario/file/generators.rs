@@ -8,14 +8,11 @@ use super::fields::{Node, table_list};
 use super::settings::Settings;
 use super::steps::{default_status_name, status_type};
 use crate::model::StatusType;
-use crate::scenario::error::{Problems, did_you_mean};
+use crate::scenario::error::Problems;
 use crate::scenario::generator::{
-    Conference, Distribution, GeneratorKind, GeneratorSpec, InboundCalls, InternalCalls, Logins,
+    Conference, GeneratorKind, GeneratorSpec, InboundCalls, InternalCalls, KindName, Logins,
     Reception, StatusChanges,
 };
-
-const SECOND: u64 = 1_000;
-const MINUTE: u64 = 60 * SECOND;
 
 /// Reads `[[generators]]`, in file order.
 pub(super) fn read(
@@ -30,25 +27,20 @@ pub(super) fn read(
         let Some(kind) = f.text("kind", "inbound_calls", p) else {
             continue;
         };
-        if !GeneratorKind::NAMES.contains(&kind.value.as_str()) {
-            p.at(
-                kind.span,
-                format!(
-                    "unknown generator kind \"{}\"{}; expected one of {}",
-                    kind.value,
-                    did_you_mean(&kind.value, GeneratorKind::NAMES),
-                    GeneratorKind::NAMES.join(", ")
-                ),
-            );
-            continue;
-        }
-        f.rename(format!("this \"{}\" generator", kind.value));
+        let name = match KindName::from_name(&kind.value) {
+            Ok(name) => name,
+            Err(unknown) => {
+                p.at(kind.span, unknown.to_string());
+                continue;
+            }
+        };
+        f.rename(format!("this \"{}\" generator", name.name()));
         let mut reader = Settings {
             f,
             known,
             dynamic_agents,
         };
-        let spec = reader.kind(&kind.value, p);
+        let spec = reader.kind(name, p);
         reader.f.finish(p);
         if let Some(kind) = spec {
             specs.push(GeneratorSpec { line, kind });
@@ -58,11 +50,11 @@ pub(super) fn read(
 }
 
 impl Settings<'_, '_, '_> {
-    fn kind(&mut self, kind: &str, p: &mut Problems) -> Option<GeneratorKind> {
+    fn kind(&mut self, kind: KindName, p: &mut Problems) -> Option<GeneratorKind> {
         // Every field is read before any `?`, so that all problems are reported and no
         // field is mistaken for an unknown one.
         Some(match kind {
-            "inbound_calls" => {
+            KindName::InboundCalls => {
                 let queue = self
                     .f
                     .text("queue", "support", p)
@@ -72,72 +64,44 @@ impl Settings<'_, '_, '_> {
                     window: self.window("between", p),
                     did: self.f.opt_text("did", p).map(|t| t.value),
                     callers: self.callers("callers", p),
-                    answer_delay: self.dist(
-                        "answer_delay",
-                        Distribution::uniform(2 * SECOND, 10 * SECOND),
-                        p,
-                    ),
-                    talk_time: self.dist(
-                        "talk_time",
-                        Distribution::exponential(3 * MINUTE, 20 * SECOND, 30 * MINUTE),
-                        p,
-                    ),
+                    answer_delay: self.dist(InboundCalls::ANSWER_DELAY, p),
+                    talk_time: self.dist(InboundCalls::TALK_TIME, p),
                     patience: self.opt_dist("patience", p),
-                    hold_probability: self.f.probability("hold_probability", 0.0, p),
-                    hold_time: self.dist(
-                        "hold_time",
-                        Distribution::uniform(15 * SECOND, 90 * SECOND),
-                        p,
-                    ),
-                    record_probability: self.f.probability("record_probability", 0.0, p),
-                    retry_every: self.positive_duration("retry_every", 5 * SECOND, p),
+                    hold_probability: self.probability(InboundCalls::HOLD_PROBABILITY, p),
+                    hold_time: self.dist(InboundCalls::HOLD_TIME, p),
+                    record_probability: self.probability(InboundCalls::RECORD_PROBABILITY, p),
+                    retry_every: self.positive_duration(InboundCalls::RETRY_EVERY, p),
                     queue: queue?.value,
                     rate: rate?,
                 })
             }
-            "logins" => {
+            KindName::Logins => {
                 let members = self.members("users", true, false, p);
                 let login = self.required_window("login_between", "[\"07:45\", \"09:15\"]", p);
                 GeneratorKind::Logins(Logins {
                     logout: self.opt_window("logout_between", p),
-                    absent_probability: self.f.probability("absent_probability", 0.0, p),
-                    agent_delay: self.dist(
-                        "agent_delay",
-                        Distribution::uniform(5 * SECOND, MINUTE),
-                        p,
-                    ),
+                    absent_probability: self.probability(Logins::ABSENT_PROBABILITY, p),
+                    agent_delay: self.dist(Logins::AGENT_DELAY, p),
                     members: members?,
                     login: login?,
                 })
             }
-            "status" => self.status(p)?,
-            "internal_calls" => {
+            KindName::Status => self.status(p)?,
+            KindName::InternalCalls => {
                 let members = self.members("users", true, true, p);
                 let rate = self.rate(p);
                 GeneratorKind::InternalCalls(InternalCalls {
                     window: self.window("between", p),
-                    outbound_share: self.f.probability("outbound_share", 0.0, p),
-                    answer_probability: self.f.probability("answer_probability", 0.8, p),
-                    ring_time: self.dist(
-                        "ring_time",
-                        Distribution::uniform(3 * SECOND, 15 * SECOND),
-                        p,
-                    ),
-                    give_up_after: self.dist(
-                        "give_up_after",
-                        Distribution::uniform(20 * SECOND, 40 * SECOND),
-                        p,
-                    ),
-                    talk_time: self.dist(
-                        "talk_time",
-                        Distribution::exponential(2 * MINUTE, 10 * SECOND, 20 * MINUTE),
-                        p,
-                    ),
+                    outbound_share: self.probability(InternalCalls::OUTBOUND_SHARE, p),
+                    answer_probability: self.probability(InternalCalls::ANSWER_PROBABILITY, p),
+                    ring_time: self.dist(InternalCalls::RING_TIME, p),
+                    give_up_after: self.dist(InternalCalls::GIVE_UP_AFTER, p),
+                    talk_time: self.dist(InternalCalls::TALK_TIME, p),
                     members: members?,
                     rate: rate?,
                 })
             }
-            "reception" => {
+            KindName::Reception => {
                 let receptionists = self.extensions("receptionists", p);
                 let targets = self.extensions("targets", p);
                 let rate = self.rate(p);
@@ -145,43 +109,19 @@ impl Settings<'_, '_, '_> {
                     window: self.window("between", p),
                     did: self.f.opt_text("did", p).map(|t| t.value),
                     callers: self.callers("callers", p),
-                    ring_time: self.dist(
-                        "ring_time",
-                        Distribution::uniform(2 * SECOND, 8 * SECOND),
-                        p,
-                    ),
-                    greeting: self.dist(
-                        "greeting",
-                        Distribution::uniform(10 * SECOND, 30 * SECOND),
-                        p,
-                    ),
-                    answer_probability: self.f.probability("answer_probability", 0.85, p),
-                    target_ring_time: self.dist(
-                        "target_ring_time",
-                        Distribution::uniform(3 * SECOND, 15 * SECOND),
-                        p,
-                    ),
-                    give_up_after: self.dist(
-                        "give_up_after",
-                        Distribution::uniform(25 * SECOND, 45 * SECOND),
-                        p,
-                    ),
-                    talk_time: self.dist(
-                        "talk_time",
-                        Distribution::exponential(4 * MINUTE, 20 * SECOND, 30 * MINUTE),
-                        p,
-                    ),
-                    message_time: self.dist(
-                        "message_time",
-                        Distribution::uniform(30 * SECOND, 90 * SECOND),
-                        p,
-                    ),
+                    ring_time: self.dist(Reception::RING_TIME, p),
+                    greeting: self.dist(Reception::GREETING, p),
+                    answer_probability: self.probability(Reception::ANSWER_PROBABILITY, p),
+                    target_ring_time: self.dist(Reception::TARGET_RING_TIME, p),
+                    give_up_after: self.dist(Reception::GIVE_UP_AFTER, p),
+                    talk_time: self.dist(Reception::TALK_TIME, p),
+                    message_time: self.dist(Reception::MESSAGE_TIME, p),
                     receptionists: receptionists?,
                     targets: targets?,
                     rate: rate?,
                 })
             }
-            _ => self.conference(p)?,
+            KindName::Conference => self.conference(p)?,
         })
     }
 
@@ -204,10 +144,13 @@ impl Settings<'_, '_, '_> {
                 .opt_text("note", p)
                 .map(|t| t.value)
                 .unwrap_or_default(),
-            probability: self.f.probability("probability", 1.0, p),
-            times: self.f.opt_count("times", 24, p).unwrap_or(1) as u32,
-            announce_return: self.f.flag("announce_return", true, p),
-            pause_agents: self.f.flag("pause_agents", false, p),
+            probability: self.probability(StatusChanges::PROBABILITY, p),
+            times: self
+                .f
+                .opt_count(StatusChanges::TIMES.key, StatusChanges::MAX_TIMES.into(), p)
+                .map_or(StatusChanges::TIMES.default, |n| n as u32),
+            announce_return: self.flag(StatusChanges::ANNOUNCE_RETURN, p),
+            pause_agents: self.flag(StatusChanges::PAUSE_AGENTS, p),
             name: name.unwrap_or_else(|| {
                 default_status_name(status.unwrap_or(StatusType::Away)).to_string()
             }),
@@ -236,14 +179,10 @@ impl Settings<'_, '_, '_> {
         let start = start.filter(|(ms, text)| self.known.within_length(*ms, text, "start", p));
         let meeting = Conference {
             guests: self.callers("guests", p),
-            join_within: self.f.opt_duration("join_within", p).unwrap_or(5 * MINUTE),
-            duration: self.dist(
-                "duration",
-                Distribution::uniform(30 * MINUTE, 60 * MINUTE),
-                p,
-            ),
-            leave_within: self.f.opt_duration("leave_within", p).unwrap_or(2 * MINUTE),
-            attendance: self.f.probability("attendance", 0.9, p),
+            join_within: self.duration_or(Conference::JOIN_WITHIN, p),
+            duration: self.dist(Conference::DURATION, p),
+            leave_within: self.duration_or(Conference::LEAVE_WITHIN, p),
+            attendance: self.probability(Conference::ATTENDANCE, p),
             room: room?.value,
             participants: participants?,
             start: start?.0,

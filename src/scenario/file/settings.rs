@@ -9,7 +9,7 @@ use super::Known;
 use super::fields::{Fields, Node, Text, describe, expect_number, expect_text, moment};
 use crate::scenario::duration::parse_duration;
 use crate::scenario::error::{Problems, did_you_mean};
-use crate::scenario::generator::{Caller, Distribution, Member, Rate, Window};
+use crate::scenario::generator::{Caller, Distribution, Member, Millis, Rate, Setting, Window};
 
 const MINUTE: u64 = 60_000;
 const SHAPES: [&str; 4] = ["fixed", "uniform", "exponential", "lognormal"];
@@ -141,13 +141,9 @@ impl Settings<'_, '_, '_> {
             .then_some(Window { start, end })
     }
 
-    /// A duration that must be above zero, `default` when absent.
-    pub(super) fn positive_duration(
-        &mut self,
-        key: &'static str,
-        default: u64,
-        p: &mut Problems,
-    ) -> u64 {
+    /// A duration that must be above zero, its default when absent.
+    pub(super) fn positive_duration(&mut self, setting: Setting<Millis>, p: &mut Problems) -> u64 {
+        let (key, default) = (setting.key, setting.default.0);
         match self.f.opt_duration(key, p) {
             Some(0) => {
                 p.at(self.f.span(), format!("`{key}` must be longer than 0s"));
@@ -158,14 +154,30 @@ impl Settings<'_, '_, '_> {
         }
     }
 
-    /// A distribution, `default` when absent.
+    /// A probability in [0, 1], its default when absent.
+    pub(super) fn probability(&mut self, setting: Setting<f64>, p: &mut Problems) -> f64 {
+        self.f.probability(setting.key, setting.default, p)
+    }
+
+    /// A boolean, its default when absent.
+    pub(super) fn flag(&mut self, setting: Setting<bool>, p: &mut Problems) -> bool {
+        self.f.flag(setting.key, setting.default, p)
+    }
+
+    /// A duration, its default when absent.
+    pub(super) fn duration_or(&mut self, setting: Setting<Millis>, p: &mut Problems) -> u64 {
+        self.f
+            .opt_duration(setting.key, p)
+            .unwrap_or(setting.default.0)
+    }
+
+    /// A distribution, its default when absent.
     pub(super) fn dist(
         &mut self,
-        key: &'static str,
-        default: Distribution,
+        setting: Setting<Distribution>,
         p: &mut Problems,
     ) -> Distribution {
-        self.opt_dist(key, p).unwrap_or(default)
+        self.opt_dist(setting.key, p).unwrap_or(setting.default)
     }
 
     /// `"3m"` (always the same) or `{ distribution = "...", ... }`.

@@ -1,7 +1,10 @@
 //! Random durations and arrival times, sampled on [`SimRng`] with our own code so
 //! that a seed gives the same run whatever version of `rand` is linked.
 
+use std::fmt;
+
 use crate::rng::SimRng;
+use crate::scenario::duration::format_duration;
 
 const MS_PER_HOUR: u64 = 3_600_000;
 
@@ -42,12 +45,12 @@ pub enum Distribution {
 
 impl Distribution {
     /// Evenly between two bounds.
-    pub fn uniform(min: u64, max: u64) -> Self {
+    pub const fn uniform(min: u64, max: u64) -> Self {
         Distribution::Uniform { min, max }
     }
 
     /// Exponential with a mean and clamps.
-    pub fn exponential(mean: u64, min: u64, max: u64) -> Self {
+    pub const fn exponential(mean: u64, min: u64, max: u64) -> Self {
         Distribution::Exponential { mean, min, max }
     }
 
@@ -68,6 +71,32 @@ impl Distribution {
                 median as f64 * libm::exp(sigma * standard_normal(rng)),
                 min,
                 max,
+            ),
+        }
+    }
+}
+
+/// As the docs show a default: "uniform 2s-10s", "exponential, mean 3m, 20s-30m".
+impl fmt::Display for Distribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = |ms: u64| format_duration(ms);
+        match *self {
+            Distribution::Fixed(ms) => write!(f, "fixed {}", d(ms)),
+            Distribution::Uniform { min, max } => write!(f, "uniform {}-{}", d(min), d(max)),
+            Distribution::Exponential { mean, min, max } => {
+                write!(f, "exponential, mean {}, {}-{}", d(mean), d(min), d(max))
+            }
+            Distribution::LogNormal {
+                median,
+                sigma,
+                min,
+                max,
+            } => write!(
+                f,
+                "lognormal, median {}, sigma {sigma}, {}-{}",
+                d(median),
+                d(min),
+                d(max)
             ),
         }
     }

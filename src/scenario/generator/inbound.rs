@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::{InboundCalls, Timers, Traffic, Turn, pick_caller};
+use super::caller::pick_caller;
+use super::{InboundCalls, Timers, Traffic, Turn};
 use crate::model::{CallState, Command, Destination, Party};
 use crate::rng::SimRng;
 

@@ -3,7 +3,9 @@
 //! named RNG stream. Generators read the model's state before every command, so the
 //! commands they issue are ones the model accepts.
 
+mod caller;
 mod conference;
+mod defaults;
 mod distribution;
 mod inbound;
 mod internal;
@@ -14,10 +16,11 @@ mod status;
 
 use std::collections::BTreeMap;
 
+pub use defaults::{Millis, Setting, defaults_markdown};
 pub use distribution::{Distribution, Rate, Window};
 pub use spec::{
-    Caller, Conference, GeneratorKind, GeneratorSpec, InboundCalls, InternalCalls, Logins, Member,
-    Reception, StatusChanges,
+    Caller, Conference, GeneratorKind, GeneratorSpec, InboundCalls, InternalCalls, KindName,
+    Logins, Member, Reception, StatusChanges, UnknownKind,
 };
 
 use crate::model::{Command, Pbx};
@@ -149,30 +152,5 @@ pub(crate) fn start(spec: &GeneratorSpec, index: usize, seed: u64) -> Box<dyn Tr
         GeneratorKind::Conference(s) => {
             Box::new(conference::ConferenceTraffic::new(s.clone(), rng, label))
         }
-    }
-}
-
-/// A caller for an outside call: one of `callers`, or a made-up number.
-pub(crate) fn pick_caller(callers: &[Caller], rng: &mut SimRng) -> Caller {
-    if !callers.is_empty() {
-        return callers[rng.index(callers.len())].clone();
-    }
-    const NAMES: [&str; 12] = [
-        "ACME Corp",
-        "Globex",
-        "Initech",
-        "Umbrella Ltd",
-        "Stark Industries",
-        "Wayne Enterprises",
-        "Hooli",
-        "Vandelay Imports",
-        "Soylent",
-        "Wonka Industries",
-        "WIRELESS CALLER",
-        "UNKNOWN",
-    ];
-    Caller {
-        number: format!("555{:04}", rng.between(0, 9_999)),
-        name: NAMES[rng.index(NAMES.len())].to_string(),
     }
 }

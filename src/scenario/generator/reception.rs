@@ -1,7 +1,8 @@
 //! `reception`: outside callers ring a receptionist, who answers, greets them and
 //! transfers them to an idle target (or takes a message when every target is busy).
 
-use super::{Reception, Timers, Traffic, Turn, pick_caller};
+use super::caller::pick_caller;
+use super::{Reception, Timers, Traffic, Turn};
 use crate::model::{CallState, Command, Destination, Party};
 use crate::rng::SimRng;
 

@@ -86,9 +86,11 @@ pub(crate) async fn dispatch(
                         run.events.push(Outgoing::Typed(event));
                     }
                 }
-                BusCommand::PublishRaw(event) => {
-                    run.frames.push(encoder.encode_raw(&event));
-                    run.events.push(Outgoing::Raw(event));
+                BusCommand::PublishRaw(events) => {
+                    for event in events {
+                        run.frames.push(encoder.encode_raw(&event));
+                        run.events.push(Outgoing::Raw(event));
+                    }
                 }
                 BusCommand::PublishScripted(events, faults) => {
                     let mut faults = faults.into_iter().peekable();

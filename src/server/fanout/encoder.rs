@@ -1,5 +1,6 @@
 //! Turning events into the frames every recipient shares: each event is
-//! serialized once here, however many clients receive it (ARCHITECTURE rule 5).
+//! serialized once here, however many clients receive it (the rule "an event is
+//! serialized once" of docs/architecture.md).
 
 use std::fmt::Write as _;
 use std::sync::Arc;

@@ -63,9 +63,10 @@ pub enum BusCommand {
     /// Events of one scripted batch with the faults its steps asked for, each
     /// carried out at its place among the events.
     PublishScripted(Vec<Event>, Vec<PlacedFault>),
-    /// An event injected as JSON text (`POST /sim/inject`), sent as given to
-    /// every client whose filters admit it.
-    PublishRaw(RawEvent),
+    /// Events given as JSON text, sent as given to every client whose filters
+    /// admit them: one injected with `POST /sim/inject`, or the frames of a
+    /// replayed capture (`serve --replay`), in order.
+    PublishRaw(Vec<RawEvent>),
     /// A new client, admitting everything until it sends a filter.
     Attach {
         /// The session's id.

@@ -2,7 +2,7 @@
 //! dispatcher task encodes each event once and hands the shared frame to every
 //! client whose filters admit it.
 //!
-//! [`message`] holds what travels on the bus and in each client's queue;
+//! `message` holds what travels on the bus and in each client's queue;
 //! `dispatch` runs the dispatcher over the `subscribers` table and its filter
 //! index; `faults` carries out injected faults at their place in the stream;
 //! `encoder` turns events into frames; `publisher` is the handle everything else

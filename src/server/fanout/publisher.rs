@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::protocol::{Event, RawEvent};
+use crate::protocol::{Event, EventKind, RawEvent};
 use crate::scenario::{FaultRequest, PlacedFault};
 
 use crate::server::stats::Stats;
@@ -107,7 +107,22 @@ impl PublishSlot<'_> {
     pub fn publish_raw(self, event: RawEvent) {
         Stats::bump(&self.stats.events_published);
         Stats::bump(&self.stats.events_injected);
-        self.permit.send(BusCommand::PublishRaw(event));
+        self.permit.send(BusCommand::PublishRaw(vec![event]));
+    }
+
+    /// Publishes the frames of a replayed capture, sent as given, in order; an
+    /// empty batch publishes nothing.
+    pub fn publish_frames(self, frames: Vec<RawEvent>) {
+        if frames.is_empty() {
+            return;
+        }
+        for frame in &frames {
+            match EventKind::from_name(frame.kind()) {
+                Some(kind) => self.stats.count_published(kind),
+                None => Stats::bump(&self.stats.events_published),
+            }
+        }
+        self.permit.send(BusCommand::PublishRaw(frames));
     }
 }
 

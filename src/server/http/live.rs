@@ -1,4 +1,4 @@
-//! The Live REST API (spec §6) over HTTP: `GET` reads and `POST` actions under
+//! The Live REST API (docs/protocol.md §6) over HTTP: `GET` reads and `POST` actions under
 //! `/communication_manager/rest/live/`, answered from the same model that drives
 //! the events.
 //!
@@ -8,12 +8,12 @@
 //! [`Pbx::live_action`](crate::model::Pbx::live_action)), which knows the
 //! resources, the `{id}` / `getByName/{name}` selectors and the spelling variants.
 //!
-//! Answers (spec §6.1): 200 + JSON for reads, 204 for actions (their events are
+//! Answers (docs/protocol.md §6.1): 200 + JSON for reads, 204 for actions (their events are
 //! on the bus before the 204 goes out), and a one-line plain-text reason for
 //! errors: 404 unknown resource or parent, 412 invalid JSON body, 409 an action
 //! the model refuses, 405 another method, 413 a body over 1 MiB, 503 when no
 //! scenario plays. Admission (401/403) is the websocket's. The action paths and
-//! bodies are our guesses (FAKE-DEFAULT, spec §6.3); the Configuration API
+//! bodies are our guesses (FAKE-DEFAULT, docs/protocol.md §6.3); the Configuration API
 //! (`rest/config/...`) is not simulated and answers 404.
 
 use std::net::SocketAddr;
@@ -33,7 +33,7 @@ use super::reply::{
     BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error,
 };
 
-/// Where the Live API lives (spec §1.1).
+/// Where the Live API lives (docs/protocol.md §1.1).
 pub const LIVE_PATH: &str = "/communication_manager/rest/live/";
 
 /// Every request under `/communication_manager/rest/`, each journaled with its

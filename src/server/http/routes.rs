@@ -23,7 +23,7 @@ use super::control::{self, CONTROL_PATH, Dispatcher};
 use super::live::{self, LIVE_PATH};
 use super::reply::plain;
 
-/// The Event API path (spec §1.1).
+/// The Event API path (docs/protocol.md §1.1).
 pub const EVENT_PATH: &str = "/communication_manager/ws/event";
 
 /// Largest client message accepted by default; see [`Limits`](crate::server::Limits).

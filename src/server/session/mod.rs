@@ -325,7 +325,10 @@ async fn handle_message(message: Message, ctx: &SessionContext) -> Option<Ending
             ))
         }
         Ok(ClientMessage::Filter(filters)) => {
-            let warnings = lint(&filters, &ctx.emitted.current());
+            let warnings = ctx
+                .emitted
+                .current()
+                .map_or_else(Vec::new, |kinds| lint(&filters, &kinds));
             tracing::debug!(
                 client = ctx.id.0,
                 rules = filters.rules().len(),

@@ -12,7 +12,7 @@ use super::Simulation;
 
 /// Plays `sim` until `shutdown` fires or the bus closes. Sleeps until the next
 /// batch is due; wakes early when the control API changes the plan (pause,
-/// resume, speed, step, load, reset) and plans again. While paused or after the
+/// resume, speed, step, a new scenario, reset) and plans again. While paused or after the
 /// run is over it only waits for such a change. Uses tokio's clock, so tests can
 /// pause and advance time.
 pub async fn drive(sim: Arc<Simulation>, publisher: Publisher, shutdown: CancellationToken) {

@@ -2,7 +2,10 @@
 //! [`driver`](super::driver) plays it in (scaled) wall-clock time; the scenario
 //! player is the feed that also has a model for the REST API.
 
-use crate::protocol::Event;
+use serde_json::Value;
+
+use crate::model::LiveError;
+use crate::protocol::{Event, RawEvent};
 use crate::scenario::{PlacedFault, Player};
 
 /// A source of timed events: the scenario player implements it.
@@ -27,6 +30,46 @@ pub trait EventFeed: Send + 'static {
     }
     /// The same, to change the model.
     fn player_mut(&mut self) -> Option<&mut Player> {
+        None
+    }
+    /// Frames the last `advance` gave as text, to be sent as given after its
+    /// events (a replayed capture); the default has none.
+    fn take_frames(&mut self) -> Vec<RawEvent> {
+        Vec::new()
+    }
+    /// A Live API GET the feed answers itself (a replay answers from its captured
+    /// snapshot); `None`, the default, leaves it to the player's model.
+    fn live_get(&self, _path: &[&str]) -> Option<Result<Value, LiveError>> {
+        None
+    }
+    /// A Live API action the feed answers itself, at virtual ms `now_ms`: a
+    /// replay refuses it (409) or applies it to its own model (`--replay-live`)
+    /// and returns the events to publish; `None`, the default, leaves it to the
+    /// player's model.
+    fn live_action(
+        &mut self,
+        _path: &[&str],
+        _body: &[u8],
+        _now_ms: u64,
+    ) -> Option<Result<Vec<Event>, LiveError>> {
+        None
+    }
+    /// Whether the feed may send events of any type and shape (a replayed
+    /// capture), so filters are not linted against the profile; the default: no.
+    fn sends_anything(&self) -> bool {
+        false
+    }
+    /// Starts a feed that is not a player over (`/sim/reset`); false, the
+    /// default, when it cannot.
+    fn rewind(&mut self) -> bool {
+        false
+    }
+    /// Epoch ms of virtual time zero, for `/sim/status`, when the feed is not a player.
+    fn epoch_ms(&self) -> Option<i64> {
+        None
+    }
+    /// Which loop plays (0 = the first), for `/sim/status`, when the feed is not a player.
+    fn loop_index(&self) -> Option<u64> {
         None
     }
 }

@@ -7,7 +7,7 @@
 //! events in the order the model produced them, and a REST action's events are
 //! on the bus before its 204 goes out. The lock is never held across an await.
 //! Every change that can move the driver's next deadline (pause, resume, speed,
-//! step, load, reset) wakes it.
+//! step, a new scenario, reset) wakes it.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -16,12 +16,13 @@ use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
 use crate::model::LiveError;
-use crate::protocol::{Event, Profile, RawEvent};
-use crate::scenario::{Fault, FaultRequest, PlacedFault, Player, Scenario};
+use crate::protocol::{Profile, RawEvent};
+use crate::scenario::{Fault, FaultRequest, Player, Scenario};
 
 use crate::server::fanout::message::ClientId;
 use crate::server::fanout::publisher::{BusClosed, PublishSlot, Publisher};
 
+use batch::Batch;
 use clock::{Clock, utc_text};
 use emitted::EmittedKinds;
 use feed::EventFeed;
@@ -29,6 +30,7 @@ use feed::EventFeed;
 /// The name scenario files sent to `POST /sim/scenario` have in diagnostics.
 pub const POSTED_SCENARIO_PATH: &str = "request body";
 
+mod batch;
 pub(crate) mod clock;
 pub(crate) mod driver;
 pub(crate) mod emitted;
@@ -62,7 +64,7 @@ pub struct Simulation {
     /// Wakes the driver when its plan may be stale. `notify_one` keeps a permit
     /// when the driver is not waiting, so no change is missed.
     changed: Notify,
-    /// The server's profile: scenarios loaded without one emit it when nothing
+    /// The server's profile: scenarios posted without one emit it when nothing
     /// played before them.
     profile: Profile,
     /// The kinds of the profile in play, for filter warnings.
@@ -86,10 +88,10 @@ impl std::fmt::Debug for Simulation {
 
 impl Simulation {
     /// A simulation playing `feed` from virtual time zero now, at `speed`
-    /// (positive, finite), paused or not; scenarios loaded later emit `profile`
+    /// (positive, finite), paused or not; scenarios posted later emit `profile`
     /// unless told otherwise.
     pub fn new(feed: Box<dyn EventFeed>, speed: f64, paused: bool, profile: Profile) -> Self {
-        let emitted = EmittedKinds::from(profile_of(feed.as_ref(), profile).kinds());
+        let emitted = EmittedKinds::from(linted_profile(feed.as_ref(), profile));
         Simulation {
             inner: Mutex::new(Inner {
                 feed,
@@ -109,7 +111,8 @@ impl Simulation {
     /// Plays `feed` from virtual time zero now, keeping pause and speed.
     pub fn play(&self, feed: Box<dyn EventFeed>) {
         let mut inner = self.lock();
-        self.emitted.set(profile_of(feed.as_ref(), self.profile));
+        self.emitted
+            .set(linted_profile(feed.as_ref(), self.profile));
         inner.feed = feed;
         inner.clock.restart(Instant::now());
         drop(inner);
@@ -153,28 +156,25 @@ impl Simulation {
         let slot = publisher.reserve().await?;
         let mut inner = self.lock();
         let mut due = inner.feed.next_due().ok_or(SimError::RunOver)?;
-        let (mut events, mut faults) = advance(&mut inner);
+        let mut batch = advance(&mut inner);
         let mut batches = 1;
         // Bounded, so a scenario whose batches are all silent cannot hold the lock forever.
-        while to == StepTo::NextEvent
-            && events.is_empty()
-            && faults.is_empty()
-            && batches < MAX_SILENT_BATCHES_PER_STEP
+        while to == StepTo::NextEvent && batch.is_silent() && batches < MAX_SILENT_BATCHES_PER_STEP
         {
             let Some(next) = inner.feed.next_due() else {
                 break;
             };
             due = next;
-            (events, faults) = advance(&mut inner);
+            batch = advance(&mut inner);
             batches += 1;
         }
         inner.clock.advance_to(Instant::now(), due);
         let stepped = Stepped {
             virtual_ms: due,
-            events: events.len(),
+            events: batch.events.len() + batch.frames.len(),
             batches,
         };
-        slot.publish_scripted(events, faults);
+        batch.publish(slot);
         drop(inner);
         self.changed.notify_one();
         Ok(stepped)
@@ -187,9 +187,21 @@ impl Simulation {
     /// [`SimError::NotRestartable`] when no scenario plays.
     pub fn reset(&self) -> Result<(), SimError> {
         let recipe = {
-            let inner = self.lock();
-            let player = inner.feed.player().ok_or(SimError::NotRestartable)?;
-            (player.scenario().clone(), player.seed())
+            let mut inner = self.lock();
+            let recipe = inner
+                .feed
+                .player()
+                .map(|player| (player.scenario().clone(), player.seed()));
+            match recipe {
+                Some(recipe) => recipe,
+                None if inner.feed.rewind() => {
+                    inner.clock.restart(Instant::now());
+                    drop(inner);
+                    self.changed.notify_one();
+                    return Ok(());
+                }
+                None => return Err(SimError::NotRestartable),
+            }
         };
         let (scenario, seed) = recipe;
         self.replace(scenario, seed, ScenarioOptions::default())
@@ -277,6 +289,9 @@ impl Simulation {
     /// [`SimError::Live`] (404) for an unknown resource; [`SimError::NoModel`].
     pub fn live_get(&self, path: &[&str]) -> Result<Value, SimError> {
         let inner = self.lock();
+        if let Some(answer) = inner.feed.live_get(path) {
+            return Ok(answer?);
+        }
         let player = inner.feed.player().ok_or(SimError::NoModel)?;
         Ok(player.pbx().live_get(path)?)
     }
@@ -297,6 +312,10 @@ impl Simulation {
         let mut inner = self.lock();
         let Inner { feed, clock } = &mut *inner;
         let now = clock.virtual_now(Instant::now());
+        if let Some(answer) = feed.live_action(path, body, now) {
+            slot.publish(answer?);
+            return Ok(());
+        }
         let player = feed.player_mut().ok_or(SimError::NoModel)?;
         let command = player.pbx().live_action(path, body)?;
         let events = player
@@ -334,7 +353,9 @@ impl Simulation {
         let next_due_ms = inner.feed.next_due();
         let info = inner.feed.info();
         let player = inner.feed.player();
-        let epoch = player.map(Player::epoch_ms);
+        let epoch = player
+            .map(Player::epoch_ms)
+            .or_else(|| inner.feed.epoch_ms());
         RunStatus {
             scenario: info.scenario,
             seed: info.seed,
@@ -344,7 +365,9 @@ impl Simulation {
                 .map(|e| utc_text(e.saturating_add(i64::try_from(virtual_ms).unwrap_or(i64::MAX)))),
             paused: inner.clock.is_paused(),
             speed: inner.clock.speed(),
-            loop_index: player.map(Player::loop_index),
+            loop_index: player
+                .map(Player::loop_index)
+                .or_else(|| inner.feed.loop_index()),
             next_due_ms,
             profile: profile_of(inner.feed.as_ref(), self.profile),
             step_failures: player.map_or(0, Player::step_failure_count),
@@ -369,15 +392,14 @@ impl Simulation {
     }
 
     /// Applies and publishes the next batch if its time has come by `now`; a
-    /// change since the driver planned (pause, step, load) makes this a no-op.
+    /// change since the driver planned (pause, step, a new scenario) makes this a no-op.
     pub(crate) fn advance_if_due(&self, now: Instant, slot: PublishSlot<'_>) {
         let mut inner = self.lock();
         let Some(due) = inner.feed.next_due() else {
             return;
         };
         if inner.clock.deadline(due).is_some_and(|at| at <= now) {
-            let (events, faults) = advance(&mut inner);
-            slot.publish_scripted(events, faults);
+            advance(&mut inner).publish(slot);
         }
     }
 
@@ -392,6 +414,12 @@ impl Simulation {
     }
 }
 
+/// The profile filters are linted against: `None` for a feed that may send
+/// anything (a replay), else the profile it emits.
+fn linted_profile(feed: &dyn EventFeed, default: Profile) -> Option<Profile> {
+    (!feed.sends_anything()).then(|| profile_of(feed, default))
+}
+
 /// The profile `feed` emits: its player's, else `default`.
 fn profile_of(feed: &dyn EventFeed, default: Profile) -> Profile {
     feed.player()
@@ -400,13 +428,18 @@ fn profile_of(feed: &dyn EventFeed, default: Profile) -> Profile {
 
 /// Applies the next batch; a `restart` fault among its steps swaps in the
 /// restarted player at once, so the batches after it are the new server's.
-fn advance(inner: &mut Inner) -> (Vec<Event>, Vec<PlacedFault>) {
+fn advance(inner: &mut Inner) -> Batch {
     let events = inner.feed.advance();
     let faults = inner.feed.take_faults();
+    let frames = inner.feed.take_frames();
     if faults.iter().any(|f| f.request.fault == Fault::Restart) {
         restart_player(inner);
     }
-    (events, faults)
+    Batch {
+        events,
+        faults,
+        frames,
+    }
 }
 
 /// Puts the restarted player in place of the current one, from virtual time zero.

@@ -1,7 +1,8 @@
 //! Our own accept loop, in place of `warp::serve`: it sets `TCP_NODELAY` on every
 //! accepted socket, which warp does not. With Nagle's algorithm on, small event
 //! frames wait for ACKs: p99 went from 1.3 ms to 23 ms at 100 clients x 1,000
-//! events/s in the measurements behind this design (research/performance.md C.5).
+//! events/s when we measured with and without it (that comparison is not kept in
+//! the repository; BENCHMARKS.md §3 shows the same load with `TCP_NODELAY` on).
 //!
 //! Each connection is served by hyper-util's auto builder with upgrades, as warp
 //! does inside `serve`. warp's remote-address extension is private to warp, so the

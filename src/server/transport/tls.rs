@@ -1,4 +1,4 @@
-//! TLS for `wss://` and `https://` (spec §1.3: the real server serves both on port
+//! TLS for `wss://` and `https://` (docs/protocol.md §1.3: the real server serves both on port
 //! 55050). The certificate comes from PEM files, or is generated self-signed at
 //! start; either way its SHA-256 fingerprint is printed so a client can pin it.
 //!
@@ -14,7 +14,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
 
-/// The default TLS address (spec §1.1: `wss://<host>:55050/...`).
+/// The default TLS address (docs/protocol.md §1.1: `wss://<host>:55050/...`).
 pub const DEFAULT_TLS_LISTEN: &str = "127.0.0.1:55050";
 
 /// A certificate chain and its private key.

@@ -6,25 +6,12 @@ use serde_json::{Map, Value};
 
 use crate::protocol::event::{BASE_PROPERTIES, PropType};
 use crate::protocol::{FilterRule, FilterSet, Profile, RawEvent};
-use crate::scenario::Player;
-use crate::scenario::shipped;
 
 use super::super::lint::Entry;
-use super::{EPOCH_MS, SCENARIO, SEED};
+use super::setting::{EPOCH_MS, suite_player};
 
 /// Most templates kept: enough variety for a burst.
 const MAX_TEMPLATES: usize = 32;
-
-/// The suite's scenario player at its start.
-///
-/// # Errors
-/// The shipped scenario does not load (a test catches that before release).
-pub fn suite_player(profile: Profile) -> Result<Player, String> {
-    let shipped =
-        shipped::find(SCENARIO).ok_or_else(|| format!("no shipped scenario {SCENARIO}"))?;
-    let scenario = shipped.scenario().map_err(|err| err.to_string())?;
-    Player::new(scenario, SEED, EPOCH_MS, profile, false).map_err(|err| err.to_string())
-}
 
 /// The filter a list of entries makes, as our server applies it.
 pub fn filter_set(entries: &[Entry]) -> FilterSet {

@@ -7,6 +7,7 @@ mod connect;
 mod events;
 mod reconnect;
 mod restart;
+mod setting;
 mod stream;
 
 use serde::Serialize;
@@ -16,19 +17,8 @@ use crate::server::Limits;
 use super::stage::Stage;
 use super::thresholds::Thresholds;
 
-pub use events::{admitted_templates, suite_player};
-
-/// The shipped scenario every case plays.
-pub const SCENARIO: &str = "smoke";
-
-/// The seed every case plays it with.
-pub const SEED: u64 = 7;
-
-/// Epoch ms of virtual time zero, so event times are the same on every run.
-pub const EPOCH_MS: i64 = 1_700_000_000_000;
-
-/// Virtual time at which the reconnect and restart cases cut the connection.
-pub const CUT_AT_MS: u64 = 120_000;
+pub use events::admitted_templates;
+pub use setting::{CUT_AT_MS, EPOCH_MS, SCENARIO, SEED, suite_player};
 
 /// One case of the client suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -11,7 +11,7 @@ use super::super::check::{Check, CheckId};
 use super::super::journal::Conn;
 use super::super::judge::{backoff, close_index, last_accepted_filter, refilters};
 use super::super::stage::Stage;
-use super::CUT_AT_MS;
+use super::setting::CUT_AT_MS;
 
 /// How the server cuts the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,9 +10,8 @@ use super::super::check::{Check, CheckId};
 use super::super::frames::Message;
 use super::super::journal::{Seen, Side};
 use super::super::stage::Stage;
-use super::CUT_AT_MS;
-use super::events::suite_player;
 use super::reconnect::{come_back, settle};
+use super::setting::{CUT_AT_MS, suite_player};
 
 /// Plays to the cut, restarts the server, watches the client come back.
 pub async fn server_restart(stage: &mut Stage<'_>) -> Result<(), String> {

@@ -15,10 +15,10 @@ use super::super::journal::{Conn, Record, Seen, Side};
 use super::super::judge::last_accepted_filter;
 use super::super::lint::filter_entries;
 use super::super::stage::Stage;
-use super::EPOCH_MS;
 use super::events::{
     UNKNOWN_PROPERTY, UNKNOWN_TYPE, admits, admitted_templates, filter_set, variant,
 };
+use super::setting::EPOCH_MS;
 
 /// How often the burst publishes what is due.
 const BURST_TICK: Duration = Duration::from_millis(10);

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::super::super::report::escape_markup as esc;
-use super::super::super::verdict::diff_lines;
+use super::super::super::diff::diff_lines;
+use super::super::super::report::markup::escape_markup as esc;
 use super::super::check::CheckState;
 use super::super::outcome::{ClientCaseOutcome, ClientRun, ClientVerdict};
 

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::super::super::report::escape_markup as esc;
+use super::super::super::report::markup::escape_markup as esc;
 use super::super::outcome::{ClientCaseOutcome, ClientRun, ClientVerdict};
 
 /// The report as JUnit XML.

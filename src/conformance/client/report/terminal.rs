@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::super::super::verdict::diff_lines;
+use super::super::super::diff::diff_lines;
 use super::super::outcome::{ClientCaseOutcome, ClientRun, ClientVerdict};
 use super::tail;
 

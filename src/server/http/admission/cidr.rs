@@ -1,4 +1,4 @@
-//! Address ranges for the source-address allow-list (`--allow`, spec §1.2).
+//! Address ranges for the source-address allow-list (`--allow`, docs/protocol.md §1.2).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -35,7 +35,7 @@ impl Cidr {
         prefix: 128,
     };
 
-    /// The default allow-list: loopback only (spec §1.2, "localhost").
+    /// The default allow-list: loopback only (docs/protocol.md §1.2, "localhost").
     pub fn loopback() -> Vec<Cidr> {
         vec![Cidr::LOOPBACK_V4, Cidr::LOOPBACK_V6]
     }

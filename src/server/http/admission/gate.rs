@@ -1,5 +1,5 @@
 //! Who may open the Event API: HTTP Basic credentials plus a source-address
-//! allow-list, checked before the websocket upgrade (spec §1.2).
+//! allow-list, checked before the websocket upgrade (docs/protocol.md §1.2).
 //!
 //! FAKE-DEFAULT split (the real server's is undocumented): a refused address gets
 //! 403 whatever the credentials; a request without Basic credentials gets 401 with
@@ -17,10 +17,10 @@ use super::cidr::Cidr;
 /// The realm named in the 401 challenge (a placeholder: the real one is unknown).
 pub const REALM: &str = "iSymphony";
 
-/// The default username of a real iSymphony server (spec §1.2).
+/// The default username of a real iSymphony server (docs/protocol.md §1.2).
 pub const DEFAULT_USERNAME: &str = "manager";
 
-/// The default password of a real iSymphony server (spec §1.2).
+/// The default password of a real iSymphony server (docs/protocol.md §1.2).
 pub const DEFAULT_PASSWORD: &str = "manag3rpa55word";
 
 /// The one username/password pair the server accepts.

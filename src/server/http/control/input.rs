@@ -1,28 +1,26 @@
-//! What the control API reads from a request besides its route: the query of
-//! `POST /sim/step` and `POST /sim/scenario`, the body of `POST /sim/speed`, and
-//! the one-line answer when they are not usable.
+//! Reading what a control request carries: its query parameters and JSON
+//! bodies, each refused with a status and a one-line reason.
 
 use serde_json::Value;
 use warp::http::StatusCode;
 use warp::reply::Response;
 
 use crate::protocol::Profile;
+use crate::server::http::reply::plain;
 use crate::server::simulation::{ScenarioOptions, StepTo};
-
-use super::reply::plain;
 
 /// A request the control API cannot use: the status and a one-line reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct BadInput(pub(crate) StatusCode, pub(crate) String);
+pub(super) struct BadInput(pub(super) StatusCode, pub(super) String);
 
 impl BadInput {
-    pub(crate) fn reply(&self) -> Response {
+    pub(super) fn reply(&self) -> Response {
         plain(self.0, &self.1)
     }
 }
 
 /// The speed of a `{"speed": N}` body.
-pub(crate) fn speed_of(body: &[u8]) -> Result<f64, BadInput> {
+pub(super) fn speed_of(body: &[u8]) -> Result<f64, BadInput> {
     let expected = "expected a body like {\"speed\": 10} (virtual ms per wall ms)";
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         BadInput(
@@ -37,7 +35,7 @@ pub(crate) fn speed_of(body: &[u8]) -> Result<f64, BadInput> {
 }
 
 /// How far `POST /sim/step` goes: `?to=event` (the default) or `?to=batch`.
-pub(crate) fn step_of(query: &str) -> Result<StepTo, BadInput> {
+pub(super) fn step_of(query: &str) -> Result<StepTo, BadInput> {
     match query.split('&').find_map(|pair| pair.strip_prefix("to=")) {
         None | Some("event") => Ok(StepTo::NextEvent),
         Some("batch") => Ok(StepTo::NextBatch),
@@ -66,7 +64,7 @@ fn seed_of(query: &str) -> Result<Option<u64>, BadInput> {
 
 /// How `POST /sim/scenario` plays its scenario: `seed`, `epoch` (ms of virtual time
 /// zero), `profile` (`standard` or `extended`) and `loop` (`true` or `false`).
-pub(crate) fn scenario_options_of(query: &str) -> Result<ScenarioOptions, BadInput> {
+pub(super) fn scenario_options_of(query: &str) -> Result<ScenarioOptions, BadInput> {
     let bad = |message: String| BadInput(StatusCode::BAD_REQUEST, message);
     let epoch_ms = query_value(query, "epoch")
         .map(|text| {
