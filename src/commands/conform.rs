@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use isymphony_sim::conformance::builtin::{builtin_suite, export};
-use isymphony_sim::conformance::client::{ClientOptions, run_client_case};
 use isymphony_sim::conformance::connection::TlsSettings;
 use isymphony_sim::conformance::differential::{
     DEFAULT_EDGE, DEFAULT_WINDOW, DifferentialOptions, run_differential,
@@ -16,13 +15,15 @@ use isymphony_sim::conformance::differential::{
 use isymphony_sim::conformance::replay::{ReplayOptions, control_api_status, run_replay};
 use isymphony_sim::conformance::report;
 use isymphony_sim::conformance::run::{
-    SnapshotOptions, SnapshotStore, check_determinism, default_snapshot_dir, judge, run_in_process,
+    SnapshotOptions, SnapshotStore, check_determinism, default_snapshot_dir, run_in_process,
     shell_quote,
 };
-use isymphony_sim::conformance::verdict::{EXIT_HARNESS_ERROR, EXIT_PASS, RunReport};
+use isymphony_sim::conformance::verdict::{EXIT_HARNESS_ERROR, EXIT_PASS};
 use isymphony_sim::conformance::{SpecFilter, Suite, load_suite};
 use isymphony_sim::scenario::duration::parse_duration;
 use isymphony_sim::server::{Credentials, DEFAULT_PASSWORD, DEFAULT_USERNAME};
+
+use super::conform_client::{self, ClientArgs, ReviewArgs, SharedFlags, review_pending};
 
 /// How a `--target` server is tested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -39,9 +40,15 @@ pub enum Mode {
 
 /// Arguments of `conform`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ConformArgs {
-    /// A suite of your own: a folder of case files (snapshots in its snapshots/),
-    /// or one case file. Default: the reference suite built into this binary.
+    /// `conform review`: accept the client suite's pending snapshots.
+    #[command(subcommand)]
+    action: Option<ConformAction>,
+
+    /// A server suite of your own: a folder of case files (snapshots in its
+    /// snapshots/), or one case file. Default: the reference suite built into this
+    /// binary. (The client suite is built in too; see --client.)
     #[arg(long, value_name = "DIR")]
     suite: Option<PathBuf>,
 
@@ -66,31 +73,38 @@ pub struct ConformArgs {
     #[arg(long, value_enum, default_value_t = Mode::Auto, requires = "target")]
     mode: Mode,
 
-    /// Serve each case to this client command (run with `sh -c`, given ISYM_URL,
-    /// ISYM_USERNAME, ISYM_PASSWORD and ISYM_CASE) and check what it sent and got.
+    /// Run the client suite against this client, started per case with `sh -c`
+    /// and given ISYM_URL, ISYM_LIVE_URL, ISYM_USERNAME, ISYM_PASSWORD and
+    /// ISYM_CASE; stopped with SIGTERM (then SIGKILL after --grace).
     #[arg(long, value_name = "CMD")]
     client: Option<String>,
+
+    #[command(flatten)]
+    client_suite: ClientArgs,
 
     /// Run only this case (an exact name), or the cases whose names contain this
     /// text (repeatable).
     #[arg(long = "case", value_name = "NAME")]
     cases: Vec<String>,
 
-    /// Where the snapshots are. Default: the built-in ones, or SUITE/snapshots.
+    /// Where the snapshots are. Default: the built-in ones, or SUITE/snapshots;
+    /// for the client suite, conformance-snapshots/.
     #[arg(long, value_name = "DIR")]
     snapshots: Option<PathBuf>,
 
-    /// Record the in-process transcripts as the snapshots instead of comparing
-    /// (a suite of your own only).
-    #[arg(long, conflicts_with_all = ["target", "client", "check_determinism"])]
+    /// Record the transcripts as the snapshots instead of comparing: in-process
+    /// (a suite of your own only), or the client suite's (a failed behaviour check
+    /// still exits 1).
+    #[arg(long, conflicts_with_all = ["target", "check_determinism"])]
     accept: bool,
 
     /// Also write conformance.json, junit.xml and report.html into this folder.
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
 
-    /// Run each case twice in-process and compare the two transcripts.
-    #[arg(long, conflicts_with_all = ["target", "client"])]
+    /// Run each case twice (in-process, or with the client) and compare the two
+    /// transcripts.
+    #[arg(long, conflicts_with = "target")]
     check_determinism: bool,
 
     /// A difference from our defaults (undocumented behaviour we chose) fails too.
@@ -141,8 +155,32 @@ pub struct ConformArgs {
     password: String,
 }
 
+/// What `conform` does besides running a suite.
+#[derive(Debug, clap::Subcommand)]
+pub enum ConformAction {
+    /// Show each pending snapshot of the client suite (`.snap.new`) with its
+    /// diff and accept or reject it, as `cargo insta review` does.
+    Review(ReviewArgs),
+}
+
 /// Runs `conform`.
 pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
+    if let Some(ConformAction::Review(review)) = &args.action {
+        return review_pending(review);
+    }
+    if args.client.is_some() || args.client_suite.client_url_only {
+        let shared = SharedFlags {
+            command: args.client.as_deref(),
+            cases: &args.cases,
+            snapshots: args.snapshots.clone(),
+            accept: args.accept,
+            check_determinism: args.check_determinism,
+            report: args.report.clone(),
+            patience: duration(&args.patience, "--patience")?,
+            credentials: Credentials::new(args.username.clone(), args.password.clone()),
+        };
+        return conform_client::run(shared, &args.client_suite);
+    }
     if let Some(dir) = &args.export_suite {
         return match export(dir) {
             Ok(count) => {
@@ -244,15 +282,6 @@ pub fn run(args: ConformArgs) -> anyhow::Result<ExitCode> {
             };
             runtime.block_on(run_differential(&suite, &options))
         }
-    } else if let Some(command) = &args.client {
-        let options = ClientOptions {
-            command: command.clone(),
-            credentials,
-            patience,
-        };
-        let flags = format!("{common} --client {}", shell_quote(command));
-        let snapshots = snapshot_options(&args, &suite, flags);
-        run_client(&suite, &options, &snapshots)?
     } else {
         let snapshots = snapshot_options(&args, &suite, common.clone());
         run_in_process(&suite, &SpecFilter::boxed, &snapshots)
@@ -335,28 +364,6 @@ fn snapshot_options(args: &ConformArgs, suite: &Suite, rerun_flags: String) -> S
         accept: args.accept,
         rerun_flags,
     }
-}
-
-fn run_client(
-    suite: &Suite,
-    options: &ClientOptions,
-    snapshots: &SnapshotOptions,
-) -> anyhow::Result<RunReport> {
-    let runtime = runtime()?;
-    let mut report = RunReport::new(
-        format!("client `{}`", options.command),
-        "client",
-        suite.path.display().to_string(),
-    );
-    report.outcomes = suite
-        .cases
-        .iter()
-        .map(|case| {
-            let recorded = runtime.block_on(run_client_case(case, options));
-            judge(case, recorded, snapshots)
-        })
-        .collect();
-    Ok(report)
 }
 
 /// A seed for a differential run when none is given; printed, so it can be given back.

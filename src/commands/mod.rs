@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod conform;
+pub mod conform_client;
 pub mod events;
 pub mod load;
 pub mod play;

@@ -9,7 +9,8 @@
 //!   each case so that its transcript equals the in-process one;
 //! - [`differential`]: a server we do not control; a filtered and an unfiltered
 //!   connection side by side, verdict per filter rule set ([`compare`]);
-//! - [`client`]: a client under test, started by the runner and served each case.
+//! - [`client`]: the client suite, for a client under test: its own cases,
+//!   behaviour checks with their provenance, and snapshots of what it does.
 //!
 //! Every target ends in [`verdict`]s, graded by the provenance of the [`rules`] a
 //! target breaks, and rendered by [`report`]. The reference suite is compiled in
@@ -18,7 +19,6 @@
 pub mod builtin;
 mod case_file;
 pub mod client;
-mod client_process;
 pub mod compare;
 pub mod connection;
 pub mod diff;

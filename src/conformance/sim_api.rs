@@ -113,6 +113,14 @@ impl SimApi {
         }))
     }
 
+    /// `GET {path}`, which must answer 200 with JSON.
+    ///
+    /// # Errors
+    /// A readable reason, with the server's answer when there is one.
+    pub async fn get(&self, path: &str) -> Result<Value, String> {
+        self.json("GET", path, b"").await
+    }
+
     async fn json(&self, method: &str, path: &str, body: &[u8]) -> Result<Value, String> {
         let (code, answer) = self.request(method, path, body).await?;
         self.expect_json(method, path, code, &answer)

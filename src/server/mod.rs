@@ -52,6 +52,7 @@ use crate::protocol::ParseOptions;
 
 use fanout::message::BusCommand;
 use http::control::Dispatcher;
+use http::journal::RequestJournal;
 use state::ServerState;
 use transport::capacity::ConnectionLimit;
 
@@ -63,6 +64,7 @@ pub use fanout::publisher::{BusClosed, PublishSlot, Publisher};
 pub use http::admission::cidr::{Cidr, CidrError};
 pub use http::admission::gate::{Credentials, DEFAULT_PASSWORD, DEFAULT_USERNAME, Gate, Refusal};
 pub use http::control::CONTROL_PATH;
+pub use http::journal::{JournalEntry, JournalPage, MAX_JOURNAL_ENTRIES, REQUESTS_PATH};
 pub use http::live::LIVE_PATH;
 pub use http::reply::MAX_REQUEST_BODY;
 pub use http::routes::{EVENT_PATH, MAX_CLIENT_MESSAGE};
@@ -145,6 +147,7 @@ impl Server {
             sessions: TaskTracker::new(),
             transports: TaskTracker::new(),
             next_client: AtomicU64::new(1),
+            requests: RequestJournal::default(),
         };
         Ok(Server {
             state: Arc::new(state),

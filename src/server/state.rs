@@ -15,6 +15,7 @@ use super::config::Limits;
 use super::fanout::message::BusCommand;
 use super::fanout::publisher::Publisher;
 use super::http::admission::gate::Gate;
+use super::http::journal::RequestJournal;
 use super::simulation::Simulation;
 use super::stats::Stats;
 use super::transport::capacity::ConnectionLimit;
@@ -51,6 +52,8 @@ pub(crate) struct ServerState {
     pub(crate) transports: TaskTracker,
     /// The id the next session gets on the bus.
     pub(crate) next_client: AtomicU64,
+    /// Every Live API request, for `GET /sim/requests`.
+    pub(crate) requests: RequestJournal,
 }
 
 impl ServerState {

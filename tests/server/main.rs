@@ -18,6 +18,7 @@ mod faults;
 mod filters;
 mod harness;
 mod http_client;
+mod journal;
 mod lifecycle;
 mod limits;
 mod load;

@@ -5,7 +5,7 @@ mod header;
 pub mod html;
 pub mod json;
 pub mod junit;
-mod markup;
+pub(crate) mod markup;
 pub mod terminal;
 
 use std::path::Path;

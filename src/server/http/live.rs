@@ -20,13 +20,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use warp::http::{Method, StatusCode};
-use warp::path::Tail;
+use warp::hyper::body::Body as _;
+use warp::path::{FullPath, Tail};
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
 use crate::server::state::ServerState;
 
-use super::admission::admitted;
+use super::admission::{Refused, admitted, refusal_reply};
+use super::journal::{Arrival, unix_us_now};
 use super::reply::{
     BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error,
 };
@@ -34,16 +36,72 @@ use super::reply::{
 /// Where the Live API lives (docs/protocol.md §1.1).
 pub const LIVE_PATH: &str = "/communication_manager/rest/live/";
 
-/// Every request under `/communication_manager/rest/`.
+/// Every request under `/communication_manager/rest/`, each journaled with its
+/// answer, refusals (401, 403) included.
 pub(crate) fn routes(
     state: Arc<ServerState>,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    warp::path!("communication_manager" / "rest" / ..)
-        .and(admitted(state, "REST request"))
+    let journal = Arc::clone(&state);
+    let answered = admitted(state, "REST request")
         .and(warp::method())
         .and(warp::path::tail())
         .and(capped_body())
         .then(answer)
+        .recover(answer_refusal)
+        .unify();
+    warp::path!("communication_manager" / "rest" / ..)
+        .and(arrival(journal))
+        .and(answered)
+        .map(
+            |(state, arrival): (Arc<ServerState>, Arrival), response: Response| {
+                let status = response.status().as_u16();
+                let bytes = response.body().size_hint().exact().unwrap_or(0);
+                state.requests.record(arrival, status, bytes);
+                response
+            },
+        )
+}
+
+/// What the journal needs of a request, taken as it arrives.
+fn arrival(
+    state: Arc<ServerState>,
+) -> impl Filter<Extract = ((Arc<ServerState>, Arrival),), Error = std::convert::Infallible> + Clone
+{
+    let query = warp::query::raw().or(warp::any().map(String::new)).unify();
+    warp::method()
+        .and(warp::path::full())
+        .and(query)
+        .and(
+            warp::header::optional::<u64>("content-length")
+                .or(warp::any().map(|| None))
+                .unify(),
+        )
+        .map(
+            move |method: Method, full: FullPath, query: String, length: Option<u64>| {
+                let path = if query.is_empty() {
+                    full.as_str().to_string()
+                } else {
+                    format!("{}?{query}", full.as_str())
+                };
+                let arrival = Arrival {
+                    virtual_ms: state.simulation.virtual_ms(),
+                    unix_us: unix_us_now(),
+                    method: method.to_string(),
+                    path,
+                    request_bytes: length.unwrap_or(0),
+                };
+                (Arc::clone(&state), arrival)
+            },
+        )
+}
+
+/// Answers a refused REST request here, so that the journal sees it too; any
+/// other rejection goes on to the routes' handler.
+async fn answer_refusal(rejection: Rejection) -> Result<Response, Rejection> {
+    match rejection.find::<Refused>() {
+        Some(Refused(refusal)) => Ok(refusal_reply(refusal)),
+        None => Err(rejection),
+    }
 }
 
 async fn answer(

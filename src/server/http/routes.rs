@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use futures_util::StreamExt;
-use warp::http::{StatusCode, header};
+use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
@@ -18,8 +18,7 @@ use crate::server::state::ServerState;
 use crate::server::stats::Stats;
 use crate::server::transport::upgrade::{self, Handshake, handshake};
 
-use super::admission::gate::REALM;
-use super::admission::{Refused, admitted};
+use super::admission::{Refused, admitted, refusal_reply};
 use super::control::{self, CONTROL_PATH, Dispatcher};
 use super::live::{self, LIVE_PATH};
 use super::reply::plain;
@@ -101,16 +100,7 @@ fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Handshak
 /// Turns every rejection into a one-line plain-text answer.
 async fn answer_rejection(rejection: Rejection) -> Result<Response, Infallible> {
     if let Some(Refused(refusal)) = rejection.find::<Refused>() {
-        let mut response = plain(refusal.status(), &refusal.to_string());
-        if refusal.status() == StatusCode::UNAUTHORIZED {
-            let challenge = format!("Basic realm=\"{REALM}\"");
-            if let Ok(value) = challenge.parse() {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, value);
-            }
-        }
-        return Ok(response);
+        return Ok(refusal_reply(refusal));
     }
     if rejection.is_not_found() {
         return Ok(plain(

@@ -341,6 +341,11 @@ impl Simulation {
         Ok(())
     }
 
+    /// Virtual ms now: what the request journal stamps requests with.
+    pub fn virtual_ms(&self) -> u64 {
+        self.lock().clock.virtual_now(Instant::now())
+    }
+
     /// Where the run stands.
     pub fn status(&self) -> RunStatus {
         let mut inner = self.lock();

@@ -7,13 +7,17 @@ pub(crate) mod gate;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use warp::http::{StatusCode, header};
+use warp::reply::Response;
 use warp::{Filter, Rejection};
 
 use crate::server::session::peer_label;
 use crate::server::state::ServerState;
 use crate::server::transport::accept::remote_addr;
 
-use gate::Refusal;
+use gate::{REALM, Refusal};
+
+use super::reply::plain;
 
 /// A refused upgrade, carried as a warp rejection to the routes' rejection handler.
 #[derive(Debug)]
@@ -32,6 +36,20 @@ pub(crate) fn admitted(
         .and(remote_addr())
         .and(warp::header::optional::<String>("authorization"))
         .and_then(move |state, remote, authorization| admit(state, remote, authorization, what))
+}
+
+/// The answer to a refused request: 401 with a Basic challenge, or 403; one line.
+pub(crate) fn refusal_reply(refusal: &Refusal) -> Response {
+    let mut response = plain(refusal.status(), &refusal.to_string());
+    if refusal.status() == StatusCode::UNAUTHORIZED {
+        let challenge = format!("Basic realm=\"{REALM}\"");
+        if let Ok(value) = challenge.parse() {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+    }
+    response
 }
 
 async fn admit(

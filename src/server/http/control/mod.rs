@@ -13,6 +13,8 @@
 //! | `POST /sim/reset` | the same scenario and seed from the start | 200 status; 409 without a scenario |
 //! | `POST /sim/inject` `{"type": ...}` | sends one raw event to clients, through their filters | 204; 412 not an event object |
 //! | `POST /sim/fault` `{"kind": ..., "client": id?}` | injects a fault (see `fanout/faults.rs`) on one connection or all | 200 `{kind, clients}`; 404 no such client; 412 bad body |
+//! | `GET /sim/requests` | the Live API request journal (see `journal.rs`) | 200 `{requests, total, dropped}` |
+//! | `DELETE /sim/requests` | empties the journal | 200 `{cleared}` |
 //!
 //! Unknown routes answer 404, other methods 405, bodies over 1 MiB 413.
 
@@ -109,8 +111,8 @@ async fn answer(
         Ok(route) => route,
         Err(unknown) => return plain(StatusCode::NOT_FOUND, &unknown.to_string()),
     };
-    if method != route.method() {
-        return method_not_allowed(&method, &[route.method()]);
+    if !route.methods().contains(&method) {
+        return method_not_allowed(&method, route.methods());
     }
     let body = match body {
         Ok(body) => body,
@@ -157,6 +159,11 @@ async fn answer(
         }
         ControlRoute::Fault => return fault(&state, dispatcher, &body).await,
         ControlRoute::Inject => return inject_event(&state, &body).await,
+        ControlRoute::Requests if method == Method::DELETE => {
+            let cleared = state.requests.clear();
+            return json(StatusCode::OK, &serde_json::json!({ "cleared": cleared }));
+        }
+        ControlRoute::Requests => return json(StatusCode::OK, &state.requests.page()),
     };
     match done {
         Ok(()) => json(StatusCode::OK, &status(&state, dispatcher).await),

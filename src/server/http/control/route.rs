@@ -6,7 +6,7 @@ use warp::http::Method;
 /// Where the control API lives.
 pub const CONTROL_PATH: &str = "/sim/";
 
-/// The routes of the control API. Each has one name and one method, and the
+/// The routes of the control API. Each has one name and its methods, and the
 /// handler matches them exhaustively: a new route cannot fall into another's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ControlRoute {
@@ -28,11 +28,13 @@ pub(crate) enum ControlRoute {
     Inject,
     /// `POST /sim/fault`.
     Fault,
+    /// `GET /sim/requests` reads the request journal, `DELETE` clears it.
+    Requests,
 }
 
 impl ControlRoute {
     /// Every route, in the order the 404 answer lists them.
-    pub(crate) const ALL: [ControlRoute; 9] = [
+    pub(crate) const ALL: [ControlRoute; 10] = [
         ControlRoute::Status,
         ControlRoute::Pause,
         ControlRoute::Resume,
@@ -42,6 +44,7 @@ impl ControlRoute {
         ControlRoute::Reset,
         ControlRoute::Inject,
         ControlRoute::Fault,
+        ControlRoute::Requests,
     ];
 
     /// The route's name: its path under [`CONTROL_PATH`].
@@ -56,13 +59,14 @@ impl ControlRoute {
             ControlRoute::Reset => "reset",
             ControlRoute::Inject => "inject",
             ControlRoute::Fault => "fault",
+            ControlRoute::Requests => "requests",
         }
     }
 
-    /// The one method the route answers; any other gets 405.
-    pub(crate) fn method(self) -> Method {
+    /// The methods the route answers; any other gets 405.
+    pub(crate) fn methods(self) -> &'static [Method] {
         match self {
-            ControlRoute::Status => Method::GET,
+            ControlRoute::Status => &[Method::GET],
             ControlRoute::Pause
             | ControlRoute::Resume
             | ControlRoute::Step
@@ -70,7 +74,8 @@ impl ControlRoute {
             | ControlRoute::Scenario
             | ControlRoute::Reset
             | ControlRoute::Inject
-            | ControlRoute::Fault => Method::POST,
+            | ControlRoute::Fault => &[Method::POST],
+            ControlRoute::Requests => &[Method::GET, Method::DELETE],
         }
     }
 
@@ -93,7 +98,7 @@ impl ControlRoute {
 #[error("not found: the control API has {CONTROL_PATH}{}", route_list())]
 pub(crate) struct UnknownRoute(pub(crate) String);
 
-/// "status, pause, ... and fault".
+/// "status, pause, ... and requests".
 fn route_list() -> String {
     let names: Vec<&str> = ControlRoute::ALL.iter().map(|r| r.name()).collect();
     match names.split_last() {
@@ -108,18 +113,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_route_is_found_by_its_name_and_answers_one_method() {
+    fn every_route_is_found_by_its_name_and_answers_its_methods() {
         for route in ControlRoute::ALL {
             assert_eq!(ControlRoute::from_path(route.name()), Ok(route));
             let slashed = format!("{}/", route.name());
             assert_eq!(ControlRoute::from_path(&slashed), Ok(route), "{slashed}");
         }
-        let named = |name| ControlRoute::from_path(name).map(ControlRoute::method);
-        assert_eq!(named("status"), Ok(Method::GET));
+        let named = |name| ControlRoute::from_path(name).map(ControlRoute::methods);
+        assert_eq!(named("status"), Ok(&[Method::GET][..]));
+        assert_eq!(named("requests"), Ok(&[Method::GET, Method::DELETE][..]));
         for name in [
             "pause", "resume", "step", "speed", "scenario", "reset", "inject", "fault",
         ] {
-            assert_eq!(named(name), Ok(Method::POST), "{name}");
+            assert_eq!(named(name), Ok(&[Method::POST][..]), "{name}");
         }
     }
 
@@ -141,7 +147,7 @@ mod tests {
         }
         assert_eq!(
             UnknownRoute("nope".into()).to_string(),
-            "not found: the control API has /sim/status, pause, resume, step, speed, scenario, reset, inject and fault"
+            "not found: the control API has /sim/status, pause, resume, step, speed, scenario, reset, inject, fault and requests"
         );
     }
 }
