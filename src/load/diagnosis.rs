@@ -15,6 +15,9 @@ use crate::server::DEFAULT_CLIENT_QUEUE;
 /// The close code our server (and many others) send a client that reads too slowly.
 pub const SLOW_CONSUMER: &str = "1008";
 
+/// A load process using less than this share of its cores was not short of CPU itself.
+const MOSTLY_IDLE: f64 = 0.5;
+
 /// Notes and failures for `report`; `admits_something` is false for filters that
 /// can match nothing (`--filters reject`), where zero events is the expected result.
 pub fn judge(
@@ -93,9 +96,17 @@ pub fn judge(
     }
 
     if delay.behind() && slow < ready.max(1) {
+        // Late wake-ups with CPU to spare mean other processes held the cores.
+        let why = match report.load_tool.busiest_core_share {
+            Some(share) if share < MOSTLY_IDLE => {
+                "; it had CPU to spare, so other processes on the machine held the cores"
+            }
+            _ => "",
+        };
         notes.push(format!(
-            "the load tool fell behind: its tasks woke up to {} late (p99 {}){busiest}; latency \
-             includes that wait. Run fewer clients per process (--shard) or on another machine",
+            "the load tool fell behind: its tasks woke up to {} late (p99 {}){busiest}{why}; \
+             latency includes that wait. Run fewer clients per process (--shard), on another \
+             machine, or on a quieter one",
             micros(delay.max_us),
             micros(delay.p99_us)
         ));
