@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+mod kubernetes;
 mod load;
 
 const BIN: &str = env!("CARGO_BIN_EXE_isymphony-sim");
