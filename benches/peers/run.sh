@@ -14,8 +14,9 @@
 # PEERS="ours node" runs a subset. Python's websockets is installed in
 # benches/peers/python/.venv and Node's ws in benches/peers/node/node_modules
 # (npm ci, from package-lock.json) when missing. Before each run the machine's
-# load average is recorded (`uptime`), since the load tool and the server share
-# its cores with whatever else runs. Per-run JSON reports and server logs are
+# load average is recorded (`uptime`), and during each run the seconds in which a
+# compiler ran ("busy"), since the load tool and the server share the cores with
+# whatever else runs. Per-run JSON reports and server logs are
 # kept in target/peers/. Both processes run at nice -10 when allowed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -71,9 +72,16 @@ for peer in $peers; do
         kill "$server" 2>/dev/null || true
         continue
     fi
+    # "busy": seconds of the load run during which a compiler ran on the machine.
+    (while true; do
+        pgrep -x 'rustc|clippy-driver|cc1|cc1plus' >/dev/null && echo busy
+        sleep 1
+    done) >"$out/$peer.busy" &
+    sampler=$!
     status=0
     "${nice_cmd[@]}" target/release/isymphony-sim load --target "$url" --json "$@" \
         >"$out/$peer.json" 2>"$out/$peer.load.err" || status=$?
+    kill "$sampler" 2>/dev/null || true
     wait "$server" || true
     echo "$peer: load exit $status, load average before $(cat "$out/$peer.uptime")" >&2
 done
@@ -83,15 +91,16 @@ import json, sys
 out, rate, peers = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
 def ms(us):
     return "–" if us is None else f"{us / 1000:.2f} ms"
-print("| server | load avg before (1/5/15 min) | offered | delivered/s | p50 | p99 | drops | closed | server CPU | load CPU |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| server | load avg before (1/5/15 min) | busy s | offered | delivered/s | p50 | p99 | drops | closed | server CPU | load CPU |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for peer in peers:
     try:
         report = json.load(open(f"{out}/{peer}.json"))
     except (OSError, ValueError):
-        print(f"| {peer} | | | no report (see {out}/{peer}.load.err) | | | | | | |")
+        print(f"| {peer} | | | | no report (see {out}/{peer}.load.err) | | | | | | |")
         continue
     uptime = open(f"{out}/{peer}.uptime").read().strip()
+    busy = len(open(f"{out}/{peer}.busy").read().split())
     latency = report.get("latencyUs") or {}
     server = report["server"]
     closed = sum(server["disconnects"].values())
@@ -99,8 +108,8 @@ for peer in peers:
     cpu = server.get("cpu")
     load_cpu = report["loadTool"].get("cpuSeconds")
     rate_text = f"{report['deliveredPerSec'] / 1e6:.2f}M" if report["deliveredPerSec"] >= 1e6 else f"{report['deliveredPerSec'] / 1e3:.1f}k"
-    print(f"| {peer} | {uptime} | {rate:,.0f} ev/s × {report['clients']} | {rate_text} | "
-          f"{ms(latency.get('p50'))} | {ms(latency.get('p99'))} | {server['drops']} | {closes if closed else 0} | "
+    print(f"| {peer} | {uptime} | {busy} | {rate:,.0f} ev/s × {report['clients']} | {rate_text} | "
+          f"{ms(latency.get('p50'))} | {ms(latency.get('p99'))} | {'–' if server['drops'] is None else server['drops']} | {closes if closed else 0} | "
           f"{'–' if cpu is None else format(cpu['seconds'], '.1f') + ' s'} | "
           f"{'–' if load_cpu is None else format(load_cpu, '.1f') + ' s'} |")
 EOF

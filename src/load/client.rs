@@ -82,7 +82,7 @@ pub struct Tally {
     /// Measured clients among `ready`.
     pub ready_measured: AtomicU64,
     /// Set while the measurement window is open.
-    pub measuring: AtomicBool,
+    pub measuring: Arc<AtomicBool>,
     /// Ticks while measuring; a client adds its counts here when it sees it change,
     /// so the progress line's running total is no more than a tick behind.
     pub flush_clock: AtomicU64,
@@ -101,7 +101,7 @@ impl Default for Tally {
             setup_failures: Mutex::new(BTreeMap::new()),
             ready: AtomicU64::new(0),
             ready_measured: AtomicU64::new(0),
-            measuring: AtomicBool::new(false),
+            measuring: Arc::new(AtomicBool::new(false)),
             flush_clock: AtomicU64::new(0),
         }
     }

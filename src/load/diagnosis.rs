@@ -63,16 +63,22 @@ pub fn judge(
     }
 
     if ready > 0 && slow >= ready {
-        let who = if delay.behind() {
+        // The closes may have come before the window opened: judge the whole run.
+        let before = report.load_tool.wake_delay_before_window;
+        let late = delay.max_us.max(before.max_us);
+        let who = if delay.behind() || before.behind() {
             format!(
-                "The load tool's own clients could not keep up: its tasks woke up to {} late{busiest}.",
-                micros(delay.max_us)
+                "The load tool's own clients could not keep up: its tasks woke up to {} late \
+                 (in the window {}, before it {}){busiest}.",
+                micros(late),
+                micros(delay.max_us),
+                micros(before.max_us)
             )
         } else {
             format!(
                 "The load tool's tasks woke on time (at most {} late{busiest}), so the server itself may \
                  have fallen behind writing; compare its CPU.",
-                micros(delay.max_us)
+                micros(late)
             )
         };
         failures.push(format!(

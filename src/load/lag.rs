@@ -9,6 +9,9 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use hdrhistogram::Histogram;
 use tokio_util::sync::CancellationToken;
 
@@ -37,10 +40,24 @@ impl WakeDelay {
     }
 }
 
-/// Measures wake-up delays until `stop` fires.
-pub async fn monitor(stop: CancellationToken) -> WakeDelay {
-    let Ok(mut delays) = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 2) else {
-        return WakeDelay::default();
+/// Wake-up delays before the measurement window and in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WakeDelays {
+    /// From the start of the run (connecting, warm-up) to the window.
+    pub before: WakeDelay,
+    /// In the window.
+    pub window: WakeDelay,
+}
+
+/// Measures wake-up delays until `stop` fires, split at the moment `measuring`
+/// is first seen set: a server may close clients before the window opens, and
+/// whether the load tool was behind then matters as much.
+pub async fn monitor(stop: CancellationToken, measuring: Arc<AtomicBool>) -> WakeDelays {
+    let (Ok(mut before), Ok(mut window)) = (
+        Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 2),
+        Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 2),
+    ) else {
+        return WakeDelays::default();
     };
     loop {
         let due = tokio::time::Instant::now() + TICK;
@@ -48,13 +65,18 @@ pub async fn monitor(stop: CancellationToken) -> WakeDelay {
             () = stop.cancelled() => break,
             () = tokio::time::sleep_until(due) => {
                 let late = tokio::time::Instant::now().saturating_duration_since(due);
-                delays.saturating_record(late.as_micros() as u64);
+                let into = if measuring.load(Ordering::Relaxed) { &mut window } else { &mut before };
+                into.saturating_record(late.as_micros() as u64);
             }
         }
     }
-    WakeDelay {
-        p99_us: delays.value_at_quantile(0.99),
-        max_us: delays.max(),
+    let figures = |h: &Histogram<u64>| WakeDelay {
+        p99_us: h.value_at_quantile(0.99),
+        max_us: h.max(),
+    };
+    WakeDelays {
+        before: figures(&before),
+        window: figures(&window),
     }
 }
 
@@ -65,13 +87,16 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_idle_runtime_wakes_on_time() {
         let stop = CancellationToken::new();
-        let monitor = tokio::spawn(monitor(stop.clone()));
+        let measuring = Arc::new(AtomicBool::new(false));
+        let monitor = tokio::spawn(monitor(stop.clone(), Arc::clone(&measuring)));
+        tokio::time::sleep(TICK * 20).await;
+        measuring.store(true, Ordering::Relaxed);
         tokio::time::sleep(TICK * 20).await;
         stop.cancel();
 
-        let delay = monitor.await.expect("monitor");
+        let delays = monitor.await.expect("monitor");
 
-        assert_eq!(delay, WakeDelay::default());
-        assert!(!delay.behind());
+        assert_eq!(delays, WakeDelays::default());
+        assert!(!delays.before.behind() && !delays.window.behind());
     }
 }

@@ -128,6 +128,8 @@ pub struct ShardHeader {
     pub load_cores: usize,
     /// How late this load process's tasks woke in the window.
     pub wake_delay: WakeDelay,
+    /// How late they woke before it (connecting, warm-up).
+    pub wake_delay_before: WakeDelay,
     /// The server's CPU in the window, when its PID was given or found.
     pub server_cpu: Option<ServerCpu>,
 }

@@ -271,6 +271,7 @@ pub(crate) mod tests {
                 load_cpu_seconds: Some(1.0),
                 load_cores: 2,
                 wake_delay: WakeDelay::default(),
+                wake_delay_before: WakeDelay::default(),
                 server_cpu: None,
             },
             latency,

@@ -230,6 +230,8 @@ pub async fn run(
         ));
     }
 
+    let lag_stop = CancellationToken::new();
+    let lag = tokio::spawn(lag::monitor(lag_stop.clone(), Arc::clone(&tally.measuring)));
     let everyone = (measured_count + idle_count) as u64;
     let setup_started = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_millis(50));
@@ -242,6 +244,7 @@ pub async fn run(
     tokio::time::sleep_until(warmed_up).await;
     if tally.ready.load(Ordering::Relaxed) == 0 {
         stop.cancel();
+        lag_stop.cancel();
         while tasks.join_next().await.is_some() {}
         let reasons = map(&tally.setup_failures).into_iter().collect();
         return Err(LoadError::NoClients {
@@ -260,8 +263,6 @@ pub async fn run(
     let server_cpu_before = server_pid.and_then(|(pid, _)| cpu::process_cpu(pid));
     let own_cpu_before = cpu::own_cpu();
     let window_start_us = client::now_us();
-    let lag_stop = CancellationToken::new();
-    let lag = tokio::spawn(lag::monitor(lag_stop.clone()));
     tally.measuring.store(true, Ordering::Relaxed);
     let started = Instant::now();
     let snapshot = |tally: &Tally| {
@@ -306,7 +307,7 @@ pub async fn run(
     let own_cpu_after = cpu::own_cpu();
     let server_cpu_after = server_pid.and_then(|(pid, _)| cpu::process_cpu(pid));
     lag_stop.cancel();
-    let wake_delay = lag.await.unwrap_or_default();
+    let wake_delays = lag.await.unwrap_or_default();
     stop.cancel();
     while tasks.join_next().await.is_some() {}
 
@@ -372,7 +373,8 @@ pub async fn run(
             .zip(own_cpu_after)
             .map(|(before, after)| after.saturating_sub(before).as_secs_f64()),
         load_cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        wake_delay,
+        wake_delay: wake_delays.window,
+        wake_delay_before: wake_delays.before,
         server_cpu,
     };
     Ok(Measured { header, latency })

@@ -10,7 +10,7 @@ use hdrhistogram::Histogram;
 
 use super::LatencySource;
 use super::lag::WakeDelay;
-use super::measured::{Counts, ServerCpu};
+use super::measured::{Counts, ServerCpu, ShardHeader};
 use super::merge::{MergeError, Run};
 use super::setup_failure::SetupFailure;
 
@@ -71,9 +71,11 @@ pub struct LoadSide {
     pub cpu_seconds: Option<f64>,
     /// The largest share of its cores one load process used (1.0 = all of them).
     pub busiest_core_share: Option<f64>,
-    /// How late the load tool's tasks woke (the worst shard's figures).
+    /// How late the load tool's tasks woke in the window (the worst shard's figures).
     pub wake_delay: WakeDelay,
-    /// Whether the load tool fell behind (wake-up delay at or over 10 ms).
+    /// The same before the window (connecting, warm-up).
+    pub wake_delay_before_window: WakeDelay,
+    /// Whether the load tool fell behind in the window (woke 10 ms late or more).
     pub behind: bool,
 }
 
@@ -147,18 +149,12 @@ impl LoadReport {
                 )
             })
             .reduce(f64::max);
-        let wake_delay = WakeDelay {
-            p99_us: headers
-                .iter()
-                .map(|h| h.wake_delay.p99_us)
-                .max()
-                .unwrap_or(0),
-            max_us: headers
-                .iter()
-                .map(|h| h.wake_delay.max_us)
-                .max()
-                .unwrap_or(0),
+        let worst = |of: fn(&ShardHeader) -> WakeDelay| WakeDelay {
+            p99_us: headers.iter().map(|h| of(h).p99_us).max().unwrap_or(0),
+            max_us: headers.iter().map(|h| of(h).max_us).max().unwrap_or(0),
         };
+        let wake_delay = worst(|h| h.wake_delay);
+        let wake_delay_before_window = worst(|h| h.wake_delay_before);
         let longest = headers
             .iter()
             .copied()
@@ -206,6 +202,7 @@ impl LoadReport {
                 cpu_seconds,
                 busiest_core_share: busiest,
                 wake_delay,
+                wake_delay_before_window,
                 behind: wake_delay.behind(),
             },
             notes: Vec::new(),
@@ -379,10 +376,11 @@ impl fmt::Display for LoadReport {
         };
         writeln!(
             f,
-            "load tool:   {cpu}; tasks woke up to {} late (p99 {}){}",
+            "load tool:   {cpu}; tasks woke up to {} late in the window (p99 {}){}, {} before it",
             micros(load.wake_delay.max_us),
             micros(load.wake_delay.p99_us),
-            if load.behind { ": it fell behind" } else { "" }
+            if load.behind { ": it fell behind" } else { "" },
+            micros(load.wake_delay_before_window.max_us),
         )?;
         for note in &self.notes {
             writeln!(f, "NOTE:        {note}")?;
