@@ -52,7 +52,8 @@ pub fn judge(
             "no events: the server sent nothing to any of the {ready} ready clients for {:.0} s. \
              Is it paused (isymphony-sim serve --paused waits for POST /sim/resume or /sim/step), \
              or too slow at its speed (serve --speed 1 is real time and the office's day starts \
-             quietly: try --speed 60)?{}",
+             quietly: try --speed 60)? Or did it stop sending to these clients without closing \
+             them, as a server that drops slow consumers silently does?{}",
             report.seconds,
             if report.filters == "all" {
                 ""
