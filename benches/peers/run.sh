@@ -74,7 +74,9 @@ for peer in $peers; do
     fi
     # "busy": seconds of the load run during which a compiler ran on the machine.
     (while true; do
-        pgrep -x 'rustc|clippy-driver|cc1|cc1plus' >/dev/null && echo busy
+        for compiler in rustc clippy-driver cc1 cc1plus; do
+            if pgrep -x "$compiler" >/dev/null; then echo busy; break; fi
+        done
         sleep 1
     done) >"$out/$peer.busy" &
     sampler=$!
