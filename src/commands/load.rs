@@ -107,9 +107,9 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     hdr_out: Option<PathBuf>,
 
-    /// Name the run in --hdr-out files (e.g. the Job's uid), so `load merge`
-    /// refuses files of another run.
-    #[arg(long, value_name = "ID", env = "ISYM_LOAD_RUN_ID")]
+    /// Name the run in --hdr-out files (the same for every shard, new for every
+    /// run), so `load merge` refuses files of another run.
+    #[arg(long, value_name = "ID")]
     run_id: Option<String>,
 
     /// The server's process id, for its CPU time in the report (from
