@@ -314,7 +314,7 @@ pub async fn run(
     let (total, ready, closed, setup_failures) = snapshot(&tally);
     let tail = (seconds - last_line.0.as_secs_f64()).max(f64::EPSILON);
     progress(&Progress {
-        elapsed: started.elapsed(),
+        elapsed: Duration::from_secs_f64(seconds),
         window: config.duration,
         interval_rate: (total - last_line.1) as f64 / tail,
         total,
