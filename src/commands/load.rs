@@ -191,7 +191,7 @@ fn run_merge(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         .map(|path| Ok((path.clone(), hdr_file::read(path)?)))
         .collect::<Result<Vec<_>, hdr_file::ShardFileError>>()?;
     let run = Run::from_files(files)?;
-    let report = LoadReport::of(&run, &args.verdict.thresholds())?;
+    let report = load::verdict(&run, &args.verdict.thresholds())?;
     args.verdict.finish(&report)
 }
 
@@ -235,7 +235,7 @@ fn run_load(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.hdr_out {
         hdr_file::write(path, &measured)?;
     }
-    let report = LoadReport::of(&Run::single(measured), &args.verdict.thresholds())?;
+    let report = load::verdict(&Run::single(measured), &args.verdict.thresholds())?;
     args.verdict.finish(&report)
 }
 

@@ -16,41 +16,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::protocol::ServerReply;
 
+use super::latency::LatencySource;
 use super::measured::latency_histogram;
 use super::raw::{Incoming, RawSocket, UpgradeError, WsAddress, find, rfind};
-use super::setup_failure::SetupFailure;
+use super::setup_failure::{SETUP_TIMEOUT, SetupFailure};
 
 /// Samples a client gathers before taking the shared histogram's lock once.
 const SAMPLE_BATCH: usize = 512;
-
-/// How long a handshake or a filter answer may take before the client gives up.
-pub const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// Where latency is read from.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum LatencySource {
-    /// `simSentUs` when the server stamps events, else the `time` property.
-    Auto,
-    /// Only `simSentUs` (our server with stamping on); frames without it are not timed.
-    Stamp,
-    /// Only the `time` property (a server whose clock is aligned to wall time);
-    /// millisecond resolution.
-    Time,
-}
-
-impl LatencySource {
-    /// Where latency was read from, for the text report.
-    pub fn describe(self) -> &'static str {
-        match self {
-            LatencySource::Auto => "simSentUs where stamped, else time",
-            LatencySource::Stamp => "simSentUs",
-            LatencySource::Time => "the time property",
-        }
-    }
-}
 
 /// What every client of a run shares: counters and the latency histogram.
 ///

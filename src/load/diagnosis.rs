@@ -8,8 +8,8 @@
 //! - the server closing every measured client is a failure too, and when it closed
 //!   them with 1008 (slow consumer) the message says which side fell behind.
 
-use super::measured::Counts;
-use super::report::{LoadReport, micros};
+use super::report::LoadReport;
+use super::units::micros;
 use crate::server::DEFAULT_CLIENT_QUEUE;
 
 /// The close code our server (and many others) send a client that reads too slowly.
@@ -20,14 +20,10 @@ const MOSTLY_IDLE: f64 = 0.5;
 
 /// Notes and failures for `report`; `admits_something` is false for filters that
 /// can match nothing (`--filters reject`), where zero events is the expected result.
-pub fn judge(
-    report: &LoadReport,
-    counts: &Counts,
-    admits_something: bool,
-) -> (Vec<String>, Vec<String>) {
+pub fn judge(report: &LoadReport, admits_something: bool) -> (Vec<String>, Vec<String>) {
     let mut notes = Vec::new();
     let mut failures = Vec::new();
-    let ready = counts.ready_measured;
+    let ready = report.ready_measured;
     let closed: u64 = report.server.disconnects.values().sum();
     let slow = report
         .server
@@ -47,7 +43,7 @@ pub fn judge(
         });
 
     let all_closed = ready > 0 && closed >= ready;
-    if !all_closed && ready > 0 && counts.delivered == 0 && admits_something {
+    if !all_closed && ready > 0 && report.delivered == 0 && admits_something {
         failures.push(format!(
             "no events: the server sent nothing to any of the {ready} ready clients for {:.0} s. \
              Is it paused (isymphony-sim serve --paused waits for POST /sim/resume or /sim/step), \
@@ -130,14 +126,14 @@ pub fn judge(
 
 #[cfg(test)]
 mod tests {
+    use crate::load::fixtures::shard;
     use crate::load::lag::WakeDelay;
     use crate::load::measured::Measured;
     use crate::load::merge::Run;
-    use crate::load::merge::tests::shard;
     use crate::load::report::{LoadReport, Thresholds};
 
     fn report(measured: Measured, thresholds: Thresholds) -> LoadReport {
-        LoadReport::of(&Run::single(measured), &thresholds).expect("adds up")
+        crate::load::verdict(&Run::single(measured), &thresholds).expect("adds up")
     }
 
     fn closed_1008(mut m: Measured, wake_max_us: u64) -> Measured {

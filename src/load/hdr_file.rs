@@ -194,7 +194,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Measured, ShardFileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::merge::tests::shard;
+    use crate::load::fixtures::shard;
 
     #[test]
     fn a_shard_file_reads_back_as_written() {

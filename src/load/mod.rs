@@ -10,8 +10,11 @@
 pub mod client;
 pub mod cpu;
 pub mod diagnosis;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod hdr_file;
 pub mod lag;
+pub mod latency;
 pub mod measured;
 pub mod merge;
 pub mod mix;
@@ -21,6 +24,7 @@ pub mod report;
 pub mod setup_failure;
 pub mod shard;
 pub mod synthetic;
+pub mod units;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -32,7 +36,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-pub use client::{LatencySource, Tally};
+pub use client::Tally;
+pub use latency::LatencySource;
 pub use measured::Measured;
 pub use mix::FilterMix;
 pub use report::{LoadReport, Percentiles, Thresholds};
@@ -129,6 +134,25 @@ fn explain(target: &str, reasons: &[(SetupFailure, u64)]) -> String {
         .map(|(why, n)| format!("{n} × {}", why.meaning(target)))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The report of `run`: its figures, what they mean when something went wrong
+/// (a failure when nothing was measured or every client was closed), and the
+/// thresholds it misses. A single process and a merge of shards are judged alike.
+///
+/// # Errors
+/// [`merge::MergeError::Histogram`] when the shards' histograms cannot be added.
+pub fn verdict(run: &merge::Run, thresholds: &Thresholds) -> Result<LoadReport, merge::MergeError> {
+    let mut report = LoadReport::figures(run)?;
+    let admits_something = run
+        .shards
+        .first()
+        .is_some_and(|(_, m)| m.header.plan.admits_something);
+    let (notes, failures) = diagnosis::judge(&report, admits_something);
+    report.notes = notes;
+    report.failures = failures;
+    report.failures.extend(thresholds.check(&report));
+    Ok(report)
 }
 
 /// The host of a `ws://` target, after checking its shape.

@@ -13,6 +13,7 @@ use super::lag::WakeDelay;
 use super::measured::{Counts, ServerCpu, ShardHeader};
 use super::merge::{MergeError, Run};
 use super::setup_failure::SetupFailure;
+pub use super::units::{micros, rate};
 
 /// Latency percentiles in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -97,6 +98,8 @@ pub struct LoadReport {
     pub filters: String,
     /// Clients (measured and idle) whose filter was answered before measuring.
     pub ready: u64,
+    /// Measured clients among `ready`.
+    pub ready_measured: u64,
     /// Clients that could not connect or had their filter refused.
     pub setup_failures: u64,
     /// The same, by reason (`HTTP 403`, `connection refused`, ...).
@@ -126,11 +129,11 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
-    /// The report of `run`, judged against `thresholds`.
+    /// The figures of `run`, with no notes or failures yet (see [`super::verdict`]).
     ///
     /// # Errors
     /// [`MergeError::Histogram`] when the shards' histograms cannot be added.
-    pub fn of(run: &Run, thresholds: &Thresholds) -> Result<LoadReport, MergeError> {
+    pub fn figures(run: &Run) -> Result<LoadReport, MergeError> {
         let headers: Vec<_> = run.shards.iter().map(|(_, m)| &m.header).collect();
         let first = headers[0];
         let mut counts = Counts::default();
@@ -161,7 +164,7 @@ impl LoadReport {
             .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
             .unwrap_or(first);
         let whole = run.shards.len() == first.shard.count;
-        let mut report = LoadReport {
+        let report = LoadReport {
             target: first.plan.target.clone(),
             run_id: first.run_id.clone(),
             shards: if whole && first.shard.count > 1 {
@@ -177,6 +180,7 @@ impl LoadReport {
             idle_clients: if whole { first.plan.idle } else { first.idle },
             filters: first.plan.filters.clone(),
             ready: counts.ready,
+            ready_measured: counts.ready_measured,
             setup_failures: counts.setup_failure_total(),
             setup_failure_reasons: counts.setup_failures.clone(),
             seconds: longest.seconds,
@@ -208,11 +212,6 @@ impl LoadReport {
             notes: Vec::new(),
             failures: Vec::new(),
         };
-        let (notes, failures) =
-            super::diagnosis::judge(&report, &counts, first.plan.admits_something);
-        report.notes = notes;
-        report.failures = failures;
-        report.failures.extend(thresholds.check(&report));
         Ok(report)
     }
 }
@@ -250,26 +249,6 @@ impl Thresholds {
             ));
         }
         failures
-    }
-}
-
-/// A duration in microseconds, in the unit that reads best.
-pub fn micros(us: u64) -> String {
-    match us {
-        0..1_000 => format!("{us} µs"),
-        1_000..1_000_000 => format!("{:.2} ms", us as f64 / 1e3),
-        _ => format!("{:.2} s", us as f64 / 1e6),
-    }
-}
-
-/// A count per second, with a k or M suffix.
-pub fn rate(per_sec: f64) -> String {
-    if per_sec >= 1e6 {
-        format!("{:.2}M/s", per_sec / 1e6)
-    } else if per_sec >= 1e3 {
-        format!("{:.1}k/s", per_sec / 1e3)
-    } else {
-        format!("{per_sec:.0}/s")
     }
 }
 
@@ -395,7 +374,7 @@ impl fmt::Display for LoadReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::merge::tests::shard;
+    use crate::load::fixtures::shard;
 
     #[test]
     fn thresholds_fail_on_slow_p99_low_rate_or_no_samples() {
@@ -404,7 +383,7 @@ mod tests {
             min_rate: Some(0.3),
         };
         let of = |samples: &[u64]| {
-            LoadReport::of(
+            crate::load::verdict(
                 &Run::single(shard(0, 1, None, samples)),
                 &Thresholds::default(),
             )
@@ -430,7 +409,7 @@ mod tests {
         ])
         .expect("one run");
 
-        let report = LoadReport::of(&run, &Thresholds::default()).expect("adds up");
+        let report = crate::load::verdict(&run, &Thresholds::default()).expect("adds up");
 
         assert_eq!(
             (report.shards.as_str(), report.clients, report.delivered),

@@ -7,6 +7,10 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
+
+/// How long a handshake or a filter answer may take before a client gives up.
+pub const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Why one client could not connect and set its filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,7 +66,7 @@ impl SetupFailure {
             SetupFailure::Timeout => format!(
                 "no answer within {} s to the upgrade or the filter message; the server may be \
                  overloaded, or lower --handshakes",
-                super::client::SETUP_TIMEOUT.as_secs()
+                SETUP_TIMEOUT.as_secs()
             ),
             SetupFailure::BadUpgrade => {
                 "the server closed the connection during the upgrade or did not answer HTTP; \

@@ -40,7 +40,7 @@ fn config(server: &TestServer, filters: FilterMix, clients: usize, idle: usize) 
 }
 
 fn report_of(measured: Measured) -> LoadReport {
-    LoadReport::of(&Run::single(measured), &Thresholds::default()).expect("one shard adds up")
+    load::verdict(&Run::single(measured), &Thresholds::default()).expect("one shard adds up")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
