@@ -102,6 +102,7 @@ fn a_wrong_password_or_none_says_which_status_came_back_and_what_it_means() {
 fn a_server_that_sends_nothing_fails_the_run_and_says_why() {
     let served = serve(&["--paused"]);
 
+    let pid = served.child.id().to_string();
     let out = load(&[
         "--target",
         target(&served),
@@ -109,6 +110,8 @@ fn a_server_that_sends_nothing_fails_the_run_and_says_why() {
         "2",
         "--duration",
         "300ms",
+        "--server-pid",
+        &pid,
     ]);
     let report = text(&out.stdout);
 
@@ -128,6 +131,10 @@ fn a_server_that_sends_nothing_fails_the_run_and_says_why() {
     assert!(
         report.contains("paused") && report.contains("--speed"),
         "{report}"
+    );
+    assert!(
+        report.contains(&format!("s in the window (pid {pid}, --server-pid)")),
+        "the server's CPU is read for the PID given: {report}"
     );
 }
 
@@ -176,6 +183,17 @@ fn the_progress_lines_show_one_running_total_that_ends_at_the_reports() {
         "{stderr}"
     );
     assert!(report["delivered"].as_u64() > Some(0), "{report}");
+    // serve runs as this user, so /proc shows which process listens on its port.
+    assert_eq!(
+        report["server"]["cpu"]["pid"].as_u64(),
+        Some(u64::from(served.child.id())),
+        "{report}"
+    );
+    assert_eq!(report["server"]["cpu"]["source"].as_str(), Some("found"));
+    assert!(
+        report["loadTool"]["cpuSeconds"].as_f64() > Some(0.0),
+        "{report}"
+    );
 }
 
 /// A server that answers every filter and then closes the client with 1008, as
