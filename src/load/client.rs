@@ -16,44 +16,25 @@ use tokio_util::sync::CancellationToken;
 
 use crate::protocol::ServerReply;
 
-use super::raw::{Incoming, RawSocket, WsAddress, find, rfind};
+use super::latency::LatencySource;
+use super::measured::latency_histogram;
+use super::raw::{Incoming, RawSocket, UpgradeError, WsAddress, find, rfind};
+use super::setup_failure::{SETUP_TIMEOUT, SetupFailure};
 
 /// Samples a client gathers before taking the shared histogram's lock once.
 const SAMPLE_BATCH: usize = 512;
 
-/// How long a handshake or a filter answer may take before the client gives up.
-pub const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// Where latency is read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LatencySource {
-    /// `simSentUs` when the server stamps events, else the `time` property.
-    Auto,
-    /// Only `simSentUs` (our server with stamping on); frames without it are not timed.
-    Stamp,
-    /// Only the `time` property (a server whose clock is aligned to wall time);
-    /// millisecond resolution.
-    Time,
-}
-
-impl LatencySource {
-    /// Where latency was read from, for the text report.
-    pub fn describe(self) -> &'static str {
-        match self {
-            LatencySource::Auto => "simSentUs where stamped, else time",
-            LatencySource::Stamp => "simSentUs",
-            LatencySource::Time => "the time property",
-        }
-    }
-}
-
 /// What every client of a run shares: counters and the latency histogram.
+///
+/// Clients count in locals and add them here in batches (every
+/// [`SAMPLE_BATCH`] samples, whenever [`Tally::flush_clock`] ticks, and when they
+/// end), because at millions of frames a second one shared atomic per frame
+/// would cost more than the rest of the client.
 #[derive(Debug)]
 pub struct Tally {
     /// Latency in microseconds, from the stamp to receipt.
     pub latency: Mutex<Histogram<u64>>,
-    /// Events received while measuring.
+    /// Events received by measured clients while measuring.
     pub delivered: AtomicU64,
     /// Events received while measuring that carried no usable stamp.
     pub untimed: AtomicU64,
@@ -61,41 +42,50 @@ pub struct Tally {
     pub drops: AtomicU64,
     /// Whether any frame carried `simSeq`, so that zero drops means something.
     pub drops_measurable: AtomicBool,
-    /// Clients whose connection ended before the run did, by close code
-    /// ("error" for a connection lost without a close frame).
+    /// Measured clients whose connection the server ended, by close code
+    /// (`lost` for a connection lost without a close frame).
     pub disconnects: Mutex<BTreeMap<String, u64>>,
-    /// Clients that could not connect or whose filter was not accepted.
-    pub setup_failures: AtomicU64,
+    /// The same for idle clients.
+    pub idle_disconnects: Mutex<BTreeMap<String, u64>>,
+    /// Clients that could not connect or whose filter was not accepted, by reason.
+    pub setup_failures: Mutex<BTreeMap<SetupFailure, u64>>,
     /// Clients that have sent their filter and had it answered.
     pub ready: AtomicU64,
+    /// Measured clients among `ready`.
+    pub ready_measured: AtomicU64,
     /// Set while the measurement window is open.
-    pub measuring: AtomicBool,
+    pub measuring: Arc<AtomicBool>,
+    /// Ticks while measuring; a client adds its counts here when it sees it change,
+    /// so the progress line's running total is no more than a tick behind.
+    pub flush_clock: AtomicU64,
 }
 
 impl Default for Tally {
     fn default() -> Self {
         Tally {
-            // 1 µs to 1 h at 3 significant figures; the bounds are constants, so
-            // construction cannot fail in practice, and a fallback keeps it total.
-            latency: Mutex::new(
-                Histogram::new_with_bounds(1, 3_600_000_000, 3)
-                    .or_else(|_| Histogram::new(3))
-                    .unwrap_or_else(|_| unreachable!("3 significant figures are valid")),
-            ),
+            latency: Mutex::new(latency_histogram()),
             delivered: AtomicU64::new(0),
             untimed: AtomicU64::new(0),
             drops: AtomicU64::new(0),
             drops_measurable: AtomicBool::new(false),
             disconnects: Mutex::new(BTreeMap::new()),
-            setup_failures: AtomicU64::new(0),
+            idle_disconnects: Mutex::new(BTreeMap::new()),
+            setup_failures: Mutex::new(BTreeMap::new()),
             ready: AtomicU64::new(0),
-            measuring: AtomicBool::new(false),
+            ready_measured: AtomicU64::new(0),
+            measuring: Arc::new(AtomicBool::new(false)),
+            flush_clock: AtomicU64::new(0),
         }
     }
 }
 
 impl Tally {
-    fn record(&self, samples: &mut Vec<u64>) {
+    fn record(&self, samples: &mut Vec<u64>, delivered: &mut u64) {
+        self.delivered.fetch_add(*delivered, Ordering::Relaxed);
+        *delivered = 0;
+        if samples.is_empty() {
+            return;
+        }
         if let Ok(mut histogram) = self.latency.lock() {
             for sample in samples.iter() {
                 histogram.saturating_record(*sample);
@@ -105,12 +95,33 @@ impl Tally {
     }
 
     /// Counts a client that could not take part.
-    fn failed(&self) {
-        self.setup_failures.fetch_add(1, Ordering::Relaxed);
+    fn failed(&self, why: SetupFailure) {
+        if let Ok(mut map) = self.setup_failures.lock() {
+            *map.entry(why).or_default() += 1;
+        }
     }
 
-    fn disconnected(&self, why: String) {
-        if let Ok(mut map) = self.disconnects.lock() {
+    /// Setup failures so far, all reasons together.
+    pub fn setup_failure_total(&self) -> u64 {
+        self.setup_failures
+            .lock()
+            .map_or(0, |map| map.values().sum())
+    }
+
+    /// Clients the server closed so far, measured and idle.
+    pub fn disconnect_total(&self) -> u64 {
+        let sum =
+            |map: &Mutex<BTreeMap<String, u64>>| map.lock().map_or(0, |m| m.values().sum::<u64>());
+        sum(&self.disconnects) + sum(&self.idle_disconnects)
+    }
+
+    fn disconnected(&self, measured: bool, why: String) {
+        let map = if measured {
+            &self.disconnects
+        } else {
+            &self.idle_disconnects
+        };
+        if let Ok(mut map) = map.lock() {
             *map.entry(why).or_default() += 1;
         }
     }
@@ -125,10 +136,24 @@ pub struct ClientPlan {
     pub authorization: Option<String>,
     /// The `filters` list to send (JSON text).
     pub filters: String,
+    /// Whether this client is measured (not one of the idle ones).
+    pub measured: bool,
     /// Whether sequence gaps are drops (the client admits every event).
     pub count_gaps: bool,
     /// Where latency comes from.
     pub latency: LatencySource,
+}
+
+/// Why an upgrade failed, as counted.
+fn setup_failure(error: &UpgradeError) -> SetupFailure {
+    match error {
+        UpgradeError::Connect(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
+            SetupFailure::ConnectionRefused
+        }
+        UpgradeError::Connect(_) => SetupFailure::ConnectFailed,
+        UpgradeError::Status(status, _) => SetupFailure::Status(*status),
+        UpgradeError::Io(_) | UpgradeError::Malformed(_) => SetupFailure::BadUpgrade,
+    }
 }
 
 /// Runs one client until `stop` fires or its connection ends.
@@ -139,7 +164,7 @@ pub async fn run_client(
     stop: CancellationToken,
 ) {
     let Some(address) = WsAddress::parse(&plan.url) else {
-        tally.failed();
+        tally.failed(SetupFailure::BadUpgrade);
         return;
     };
     let connected = {
@@ -154,22 +179,23 @@ pub async fn run_client(
         Ok(Ok(ws)) => ws,
         Ok(Err(err)) => {
             tracing::debug!(error = %err, "load client could not connect");
-            tally.failed();
+            tally.failed(setup_failure(&err));
             return;
         }
         Err(_) => {
-            tally.failed();
+            tally.failed(SetupFailure::Timeout);
             return;
         }
     };
     let message = format!(r#"{{"type":"filter","filters":{}}}"#, plan.filters);
     if ws.send_text(&message).await.is_err() {
-        tally.failed();
+        tally.failed(SetupFailure::ClosedBeforeAnswer);
         return;
     }
     let mut answered = false;
     let mut samples = Vec::with_capacity(SAMPLE_BATCH);
     let mut delivered = 0u64;
+    let mut flushed_at = tally.flush_clock.load(Ordering::Relaxed);
     let mut last_seq: Option<u64> = None;
     let setup_deadline = tokio::time::Instant::now() + SETUP_TIMEOUT;
     let ending = loop {
@@ -177,8 +203,8 @@ pub async fn run_client(
             biased;
             () = stop.cancelled() => break None,
             () = tokio::time::sleep_until(setup_deadline), if !answered => {
-                tally.failed();
-                break Some("no filter answer".to_string());
+                tally.failed(SetupFailure::Timeout);
+                break None;
             }
             incoming = ws.next() => incoming,
         };
@@ -187,20 +213,23 @@ pub async fn run_client(
             Ok(Incoming::Close(code)) => {
                 break Some(code.map_or_else(|| "close".into(), |c| c.to_string()));
             }
-            Err(_) => break Some("error".to_string()),
+            Err(_) => break Some("lost".to_string()),
         };
         if !answered {
             if let Some(reply) = ServerReply::parse(text) {
                 answered = true;
                 if reply.success() == Some(false) {
-                    tally.failed();
-                    break Some("filter refused".to_string());
+                    tally.failed(SetupFailure::FilterRefused);
+                    break None;
                 }
                 tally.ready.fetch_add(1, Ordering::Relaxed);
+                if plan.measured {
+                    tally.ready_measured.fetch_add(1, Ordering::Relaxed);
+                }
             }
             continue;
         }
-        if !tally.measuring.load(Ordering::Relaxed) {
+        if !plan.measured || !tally.measuring.load(Ordering::Relaxed) {
             continue;
         }
         delivered += 1;
@@ -221,22 +250,25 @@ pub async fn run_client(
             last_seq = Some(seq);
             tally.drops_measurable.store(true, Ordering::Relaxed);
         }
-        if samples.len() >= SAMPLE_BATCH {
-            tally.delivered.fetch_add(delivered, Ordering::Relaxed);
-            delivered = 0;
-            tally.record(&mut samples);
+        let clock = tally.flush_clock.load(Ordering::Relaxed);
+        if samples.len() >= SAMPLE_BATCH || clock != flushed_at {
+            flushed_at = clock;
+            tally.record(&mut samples, &mut delivered);
         }
     };
-    tally.delivered.fetch_add(delivered, Ordering::Relaxed);
-    tally.record(&mut samples);
+    tally.record(&mut samples, &mut delivered);
     match ending {
         // Our own stop: close politely, but never wait long for the answer.
         None => {
             let _ = tokio::time::timeout(Duration::from_secs(2), ws.close()).await;
         }
+        Some(why) if !answered => {
+            tracing::debug!(close = %why, "load client closed before its filter was answered");
+            tally.failed(SetupFailure::ClosedBeforeAnswer);
+        }
         Some(why) => {
-            if answered && !stop.is_cancelled() {
-                tally.disconnected(why);
+            if !stop.is_cancelled() {
+                tally.disconnected(plan.measured, why);
             }
         }
     }

@@ -89,6 +89,23 @@ pub struct RawSocket {
     mask_seed: u32,
 }
 
+/// Why an upgrade did not give a websocket.
+#[derive(Debug, thiserror::Error)]
+pub enum UpgradeError {
+    /// The TCP connection could not be made.
+    #[error("cannot connect: {0}")]
+    Connect(io::Error),
+    /// The connection failed during the upgrade.
+    #[error("upgrade failed: {0}")]
+    Io(io::Error),
+    /// The server answered with another status than 101 (the status line follows).
+    #[error("upgrade refused: {1}")]
+    Status(u16, String),
+    /// The server's answer was not an HTTP response, or broke off.
+    #[error("bad upgrade answer: {0}")]
+    Malformed(String),
+}
+
 fn invalid(why: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, why.into())
 }
@@ -97,10 +114,16 @@ impl RawSocket {
     /// Connects and upgrades, sending `authorization` as the header value if given.
     ///
     /// # Errors
-    /// Any I/O error, or `InvalidData` when the server does not answer 101.
-    pub async fn connect(address: &WsAddress, authorization: Option<&str>) -> io::Result<Self> {
-        let stream = TcpStream::connect((address.host.as_str(), address.port)).await?;
-        stream.set_nodelay(true)?;
+    /// [`UpgradeError`]: the TCP connection failed, the server answered another
+    /// status than 101, or the exchange broke off.
+    pub async fn connect(
+        address: &WsAddress,
+        authorization: Option<&str>,
+    ) -> Result<Self, UpgradeError> {
+        let stream = TcpStream::connect((address.host.as_str(), address.port))
+            .await
+            .map_err(UpgradeError::Connect)?;
+        stream.set_nodelay(true).map_err(UpgradeError::Io)?;
         let key = tokio_tungstenite::tungstenite::handshake::client::generate_key();
         let mut request = format!(
             "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n",
@@ -118,26 +141,47 @@ impl RawSocket {
             assembled: false,
             mask_seed: u32::from_le_bytes(key.as_bytes()[..4].try_into().unwrap_or([7; 4])),
         };
-        socket.stream.write_all(request.as_bytes()).await?;
+        socket
+            .stream
+            .write_all(request.as_bytes())
+            .await
+            .map_err(UpgradeError::Io)?;
         let head_end = loop {
             if let Some(at) = find(&socket.buffer, b"\r\n\r\n") {
                 break at + 4;
             }
             if socket.buffer.len() > MAX_RESPONSE_HEAD {
-                return Err(invalid("upgrade response too long"));
+                return Err(UpgradeError::Malformed("upgrade response too long".into()));
             }
-            if socket.stream.read_buf(&mut socket.buffer).await? == 0 {
-                return Err(invalid("connection closed during the upgrade"));
+            match socket.stream.read_buf(&mut socket.buffer).await {
+                Ok(0) => {
+                    return Err(UpgradeError::Malformed(
+                        "connection closed during the upgrade".into(),
+                    ));
+                }
+                Ok(_) => {}
+                Err(err) => return Err(UpgradeError::Io(err)),
             }
         };
-        let status = socket
+        let status_line = socket
             .buffer
             .split(|b| *b == b'\n')
             .next()
             .unwrap_or_default();
-        if !status.starts_with(b"HTTP/1.1 101") {
-            let line = String::from_utf8_lossy(status).trim().to_string();
-            return Err(invalid(format!("upgrade refused: {line}")));
+        let line = String::from_utf8_lossy(status_line).trim().to_string();
+        // "HTTP/1.1 101 Switching Protocols": the status is the second word.
+        let status = line
+            .strip_prefix("HTTP/1.")
+            .and_then(|rest| rest.split_whitespace().nth(1))
+            .and_then(|code| code.parse::<u16>().ok());
+        match status {
+            Some(101) => {}
+            Some(status) => return Err(UpgradeError::Status(status, line)),
+            None => {
+                return Err(UpgradeError::Malformed(format!(
+                    "not an HTTP answer: {line}"
+                )));
+            }
         }
         // Bytes after the response head are already websocket frames.
         socket.start = head_end;
@@ -416,6 +460,7 @@ mod tests {
             .await
             .expect_err("refused");
 
-        assert!(err.to_string().contains("401"), "{err}");
+        assert!(matches!(err, UpgradeError::Status(401, _)), "{err}");
+        assert!(err.to_string().contains("401 Unauthorized"), "{err}");
     }
 }

@@ -1,10 +1,19 @@
 //! What a load run measured, how it prints, and whether it met its thresholds.
+//! One report type serves a single `load` process and `load merge` of a run's
+//! shards: a single process is a run of one shard, so both are judged alike.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
+
+use super::LatencySource;
+use super::lag::WakeDelay;
+use super::measured::{Counts, ServerCpu, ShardHeader};
+use super::merge::{MergeError, Run};
+use super::setup_failure::SetupFailure;
+pub use super::units::{micros, rate};
 
 /// Latency percentiles in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -19,6 +28,8 @@ pub struct Percentiles {
     pub p999: u64,
     /// Largest sample.
     pub max: u64,
+    /// Samples.
+    pub count: u64,
 }
 
 impl Percentiles {
@@ -30,17 +41,56 @@ impl Percentiles {
             p99: histogram.value_at_quantile(0.99),
             p999: histogram.value_at_quantile(0.999),
             max: histogram.max(),
+            count: histogram.len(),
         })
     }
 }
 
-/// The result of one load run; `--json` prints it as one object.
+/// What the server did to the clients: frames it skipped, connections it ended,
+/// and its CPU.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerSide {
+    /// `simSeq` gaps seen by clients that admit everything; `None` when the
+    /// server sends no `simSeq` or no client admits everything.
+    pub drops: Option<u64>,
+    /// Measured clients whose connection the server ended, by close code (`lost`
+    /// when it ended without a close frame).
+    pub disconnects: BTreeMap<String, u64>,
+    /// The same for idle clients.
+    pub idle_disconnects: BTreeMap<String, u64>,
+    /// The server's CPU in the window, when its PID was given or found (for
+    /// several shards, the reading over the longest window: they overlap).
+    pub cpu: Option<ServerCpu>,
+}
+
+/// Whether the load tool itself kept up.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadSide {
+    /// CPU seconds the load process(es) used in the window, all shards together.
+    pub cpu_seconds: Option<f64>,
+    /// The largest share of its cores one load process used (1.0 = all of them).
+    pub busiest_core_share: Option<f64>,
+    /// How late the load tool's tasks woke in the window (the worst shard's figures).
+    pub wake_delay: WakeDelay,
+    /// The same before the window (connecting, warm-up).
+    pub wake_delay_before_window: WakeDelay,
+    /// Whether the load tool fell behind in the window (woke 10 ms late or more).
+    pub behind: bool,
+}
+
+/// The result of a load run; `--json` prints it as one object.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoadReport {
     /// The Event API URL measured.
     pub target: String,
-    /// Measured clients asked for.
+    /// `--run-id`, if given.
+    pub run_id: Option<String>,
+    /// The shards reported on: `I/N` for one shard's own report, `all N` merged.
+    pub shards: String,
+    /// Measured clients asked for (this shard's, or the run's when merged).
     pub clients: usize,
     /// Extra idle clients whose filters reject everything.
     pub idle_clients: usize,
@@ -48,28 +98,122 @@ pub struct LoadReport {
     pub filters: String,
     /// Clients (measured and idle) whose filter was answered before measuring.
     pub ready: u64,
+    /// Measured clients among `ready`.
+    pub ready_measured: u64,
     /// Clients that could not connect or had their filter refused.
     pub setup_failures: u64,
-    /// Length of the measurement window, seconds.
+    /// The same, by reason (`HTTP 403`, `connection refused`, ...).
+    pub setup_failure_reasons: BTreeMap<SetupFailure, u64>,
+    /// Length of the measurement window, seconds (the longest shard's).
     pub seconds: f64,
-    /// Events received by all clients in the window.
+    /// Seconds between the first and the last shard's window start.
+    pub window_spread_seconds: f64,
+    /// Events received by all measured clients in the window.
     pub delivered: u64,
-    /// `delivered` per second.
+    /// Events per second: each shard's `delivered / seconds`, added up.
     pub delivered_per_sec: f64,
     /// Latency from the stamp to receipt, microseconds; `None` without samples.
     pub latency_us: Option<Percentiles>,
     /// What latency was measured from.
-    pub latency_source: super::LatencySource,
+    pub latency_source: LatencySource,
     /// Received events that had no usable stamp.
     pub untimed: u64,
-    /// Sequence gaps seen by clients that admit everything; `None` when the
-    /// server sends no `simSeq` or no client admits everything.
-    pub drops: Option<u64>,
-    /// Connections the server ended during the run, by close code ("error" when
-    /// lost without a close frame).
-    pub disconnects: BTreeMap<String, u64>,
-    /// The thresholds that were not met, in words; empty when all were.
+    /// What the server dropped, closed and spent.
+    pub server: ServerSide,
+    /// Whether the load tool kept up.
+    pub load_tool: LoadSide,
+    /// What the figures mean when something went wrong, in words.
+    pub notes: Vec<String>,
+    /// What failed: thresholds not met, or nothing measured; empty when all is well.
     pub failures: Vec<String>,
+}
+
+impl LoadReport {
+    /// The figures of `run`, with no notes or failures yet (see [`super::verdict`]).
+    ///
+    /// # Errors
+    /// [`MergeError::Histogram`] when the shards' histograms cannot be added.
+    pub fn figures(run: &Run) -> Result<LoadReport, MergeError> {
+        let headers: Vec<_> = run.shards.iter().map(|(_, m)| &m.header).collect();
+        let first = headers[0];
+        let mut counts = Counts::default();
+        for header in &headers {
+            counts.add(&header.counts);
+        }
+        let earliest = headers.iter().map(|h| h.window_start_us).min().unwrap_or(0);
+        let latest = headers.iter().map(|h| h.window_start_us).max().unwrap_or(0);
+        let cpu_seconds: Option<f64> = headers.iter().map(|h| h.load_cpu_seconds).sum();
+        let busiest = headers
+            .iter()
+            .filter_map(|h| {
+                Some(
+                    h.load_cpu_seconds?
+                        / (h.load_cores.max(1) as f64 * h.seconds.max(f64::EPSILON)),
+                )
+            })
+            .reduce(f64::max);
+        let worst = |of: fn(&ShardHeader) -> WakeDelay| WakeDelay {
+            p99_us: headers.iter().map(|h| of(h).p99_us).max().unwrap_or(0),
+            max_us: headers.iter().map(|h| of(h).max_us).max().unwrap_or(0),
+        };
+        let wake_delay = worst(|h| h.wake_delay);
+        let wake_delay_before_window = worst(|h| h.wake_delay_before);
+        let longest = headers
+            .iter()
+            .copied()
+            .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
+            .unwrap_or(first);
+        let whole = run.shards.len() == first.shard.count;
+        let report = LoadReport {
+            target: first.plan.target.clone(),
+            run_id: first.run_id.clone(),
+            shards: if whole && first.shard.count > 1 {
+                format!("all {}", first.shard.count)
+            } else {
+                first.shard.to_string()
+            },
+            clients: if whole {
+                first.plan.clients
+            } else {
+                first.clients
+            },
+            idle_clients: if whole { first.plan.idle } else { first.idle },
+            filters: first.plan.filters.clone(),
+            ready: counts.ready,
+            ready_measured: counts.ready_measured,
+            setup_failures: counts.setup_failure_total(),
+            setup_failure_reasons: counts.setup_failures.clone(),
+            seconds: longest.seconds,
+            window_spread_seconds: (latest - earliest) as f64 / 1e6,
+            delivered: counts.delivered,
+            delivered_per_sec: headers.iter().map(|h| h.rate()).sum(),
+            latency_us: Percentiles::of(&run.latency()?),
+            latency_source: first.plan.latency,
+            untimed: counts.untimed,
+            server: ServerSide {
+                drops: first
+                    .plan
+                    .admits_everything
+                    .then_some(counts.drops)
+                    .flatten(),
+                disconnects: counts.disconnects.clone(),
+                idle_disconnects: counts.idle_disconnects.clone(),
+                cpu: longest
+                    .server_cpu
+                    .or_else(|| headers.iter().find_map(|h| h.server_cpu)),
+            },
+            load_tool: LoadSide {
+                cpu_seconds,
+                busiest_core_share: busiest,
+                wake_delay,
+                wake_delay_before_window,
+                behind: wake_delay.behind(),
+            },
+            notes: Vec::new(),
+            failures: Vec::new(),
+        };
+        Ok(report)
+    }
 }
 
 /// Limits a run must meet (`--max-p99`, `--min-rate`).
@@ -108,32 +252,48 @@ impl Thresholds {
     }
 }
 
-/// A duration in microseconds, in the unit that reads best.
-pub fn micros(us: u64) -> String {
-    match us {
-        0..1_000 => format!("{us} µs"),
-        1_000..1_000_000 => format!("{:.2} ms", us as f64 / 1e3),
-        _ => format!("{:.2} s", us as f64 / 1e6),
+/// `{"1008": 3}` as `3×1008`, or `none`.
+fn by_code(map: &BTreeMap<String, u64>) -> String {
+    if map.is_empty() {
+        return "none".to_string();
     }
-}
-
-/// A count per second, with a k or M suffix.
-pub fn rate(per_sec: f64) -> String {
-    if per_sec >= 1e6 {
-        format!("{:.2}M/s", per_sec / 1e6)
-    } else if per_sec >= 1e3 {
-        format!("{:.1}k/s", per_sec / 1e3)
-    } else {
-        format!("{per_sec:.0}/s")
-    }
+    map.iter()
+        .map(|(code, n)| format!("{n}×{code}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl fmt::Display for LoadReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "target:      {}", self.target)?;
+        let run = self
+            .run_id
+            .as_deref()
+            .map_or(String::new(), |id| format!(" of run `{id}`"));
+        if self.shards != super::shard::Shard::WHOLE.to_string() {
+            let spread = if self.window_spread_seconds >= 0.05 {
+                format!(
+                    " (windows started {:.1} s apart)",
+                    self.window_spread_seconds
+                )
+            } else {
+                String::new()
+            };
+            writeln!(f, "shards:      {}{run}{spread}", self.shards)?;
+        }
+        let reasons = if self.setup_failure_reasons.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = self
+                .setup_failure_reasons
+                .iter()
+                .map(|(why, n)| format!("{n}×{why}"))
+                .collect();
+            format!(" ({})", list.join(", "))
+        };
         writeln!(
             f,
-            "clients:     {} measured ({} filters) + {} idle; {} ready, {} failed to set up",
+            "clients:     {} measured ({} filters) + {} idle; {} ready, {} failed to set up{reasons}",
             self.clients, self.filters, self.idle_clients, self.ready, self.setup_failures
         )?;
         writeln!(
@@ -157,15 +317,53 @@ impl fmt::Display for LoadReport {
             )?,
             None => writeln!(f, "latency:     no samples ({} untimed)", self.untimed)?,
         }
-        match self.drops {
-            Some(drops) => writeln!(f, "drops:       {drops}")?,
-            None => writeln!(
+        let drops = self.server.drops.map_or(
+            "not measurable (needs simSeq and --filters all)".to_string(),
+            |d| d.to_string(),
+        );
+        writeln!(
+            f,
+            "server:      dropped {drops}; closed {}",
+            by_code(&self.server.disconnects)
+        )?;
+        if !self.server.idle_disconnects.is_empty() {
+            writeln!(
                 f,
-                "drops:       not measurable (needs simSeq and --filters all)"
-            )?,
+                "             closed idle clients {}",
+                by_code(&self.server.idle_disconnects)
+            )?;
         }
-        let disconnects: u64 = self.disconnects.values().sum();
-        writeln!(f, "disconnects: {disconnects} {:?}", self.disconnects)?;
+        match self.server.cpu {
+            Some(cpu) => writeln!(
+                f,
+                "server CPU:  {:.1} s in the window (pid {}, {})",
+                cpu.seconds,
+                cpu.pid,
+                match cpu.source {
+                    super::cpu::PidSource::Given => "--server-pid",
+                    super::cpu::PidSource::Found => "found listening on the target's port",
+                }
+            )?,
+            None => writeln!(f, "server CPU:  not measured (give --server-pid PID)")?,
+        }
+        let load = &self.load_tool;
+        let cpu = match (load.cpu_seconds, load.busiest_core_share) {
+            (Some(s), Some(share)) => {
+                format!("CPU {s:.1} s ({:.0}% of its cores at most)", share * 100.0)
+            }
+            _ => "CPU not measured".to_string(),
+        };
+        writeln!(
+            f,
+            "load tool:   {cpu}; tasks woke up to {} late in the window (p99 {}){}, {} before it",
+            micros(load.wake_delay.max_us),
+            micros(load.wake_delay.p99_us),
+            if load.behind { ": it fell behind" } else { "" },
+            micros(load.wake_delay_before_window.max_us),
+        )?;
+        for note in &self.notes {
+            writeln!(f, "NOTE:        {note}")?;
+        }
         for failure in &self.failures {
             writeln!(f, "FAILED:      {failure}")?;
         }
@@ -176,43 +374,51 @@ impl fmt::Display for LoadReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn report(p99: Option<u64>, per_sec: f64) -> LoadReport {
-        LoadReport {
-            target: "ws://127.0.0.1:1/x".into(),
-            clients: 1,
-            idle_clients: 0,
-            filters: "all".into(),
-            ready: 1,
-            setup_failures: 0,
-            seconds: 1.0,
-            delivered: per_sec as u64,
-            delivered_per_sec: per_sec,
-            latency_us: p99.map(|p99| Percentiles {
-                p50: 1,
-                p90: 1,
-                p99,
-                p999: p99,
-                max: p99,
-            }),
-            latency_source: super::super::LatencySource::Auto,
-            untimed: 0,
-            drops: Some(0),
-            disconnects: BTreeMap::new(),
-            failures: Vec::new(),
-        }
-    }
+    use crate::load::fixtures::shard;
 
     #[test]
     fn thresholds_fail_on_slow_p99_low_rate_or_no_samples() {
         let limits = Thresholds {
             max_p99: Some(Duration::from_millis(2)),
-            min_rate: Some(1000.0),
+            min_rate: Some(0.3),
         };
-        assert!(limits.check(&report(Some(2000), 1000.0)).is_empty());
-        assert_eq!(limits.check(&report(Some(2001), 1000.0)).len(), 1);
-        assert_eq!(limits.check(&report(Some(10), 999.0)).len(), 1);
-        assert_eq!(limits.check(&report(None, 5.0)).len(), 2);
-        assert!(Thresholds::default().check(&report(None, 0.0)).is_empty());
+        let of = |samples: &[u64]| {
+            crate::load::verdict(
+                &Run::single(shard(0, 1, None, samples)),
+                &Thresholds::default(),
+            )
+            .expect("adds up")
+        };
+
+        assert!(limits.check(&of(&[2000, 2000, 2000])).is_empty());
+        assert_eq!(limits.check(&of(&[2100, 2100, 2100])).len(), 1);
+        assert_eq!(
+            limits.check(&of(&[10, 10])).len(),
+            1,
+            "0.2/s is below 0.3/s"
+        );
+        assert_eq!(limits.check(&of(&[])).len(), 2);
+        assert!(Thresholds::default().check(&of(&[])).is_empty());
+    }
+
+    #[test]
+    fn merged_shards_add_rates_counts_and_samples() {
+        let run = Run::from_files(vec![
+            ("a".into(), shard(0, 2, None, &[100, 200])),
+            ("b".into(), shard(1, 2, None, &[300, 400, 500])),
+        ])
+        .expect("one run");
+
+        let report = crate::load::verdict(&run, &Thresholds::default()).expect("adds up");
+
+        assert_eq!(
+            (report.shards.as_str(), report.clients, report.delivered),
+            ("all 2", 30, 5)
+        );
+        assert!((report.delivered_per_sec - 0.5).abs() < 1e-9);
+        let latency = report.latency_us.expect("samples");
+        assert_eq!((latency.count, latency.p50, latency.max), (5, 300, 500));
+        assert_eq!(report.server.drops, Some(1), "shard 1 had one gap");
+        assert_eq!(report.load_tool.cpu_seconds, Some(2.0));
     }
 }

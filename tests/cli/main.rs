@@ -14,6 +14,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+mod kubernetes;
+mod load;
+
 const BIN: &str = env!("CARGO_BIN_EXE_isymphony-sim");
 /// Safety net only: every wait below ends on a frame or an exit long before this.
 const PATIENCE: Duration = Duration::from_secs(20);

@@ -4,8 +4,11 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use isymphony_sim::load::merge::Run;
 use isymphony_sim::load::synthetic::SyntheticFeed;
-use isymphony_sim::load::{self, FilterMix, LatencySource, LoadConfig};
+use isymphony_sim::load::{
+    self, FilterMix, LatencySource, LoadConfig, LoadReport, Measured, ServerPid, Shard, Thresholds,
+};
 use isymphony_sim::server::{Credentials, ServerConfig};
 
 use crate::harness::{TestServer, within};
@@ -30,7 +33,14 @@ fn config(server: &TestServer, filters: FilterMix, clients: usize, idle: usize) 
         handshakes: 16,
         setup_limit: Duration::from_secs(10),
         warmup: Duration::ZERO,
+        shard: Shard::WHOLE,
+        run_id: None,
+        server_pid: ServerPid::Find,
     }
+}
+
+fn report_of(measured: Measured) -> LoadReport {
+    load::verdict(&Run::single(measured), &Thresholds::default()).expect("one shard adds up")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -41,17 +51,19 @@ async fn unfiltered_clients_receive_every_stamped_event_without_drops() {
 
     let report = within(
         "the load run",
-        load::run(&config(&server, FilterMix::All, 4, 3), |_, _| {}),
+        load::run(&config(&server, FilterMix::All, 4, 3), |_| {}),
     )
     .await
+    .map(report_of)
     .expect("clients connect");
 
     assert_eq!((report.ready, report.setup_failures), (7, 0), "{report}");
     assert!(report.delivered > 0, "{report}");
     assert_eq!(report.untimed, 0, "every frame carried simSentUs: {report}");
     assert!(report.latency_us.is_some(), "{report}");
-    assert_eq!(report.drops, Some(0), "{report}");
-    assert!(report.disconnects.is_empty(), "{report}");
+    assert_eq!(report.server.drops, Some(0), "{report}");
+    assert!(report.server.disconnects.is_empty(), "{report}");
+    assert!(report.failures.is_empty(), "{report}");
     server.shut_down([]).await;
 }
 
@@ -63,14 +75,22 @@ async fn rejecting_clients_receive_nothing_and_drops_are_not_claimed() {
 
     let report = within(
         "the load run",
-        load::run(&config(&server, FilterMix::Reject, 5, 0), |_, _| {}),
+        load::run(&config(&server, FilterMix::Reject, 5, 0), |_| {}),
     )
     .await
+    .map(report_of)
     .expect("clients connect");
 
     assert_eq!(report.ready, 5, "{report}");
     assert_eq!(report.delivered, 0, "{report}");
-    assert_eq!(report.drops, None, "gaps mean nothing to filtered clients");
+    assert_eq!(
+        report.server.drops, None,
+        "gaps mean nothing to filtered clients"
+    );
+    assert!(
+        report.failures.is_empty(),
+        "zero events is expected when nothing can match: {report}"
+    );
     assert!(server.stats.snapshot().events_published > 0);
     server.shut_down([]).await;
 }
@@ -93,9 +113,17 @@ async fn a_server_that_is_not_there_is_an_error() {
         handshakes: 2,
         setup_limit: Duration::from_secs(10),
         warmup: Duration::ZERO,
+        shard: Shard::WHOLE,
+        run_id: None,
+        server_pid: ServerPid::Find,
     };
 
-    let result = within("the load run", load::run(&config, |_, _| {})).await;
+    let result = within("the load run", load::run(&config, |_| {})).await;
 
-    assert!(matches!(result, Err(load::LoadError::NoClients(_))));
+    let Err(load::LoadError::NoClients { reasons, .. }) = &result else {
+        panic!("expected NoClients, got {result:?}");
+    };
+    assert_eq!(reasons, &[(load::SetupFailure::ConnectionRefused, 2)]);
+    let message = result.expect_err("no clients").to_string();
+    assert!(message.contains("is the server running?"), "{message}");
 }
