@@ -18,7 +18,8 @@ mode=$1 rate=$2 quiet=$3 seconds=$4 shards=$5
 shift 6
 out=target/sharded
 mkdir -p "$out"
-rm -f "$out"/shard-*.hlog
+# A previous run's files must not be read for this one's URL or shards.
+rm -f "$out"/shard-* "$out"/server.*
 
 cargo build --release --quiet --bin isymphony-sim
 target=$(cargo bench --bench load_targets --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\))/\1/p')

@@ -58,6 +58,8 @@ server_command() {
 
 for peer in $peers; do
     read -r -a command <<<"$(server_command "$peer")"
+    # A previous run's files must not be read for this one's URL or report.
+    rm -f "$out/$peer".*
     uptime | sed 's/.*load average: //' >"$out/$peer.uptime"
     "${nice_cmd[@]}" "${command[@]}" >"$out/$peer.server.out" 2>"$out/$peer.server.err" &
     server=$!
