@@ -77,7 +77,7 @@ impl Pbx {
         out: &mut Vec<EventBody>,
     ) -> Result<(), ModelError> {
         let now = self.now;
-        let licensed_server = self.core.licensed;
+        let licensed_server = self.core_server().licensed;
         let user = self
             .users
             .get_mut(username)

@@ -13,7 +13,7 @@ use super::fault::PlacedFault;
 use super::generator::{self, Traffic, Turn};
 use super::outcome::{GeneratorFault, RecordedCommand, StepFailure};
 use super::{Scenario, StepAction};
-use crate::model::{Command, ModelError, Pbx};
+use crate::model::{Command, Directory, ModelError, Pbx};
 use crate::protocol::{Event, Profile};
 use crate::rng::SimRng;
 
@@ -102,20 +102,41 @@ impl Player {
         profile: Profile,
         looping: bool,
     ) -> Result<Player, ModelError> {
-        Player::build(scenario, seed, epoch_ms, profile, looping, 0)
+        let directory = scenario.directory.clone();
+        Player::with_directory(scenario, directory, seed, epoch_ms, profile, looping)
+    }
+
+    /// A player for `scenario` over `directory` instead of the scenario's own (an
+    /// empty one for `serve --empty`, one loaded from a state file): its steps and
+    /// generators act on whatever the directory holds when they run.
+    ///
+    /// # Errors
+    /// The model refuses the directory.
+    pub fn with_directory(
+        scenario: Scenario,
+        directory: Directory,
+        seed: u64,
+        epoch_ms: i64,
+        profile: Profile,
+        looping: bool,
+    ) -> Result<Player, ModelError> {
+        Player::build(scenario, directory, seed, epoch_ms, profile, looping, 0)
     }
 
     /// The same scenario and seed after a simulated server restart: it starts over
-    /// from its beginning while event times go on from now, and every object gets a
-    /// new UUID (the core server too), as a real restart gives. The ids derive from
-    /// the seed and the number of restarts, so a rerun restarts identically.
+    /// from its beginning while event times go on from now, over the directory as it
+    /// stands, and every object gets a new UUID (the core server too), as a real
+    /// restart gives, except those whose ids were chosen through the Configuration
+    /// API or loaded from a state file: they keep them. The new ids derive from the
+    /// seed and the number of restarts, so a rerun restarts identically.
     ///
     /// # Errors
-    /// The model refuses the scenario's directory (it accepted it before, so never).
+    /// The model refuses the directory (it accepted it before, so never).
     pub fn restarted(&self) -> Result<Player, ModelError> {
         let now = i64::try_from(self.now_ms).unwrap_or(i64::MAX);
         Player::build(
             self.scenario.clone(),
+            self.pbx.restart_directory(),
             self.seed,
             self.epoch_ms.saturating_add(now),
             self.profile,
@@ -126,6 +147,7 @@ impl Player {
 
     fn build(
         scenario: Scenario,
+        directory: Directory,
         seed: u64,
         epoch_ms: i64,
         profile: Profile,
@@ -137,7 +159,7 @@ impl Player {
         } else {
             SimRng::named(seed, &format!("restart {restarts}")).next_u64()
         };
-        let pbx = Pbx::new(scenario.directory.clone(), ids_seed, profile)?;
+        let pbx = Pbx::new(directory, ids_seed, profile)?;
         let generators = scenario
             .generators
             .iter()
