@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::directory::UserConfig;
+use super::directory::{Administrator, UserConfig};
 use super::directory::{CoreServerConfig, Directory, ExtensionConfig, QueueConfig, RoomConfig};
 use super::error::ModelError;
 use super::password::{Password, PasswordHash};
@@ -210,7 +210,20 @@ impl Pbx {
             rooms,
             parking_lots: keyed(&directory.parking_lots, |p| &p.id),
             pbx_servers: keyed(&directory.pbx_servers, |p| &p.id),
-            administrators: keyed(&directory.administrators, |a| &a.id),
+            administrators: directory
+                .administrators
+                .iter()
+                .map(|a| {
+                    let password = hashed(&a.password, &mut salts).map(Password::Hashed);
+                    (
+                        a.id.clone(),
+                        Administrator {
+                            password,
+                            ..a.clone()
+                        },
+                    )
+                })
+                .collect(),
             voicemail_agents: keyed(&directory.voicemail_agents, |a| &a.identifier),
             recording_agents: keyed(&directory.recording_agents, |a| &a.identifier),
             segments: BTreeMap::new(),

@@ -10,7 +10,7 @@
 //!
 //! [`Pbx::directory`]: super::Pbx::directory
 
-use super::password::{Password, PasswordHash};
+use super::password::Password;
 
 /// Most objects of one kind (users, extensions, ...) a directory holds. Ours: a
 /// provisioning client cannot grow the server without bound.
@@ -347,8 +347,8 @@ pub struct Administrator {
     pub id: String,
     /// Login name.
     pub user_name: String,
-    /// Its password, stored as a salted hash.
-    pub password: Option<PasswordHash>,
+    /// Its password; the model keeps only a salted hash.
+    pub password: Option<Password>,
     /// Whether it may administer everything.
     pub super_user: bool,
 }

@@ -5,7 +5,9 @@
 
 mod build;
 mod calls;
+mod change;
 pub mod command;
+mod configure;
 pub mod directory;
 mod error;
 mod live;
@@ -17,6 +19,7 @@ mod snapshot;
 pub mod state;
 mod validate;
 
+pub use change::{Configured, DirectoryChange, DirectoryError};
 pub use command::{CallLabel, Command, Destination, Party, StatusChange, StatusType};
 pub use directory::{
     Administrator, AsteriskSettings, Contact, CoreServerConfig, Directory, EmailAddress,

@@ -129,14 +129,19 @@ impl Pbx {
     /// The events of `bodies` the profile emits, stamped with the virtual time and
     /// the core server's id.
     pub(crate) fn stamp(&self, bodies: Vec<EventBody>) -> Vec<Event> {
-        let profile = self.profile;
         let core_server_id = self.core.as_ref().map(|c| c.id.clone()).unwrap_or_default();
+        self.stamp_for(bodies, &core_server_id)
+    }
+
+    /// [`Pbx::stamp`] with a given core server id.
+    pub(crate) fn stamp_for(&self, bodies: Vec<EventBody>, core_server_id: &str) -> Vec<Event> {
+        let profile = self.profile;
         bodies
             .into_iter()
             .filter(|b| profile.emits(b.kind()))
             .map(|body| Event {
                 time: self.now,
-                core_server_id: core_server_id.clone(),
+                core_server_id: core_server_id.to_string(),
                 body,
             })
             .collect()
@@ -171,6 +176,31 @@ impl Pbx {
     /// Conference rooms by identifier.
     pub fn rooms(&self) -> &BTreeMap<String, Room> {
         &self.rooms
+    }
+
+    /// Parking lots by id.
+    pub fn parking_lots(&self) -> &BTreeMap<String, ParkingLot> {
+        &self.parking_lots
+    }
+
+    /// PBX connections by id.
+    pub fn pbx_servers(&self) -> &BTreeMap<String, PbxServer> {
+        &self.pbx_servers
+    }
+
+    /// Server administrators by id.
+    pub fn administrators(&self) -> &BTreeMap<String, Administrator> {
+        &self.administrators
+    }
+
+    /// Voicemail agents by identifier.
+    pub fn voicemail_agents(&self) -> &BTreeMap<String, VoicemailAgent> {
+        &self.voicemail_agents
+    }
+
+    /// Recording agents by identifier.
+    pub fn recording_agents(&self) -> &BTreeMap<String, RecordingAgent> {
+        &self.recording_agents
     }
 
     /// Live call segments by id.

@@ -28,6 +28,13 @@ impl Pbx {
                 "the user is already logged in; log out first",
             ));
         }
+        if !user.enabled {
+            return Err(ModelError::refused(
+                "log in",
+                format!("user `{username}`"),
+                "the user is disabled (`enabled` is false in the Configuration API)",
+            ));
+        }
         let login = Login {
             id,
             ip: ip.into(),
@@ -114,9 +121,11 @@ impl Pbx {
         extension: &str,
         out: &mut Vec<EventBody>,
     ) -> Result<(), ModelError> {
-        if !self.extensions.contains_key(extension) {
+        let Some(ext) = self.extensions.get(extension) else {
             return Err(ModelError::UnknownExtension(extension.into()));
-        }
+        };
+        // A login starts with the extension's configured agent defaults.
+        let (paused, penalty) = (ext.settings.agent_paused, ext.settings.agent_penalty);
         let q = self
             .queues
             .get(queue)
@@ -132,8 +141,8 @@ impl Pbx {
             id: self.ids.uuid(),
             extension: extension.into(),
             dynamic: true,
-            paused: false,
-            penalty: 0,
+            paused,
+            penalty,
             calls_taken: 0,
             login_time: self.now,
         };
