@@ -68,6 +68,8 @@ pub enum DirectoryChange {
     AddEmailAddress {
         /// The user's id.
         user: String,
+        /// The id to keep, or `None` for a drawn one.
+        id: Option<String>,
         /// Kind ("Work").
         kind: String,
         /// The address.
@@ -77,10 +79,19 @@ pub enum DirectoryChange {
     AddPhoneNumber {
         /// The user's id.
         user: String,
+        /// The id to keep, or `None` for a drawn one.
+        id: Option<String>,
         /// Kind ("Cell").
         kind: String,
         /// The number.
         number: String,
+    },
+    /// Removes an e-mail address from a user's contact.
+    RemoveEmailAddress {
+        /// The user's id.
+        user: String,
+        /// The e-mail address's id.
+        id: String,
     },
     /// Removes a phone number from a user's contact.
     RemovePhoneNumber {

@@ -31,6 +31,11 @@ impl Secret {
     fn bytes(&self) -> &[u8] {
         self.0.as_bytes()
     }
+
+    /// The clear text, for the few places that must compare or write it.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
 }
 
 impl fmt::Debug for Secret {

@@ -1,11 +1,91 @@
 //! The directory as it stands, read back from the live objects: what a state file
-//! saves, and what a restart or a reset rebuilds the model from.
+//! saves, what a restart or a reset rebuilds the model from, and what the
+//! Configuration API shows of each object.
 
 use super::directory::{
     CoreServerConfig, Directory, ExtensionConfig, QueueConfig, RoomConfig, UserConfig,
 };
 use super::password::Password;
 use super::pbx::Pbx;
+use super::state::{CoreServer, Extension, Queue, Room, User};
+
+impl CoreServer {
+    /// Its configuration, with its configuration id.
+    pub fn config(&self) -> CoreServerConfig {
+        CoreServerConfig {
+            id: Some(self.configuration_id.clone()),
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            licensed: self.licensed,
+            conference_rooms: self.conference_rooms,
+            broker_host: self.broker_host.clone(),
+            broker_port: self.broker_port.clone(),
+            asterisk: self.asterisk.clone(),
+            license_serial: self.license_serial.clone(),
+            voicemail_agent_identifiers: self.voicemail_agent_identifiers.iter().cloned().collect(),
+        }
+    }
+
+    fn keeps_id(&self) -> bool {
+        self.id == self.configuration_id
+    }
+}
+
+impl User {
+    /// Its configuration, with its configuration id and its password hashed.
+    pub fn config(&self) -> UserConfig {
+        UserConfig {
+            id: Some(self.configuration_id.clone()),
+            username: self.username.clone(),
+            license: self.license,
+            extensions: self.extensions.clone(),
+            password: self.password.clone().map(Password::Hashed),
+            restricted: self.restricted,
+            enabled: self.enabled,
+            contact: self.contact.clone(),
+        }
+    }
+}
+
+impl Extension {
+    /// Its configuration, with its configuration id.
+    pub fn config(&self) -> ExtensionConfig {
+        ExtensionConfig {
+            id: Some(self.configuration_id.clone()),
+            number: self.number.clone(),
+            display_name: self.display_name.clone(),
+            settings: self.settings.clone(),
+        }
+    }
+}
+
+impl Queue {
+    /// Its configuration, with its configuration id.
+    pub fn config(&self) -> QueueConfig {
+        QueueConfig {
+            id: Some(self.configuration_id.clone()),
+            identifier: self.identifier.clone(),
+            name: self.name.clone(),
+            enabled: self.enabled,
+            static_agents: self.static_agents.clone(),
+            destination_extension: self.destination_extension.clone(),
+            routing: self.routing.clone(),
+        }
+    }
+}
+
+impl Room {
+    /// Its configuration, with its configuration id.
+    pub fn config(&self) -> RoomConfig {
+        RoomConfig {
+            id: Some(self.configuration_id.clone()),
+            identifier: self.identifier.clone(),
+            name: self.name.clone(),
+            dial_string: self.dial_string.clone(),
+            routing: self.routing.clone(),
+        }
+    }
+}
 
 /// Which ids a snapshot keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +97,9 @@ enum Ids {
     Kept,
 }
 
-fn kept(id: &str, configuration_id: &str, ids: Ids) -> Option<String> {
-    (ids == Ids::Every || id == configuration_id).then(|| configuration_id.to_string())
+/// `id` unless the snapshot drops it: a scenario object's, in a restart snapshot.
+fn keep_if(id: Option<String>, kept: bool, ids: Ids) -> Option<String> {
+    id.filter(|_| ids == Ids::Every || kept)
 }
 
 impl Pbx {
@@ -38,69 +119,57 @@ impl Pbx {
 
     fn snapshot(&self, ids: Ids) -> Directory {
         let core_server = self.core.as_ref().map(|c| CoreServerConfig {
-            id: kept(&c.id, &c.configuration_id, ids),
-            slug: c.slug.clone(),
-            name: c.name.clone(),
-            licensed: c.licensed,
-            conference_rooms: c.conference_rooms,
-            broker_host: c.broker_host.clone(),
-            broker_port: c.broker_port.clone(),
-            asterisk: c.asterisk.clone(),
-            license_serial: c.license_serial.clone(),
-            voicemail_agent_identifiers: c.voicemail_agent_identifiers.iter().cloned().collect(),
+            id: keep_if(Some(c.configuration_id.clone()), c.keeps_id(), ids),
+            ..c.config()
         });
-        let mut users: Vec<_> = self.users.values().collect();
+        let mut users: Vec<&User> = self.users.values().collect();
         users.sort_by_key(|u| u.seq);
-        let mut extensions: Vec<_> = self.extensions.values().collect();
+        let mut extensions: Vec<&Extension> = self.extensions.values().collect();
         extensions.sort_by_key(|e| e.seq);
-        let mut queues: Vec<_> = self.queues.values().collect();
+        let mut queues: Vec<&Queue> = self.queues.values().collect();
         queues.sort_by_key(|q| q.seq);
-        let mut rooms: Vec<_> = self.rooms.values().collect();
+        let mut rooms: Vec<&Room> = self.rooms.values().collect();
         rooms.sort_by_key(|r| r.seq);
         Directory {
             core_server,
             users: users
                 .into_iter()
-                .map(|u| UserConfig {
-                    id: kept(&u.id, &u.configuration_id, ids),
-                    username: u.username.clone(),
-                    license: u.license,
-                    extensions: u.extensions.clone(),
-                    password: u.password.clone().map(Password::Hashed),
-                    restricted: u.restricted,
-                    enabled: u.enabled,
-                    contact: u.contact.clone(),
+                .map(|u| {
+                    let config = u.config();
+                    UserConfig {
+                        id: keep_if(config.id.clone(), u.id == u.configuration_id, ids),
+                        ..config
+                    }
                 })
                 .collect(),
             extensions: extensions
                 .into_iter()
-                .map(|e| ExtensionConfig {
-                    id: kept(&e.id, &e.configuration_id, ids),
-                    number: e.number.clone(),
-                    display_name: e.display_name.clone(),
-                    settings: e.settings.clone(),
+                .map(|e| {
+                    let config = e.config();
+                    ExtensionConfig {
+                        id: keep_if(config.id.clone(), e.id == e.configuration_id, ids),
+                        ..config
+                    }
                 })
                 .collect(),
             queues: queues
                 .into_iter()
-                .map(|q| QueueConfig {
-                    id: kept(&q.id, &q.configuration_id, ids),
-                    identifier: q.identifier.clone(),
-                    name: q.name.clone(),
-                    enabled: q.enabled,
-                    static_agents: q.static_agents.clone(),
-                    destination_extension: q.destination_extension.clone(),
-                    routing: q.routing.clone(),
+                .map(|q| {
+                    let config = q.config();
+                    QueueConfig {
+                        id: keep_if(config.id.clone(), q.id == q.configuration_id, ids),
+                        ..config
+                    }
                 })
                 .collect(),
             rooms: rooms
                 .into_iter()
-                .map(|r| RoomConfig {
-                    id: kept(&r.id, &r.configuration_id, ids),
-                    identifier: r.identifier.clone(),
-                    name: r.name.clone(),
-                    dial_string: r.dial_string.clone(),
-                    routing: r.routing.clone(),
+                .map(|r| {
+                    let config = r.config();
+                    RoomConfig {
+                        id: keep_if(config.id.clone(), r.id == r.configuration_id, ids),
+                        ..config
+                    }
                 })
                 .collect(),
             parking_lots: self.parking_lots.values().cloned().collect(),

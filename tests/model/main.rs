@@ -3,6 +3,7 @@
 //! side, and parsers that never panic on bad input.
 
 mod calls;
+mod config_api;
 mod configure;
 mod directory;
 mod filter_agreement;

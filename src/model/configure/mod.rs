@@ -86,11 +86,18 @@ impl Pbx {
             C::DeleteUser(id) => self.delete_user(id, out).map(|()| None),
             C::AddEmailAddress {
                 user,
+                id,
                 kind,
                 address,
-            } => self.add_email_address(user, kind, address).map(Some),
-            C::AddPhoneNumber { user, kind, number } => {
-                self.add_phone_number(user, kind, number).map(Some)
+            } => self.add_email_address(user, id, kind, address).map(Some),
+            C::AddPhoneNumber {
+                user,
+                id,
+                kind,
+                number,
+            } => self.add_phone_number(user, id, kind, number).map(Some),
+            C::RemoveEmailAddress { user, id } => {
+                self.remove_email_address(user, id).map(|()| None)
             }
             C::RemovePhoneNumber { user, id } => self.remove_phone_number(user, id).map(|()| None),
             C::CreateExtension(extension) => self.create_extension(extension).map(Some),

@@ -102,15 +102,24 @@ impl Pbx {
     pub(super) fn add_email_address(
         &mut self,
         user: &str,
+        id: &Option<String>,
         kind: &str,
         address: &str,
     ) -> Result<String, DirectoryError> {
         let username = self.username_of(user)?;
-        if self.contact_mut(&username)?.email_addresses.len() >= MAX_CONTACT_ENTRIES {
+        let entries = &self.contact_mut(&username)?.email_addresses;
+        if entries.len() >= MAX_CONTACT_ENTRIES {
             return Err(full_contact("e-mail addresses"));
         }
+        if let Some(id) = id
+            && entries.iter().any(|e| e.id == *id)
+        {
+            return Err(DirectoryError::Conflict(format!(
+                "the user has a e-mail address with id `{id}` already"
+            )));
+        }
         // Drawn only once the change is sure to go through.
-        let id = self.ids.uuid();
+        let id = id.clone().unwrap_or_else(|| self.ids.uuid());
         let contact = self.contact_mut(&username)?;
         contact.email_addresses.push(EmailAddress {
             id: id.clone(),
@@ -123,15 +132,24 @@ impl Pbx {
     pub(super) fn add_phone_number(
         &mut self,
         user: &str,
+        id: &Option<String>,
         kind: &str,
         number: &str,
     ) -> Result<String, DirectoryError> {
         let username = self.username_of(user)?;
-        if self.contact_mut(&username)?.phone_numbers.len() >= MAX_CONTACT_ENTRIES {
+        let entries = &self.contact_mut(&username)?.phone_numbers;
+        if entries.len() >= MAX_CONTACT_ENTRIES {
             return Err(full_contact("phone numbers"));
         }
+        if let Some(id) = id
+            && entries.iter().any(|e| e.id == *id)
+        {
+            return Err(DirectoryError::Conflict(format!(
+                "the user has a phone number with id `{id}` already"
+            )));
+        }
         // Drawn only once the change is sure to go through.
-        let id = self.ids.uuid();
+        let id = id.clone().unwrap_or_else(|| self.ids.uuid());
         let contact = self.contact_mut(&username)?;
         contact.phone_numbers.push(PhoneNumber {
             id: id.clone(),
@@ -139,6 +157,21 @@ impl Pbx {
             number: number.into(),
         });
         Ok(id)
+    }
+
+    pub(super) fn remove_email_address(
+        &mut self,
+        user: &str,
+        id: &str,
+    ) -> Result<(), DirectoryError> {
+        let username = self.username_of(user)?;
+        let contact = self.contact_mut(&username)?;
+        let before = contact.email_addresses.len();
+        contact.email_addresses.retain(|e| e.id != id);
+        if contact.email_addresses.len() == before {
+            return Err(unknown("e-mail address", id));
+        }
+        Ok(())
     }
 
     pub(super) fn remove_phone_number(
