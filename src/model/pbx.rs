@@ -1,34 +1,15 @@
 //! The PBX: live objects, the virtual clock, and `apply`, the only way state changes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::command::Command;
 use super::directory::{
-    Administrator, AsteriskSettings, License, ParkingLot, PbxServer, RecordingAgent, VoicemailAgent,
+    Administrator, License, ParkingLot, PbxServer, RecordingAgent, VoicemailAgent,
 };
 use super::error::ModelError;
 use super::state::{Call, CallSegment, CallState, CoreServer, Extension, Queue, Room, User};
 use crate::protocol::{Event, EventBody, Profile};
 use crate::rng::SimRng;
-
-/// What [`Pbx::core_server`] shows while no core server is configured.
-static NO_CORE_SERVER: CoreServer = CoreServer {
-    id: String::new(),
-    configuration_id: String::new(),
-    slug: String::new(),
-    name: String::new(),
-    licensed: false,
-    conference_rooms: false,
-    broker_host: String::new(),
-    broker_port: String::new(),
-    asterisk: AsteriskSettings {
-        originating_context: String::new(),
-        redirecting_context: String::new(),
-        music_on_hold_class: String::new(),
-    },
-    license_serial: None,
-    voicemail_agent_identifiers: BTreeSet::new(),
-};
 
 /// The simulated PBX of one core server.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,14 +128,8 @@ impl Pbx {
             .collect()
     }
 
-    /// The core server; one with empty fields while none is configured (see
-    /// [`Pbx::configured_core_server`]).
-    pub fn core_server(&self) -> &CoreServer {
-        self.core.as_ref().unwrap_or(&NO_CORE_SERVER)
-    }
-
-    /// The core server, if one is configured.
-    pub fn configured_core_server(&self) -> Option<&CoreServer> {
+    /// The core server; `None` until one is configured (`serve --empty`).
+    pub fn core_server(&self) -> Option<&CoreServer> {
         self.core.as_ref()
     }
 

@@ -84,7 +84,7 @@ impl Pbx {
         out: &mut Vec<EventBody>,
     ) -> Result<(), ModelError> {
         let now = self.now;
-        let licensed_server = self.core_server().licensed;
+        let licensed_server = self.core.as_ref().is_some_and(|c| c.licensed);
         let user = self
             .users
             .get_mut(username)

@@ -27,6 +27,7 @@ mod read;
 mod reply;
 pub mod routes;
 mod secrets;
+pub mod state_file;
 mod wire;
 mod write;
 

@@ -24,7 +24,7 @@ pub const MODULE_LICENSE_ID: &str = "core";
 /// The core server `{cs}` names: by its configuration id (what `getBySlug` gives)
 /// or its live id (`coreServerId` in events).
 pub fn core<'a>(pbx: &'a Pbx, cs: &str) -> Result<&'a CoreServer, Reply> {
-    pbx.configured_core_server()
+    pbx.core_server()
         .filter(|c| c.configuration_id == cs || c.id == cs)
         .ok_or_else(|| Reply::not_found(format!("no core server has id `{cs}`")))
 }
@@ -54,15 +54,11 @@ pub fn core_server_json(core: &CoreServer) -> Value {
 }
 
 pub fn core_servers(pbx: &Pbx) -> Reply {
-    array(
-        pbx.configured_core_server()
-            .into_iter()
-            .map(core_server_json),
-    )
+    array(pbx.core_server().into_iter().map(core_server_json))
 }
 
 pub fn core_server_by_slug(pbx: &Pbx, slug: &str) -> Reply {
-    match pbx.configured_core_server().filter(|c| c.slug == slug) {
+    match pbx.core_server().filter(|c| c.slug == slug) {
         Some(core) => Reply::ok(core_server_json(core)),
         None => Reply::not_found(format!("no core server has slug `{slug}`")),
     }

@@ -15,8 +15,9 @@ use serde_json::Value;
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
-use crate::model::LiveError;
+use crate::model::{Directory, LiveError};
 use crate::protocol::{Profile, RawEvent};
+use crate::provisioning::{self, Reply, Request, Resolution};
 use crate::scenario::{Fault, FaultRequest, Player, Scenario};
 
 use crate::server::fanout::message::ClientId;
@@ -181,17 +182,18 @@ impl Simulation {
     }
 
     /// Starts the scenario over: same scenario, seed and epoch, so the same ids (a
-    /// `restart` fault is what gives new ones).
+    /// `restart` fault is what gives new ones), over the directory as it stands:
+    /// what the Configuration API changed stays.
     ///
     /// # Errors
     /// [`SimError::NotRestartable`] when no scenario plays.
     pub fn reset(&self) -> Result<(), SimError> {
         let recipe = {
             let mut inner = self.lock();
-            let recipe = inner
-                .feed
-                .player()
-                .map(|player| (player.scenario().clone(), player.seed()));
+            let recipe = inner.feed.player().map(|player| {
+                let directory = player.pbx().restart_directory();
+                (player.scenario().clone(), directory, player.seed())
+            });
             match recipe {
                 Some(recipe) => recipe,
                 None if inner.feed.rewind() => {
@@ -203,8 +205,8 @@ impl Simulation {
                 None => return Err(SimError::NotRestartable),
             }
         };
-        let (scenario, seed) = recipe;
-        self.replace(scenario, seed, ScenarioOptions::default())
+        let (scenario, directory, seed) = recipe;
+        self.replace(scenario, Some(directory), seed, ScenarioOptions::default())
     }
 
     /// Reads scenario TOML and plays it from virtual time zero, keeping clients
@@ -223,17 +225,19 @@ impl Simulation {
             // 53 bits, as `serve` draws them: short to type back, exact in JSON.
             None => getrandom::u64().map_err(|e| SimError::NoSeed(e.to_string()))? >> 11,
         };
-        self.replace(scenario, seed, options)?;
+        self.replace(scenario, None, seed, options)?;
         Ok(seed)
     }
 
     /// Builds a player outside the lock (a big directory takes a while), then
-    /// swaps it in. What `options` leaves out carries over from the current
-    /// player (epoch, profile, looping); a server that had none uses the wall
-    /// clock as epoch, its own profile, and loops, like `serve`.
+    /// swaps it in; over `directory`, else the scenario's own. What `options`
+    /// leaves out carries over from the current player (epoch, profile,
+    /// looping); a server that had none uses the wall clock as epoch, its own
+    /// profile, and loops, like `serve`.
     fn replace(
         &self,
         scenario: Scenario,
+        directory: Option<Directory>,
         seed: u64,
         options: ScenarioOptions,
     ) -> Result<(), SimError> {
@@ -248,8 +252,10 @@ impl Simulation {
                 None => (wall_clock_ms(), self.profile, true),
             }
         };
-        let player = Player::new(
+        let directory = directory.unwrap_or_else(|| scenario.directory.clone());
+        let player = Player::with_directory(
             scenario,
+            directory,
             seed,
             options.epoch_ms.unwrap_or(epoch),
             options.profile.unwrap_or(profile),
@@ -323,6 +329,52 @@ impl Simulation {
             .map_err(LiveError::from)?;
         slot.publish(events);
         Ok(())
+    }
+
+    /// Answers a Configuration API request from the model: a read at once, a
+    /// change applied at the current virtual time, the events of what it ended
+    /// published before the answer is returned.
+    ///
+    /// # Errors
+    /// [`SimError::NoModel`]; [`SimError::ShuttingDown`].
+    pub async fn provision(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        publisher: &Publisher,
+    ) -> Result<Reply, SimError> {
+        let request = Request { method, path, body };
+        // Reads need no room on the bus; a GET never changes anything.
+        let slot = if method == "GET" {
+            None
+        } else {
+            Some(publisher.reserve().await?)
+        };
+        let mut inner = self.lock();
+        let Inner { feed, clock } = &mut *inner;
+        let now = clock.virtual_now(Instant::now());
+        let player = feed.player_mut().ok_or(SimError::NoModel)?;
+        let pending = match provisioning::resolve(player.pbx(), &request) {
+            Resolution::Answer(reply) => return Ok(reply),
+            Resolution::Change(pending) => pending,
+        };
+        let outcome = player.configure_outside_at(now, &pending.change);
+        let reply = provisioning::finish(
+            player.pbx(),
+            &pending,
+            &outcome,
+            provisioning::base_of(path),
+        );
+        if let (Ok(configured), Some(slot)) = (outcome, slot) {
+            slot.publish(configured.events);
+        }
+        Ok(reply)
+    }
+
+    /// The directory as it stands, if a model plays (what `--state` saves).
+    pub fn directory(&self) -> Option<Directory> {
+        self.lock().feed.player().map(|p| p.pbx().directory())
     }
 
     /// Publishes an injected event as given, in order with the model's events.
@@ -451,7 +503,7 @@ fn restart_player(inner: &mut Inner) {
         Ok(restarted) => {
             tracing::warn!(
                 restarts = restarted.restarts(),
-                core_server_id = %restarted.pbx().core_server().id,
+                core_server_id = %restarted.pbx().core_server().map_or("", |c| c.id.as_str()),
                 "simulated server restart: new coreServerId and UUIDs"
             );
             inner.feed = Box::new(restarted);
