@@ -183,6 +183,15 @@ impl Pbx {
         &self.segments
     }
 
+    /// The first extension a user manages, if it exists and has one: the one it
+    /// calls from.
+    pub fn first_extension_of(&self, username: &str) -> Option<&str> {
+        self.users
+            .get(username)
+            .and_then(|u| u.extensions.first())
+            .map(String::as_str)
+    }
+
     /// Whether a user has a client-interface session.
     pub fn is_logged_in(&self, username: &str) -> bool {
         self.users.get(username).is_some_and(|u| u.login.is_some())

@@ -24,6 +24,11 @@ pub struct Scenario {
     pub starts_at_ms: u64,
     /// The seed to use when none is given.
     pub seed: Option<u64>,
+    /// Steps and generators may name objects the file does not define, which a
+    /// client provisions through the Configuration API (`provisioned = true`):
+    /// they are looked up when they run, and a step whose object is missing then
+    /// is reported as a refused step.
+    pub provisioned: bool,
     /// The configured PBX.
     pub directory: Directory,
     /// Queue identifier -> extensions that log in dynamically.
@@ -47,6 +52,7 @@ impl Scenario {
             length_ms: IDLE_LENGTH_MS,
             starts_at_ms: 0,
             seed: None,
+            provisioned: true,
             directory: Directory::empty(),
             dynamic_agents: BTreeMap::new(),
             steps: Vec::new(),

@@ -38,6 +38,9 @@ pub fn dump_script(
         Ok(_) => line(format!("seed = {seed}")),
         Err(_) => line(format!("seed = \"{seed}\"")),
     }
+    if scenario.provisioned {
+        line("provisioned = true".into());
+    }
     let directory = &scenario.directory;
     if let Some(core) = &directory.core_server {
         line(String::new());
