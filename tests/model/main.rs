@@ -10,6 +10,7 @@ mod filter_agreement;
 mod live;
 mod people;
 mod robustness;
+mod state_file;
 
 use isymphony_sim::model::{
     Command, Destination, Directory, ExtensionConfig, License, Party, Pbx, QueueConfig, RoomConfig,
