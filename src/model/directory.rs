@@ -137,7 +137,7 @@ pub struct Contact {
 
 impl Contact {
     /// A contact named after a display name: the first word, then the rest, as the
-    /// FreePBX module splits names (docs/protocol.md §9).
+    /// FreePBX module splits names (docs/protocol.md §9.2).
     pub fn named(display_name: &str) -> Contact {
         let (first, last) = display_name.split_once(' ').unwrap_or((display_name, ""));
         Contact {

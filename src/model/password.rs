@@ -1,5 +1,5 @@
 //! Passwords of users and administrators: the value a client sends is kept only as
-//! a salted hash (PBKDF2-HMAC-SHA256, our choice, docs/protocol.md §9); the clear
+//! a salted hash (PBKDF2-HMAC-SHA256, our choice, docs/protocol.md §9.4); the clear
 //! text never reaches a log, a state file or a response.
 
 use std::fmt;

@@ -8,7 +8,7 @@
 //! applied through [`Pbx::configure`],
 //! whose events (calls and logins a change ends) go out like any others.
 //!
-//! Answers (ours where the documentation is silent, §9.3):
+//! Answers (ours, docs/protocol.md §9.1, where S12 gives 204 and 412 instead):
 //! - 200 and JSON for reads and updates (the object as it now stands);
 //! - 201 and JSON for creates, with `Location`: the object is readable at once;
 //! - 204 for deletes;

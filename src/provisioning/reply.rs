@@ -35,8 +35,8 @@ impl Reply {
         Reply::json(200, value)
     }
 
-    /// 201 with the created object and where it can be read. Ours: the
-    /// documentation says only that a POST "adds" (§9); any 2xx satisfies clients.
+    /// 201 with the created object and where it can be read. Ours (the REST
+    /// overview gives 204, docs/protocol.md §9.1); any 2xx satisfies the clients seen.
     pub(crate) fn created(value: Value, location: Option<String>) -> Reply {
         Reply {
             location,

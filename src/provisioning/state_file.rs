@@ -1,5 +1,5 @@
 //! `serve --state FILE`: the directory saved at exit and loaded at start, so a
-//! provisioned server survives restarts. Ours, not iSymphony's (docs/protocol.md §10).
+//! provisioned server survives restarts. Ours, not iSymphony's (docs/protocol.md §10.7).
 //!
 //! The file is JSON lines: a header, then one object per line, each field as the
 //! Configuration API shows it (passwords as their stored hashes, never in clear):

@@ -4,7 +4,7 @@
 //! changes nothing. Then the live activity it would cut off ends through the
 //! same transitions as scripted hangups and logouts (so its events are the usual
 //! ones, in the usual order), and only then does the directory change. Which
-//! activity ends for which change is our choice (docs/protocol.md §9):
+//! activity ends for which change is our choice (docs/protocol.md §9.4):
 //!
 //! | change | ends first |
 //! |---|---|

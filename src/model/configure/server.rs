@@ -18,7 +18,7 @@ impl Pbx {
     ) -> Result<String, DirectoryError> {
         if let Some(core) = &self.core {
             return Err(DirectoryError::Conflict(if core.slug == cs.slug {
-                // The sentence the documentation shows for this case (§9).
+                // The sentence the documentation shows for this case (§9.1, SEEN S20).
                 "A core server with the given slug already exists.".into()
             } else {
                 format!(
