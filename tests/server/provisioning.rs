@@ -294,3 +294,45 @@ async fn deleting_a_provisioned_extension_in_a_call_ends_the_call_on_the_websock
     assert_eq!(segments, serde_json::json!([]));
     server.shut_down([client]).await;
 }
+
+#[tokio::test]
+async fn over_the_socket_big_bodies_are_413_and_long_fields_422_changing_nothing() {
+    let server = provisioned_server().await;
+    let base = "/communication_manager/api/resource";
+    let post = |body: String| {
+        let addr = server.addr;
+        async move { send(addr, "POST", &format!("{base}/server/coreServers/"), &body).await }
+    };
+
+    let too_big = post(format!(r#"{{"slug":"{}"}}"#, "x".repeat(1 << 20))).await;
+    let too_long = post(format!(r#"{{"slug":"{}"}}"#, "x".repeat(1_000_000))).await;
+    let not_json = post("{\"slug\":".to_string()).await;
+    let wrong = post(r#"{"slug":"default","brokerPort":"not a port"}"#.to_string()).await;
+    let nothing = send(
+        server.addr,
+        "GET",
+        &format!("{base}/server/coreServers"),
+        "",
+    )
+    .await;
+
+    assert_eq!(too_big.status, 413, "{}", too_big.body);
+    assert_eq!(too_long.status, 422, "{:.200}", too_long.body);
+    assert!(
+        too_long.body.contains("field `slug` is 1000000 bytes long"),
+        "{:.200}",
+        too_long.body
+    );
+    assert_eq!(not_json.status, 400, "{}", not_json.body);
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(wrong.body.contains("field `brokerPort`"), "{}", wrong.body);
+    for reply in [&too_big, &too_long, &not_json, &wrong] {
+        assert_eq!(
+            reply.body.trim_end().lines().count(),
+            1,
+            "one line: {:.200}",
+            reply.body
+        );
+    }
+    assert_eq!(nothing.json(), serde_json::json!([]), "nothing was created");
+}
