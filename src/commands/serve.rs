@@ -9,10 +9,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::ValueEnum as _;
-use isymphony_sim::model::Directory;
 use isymphony_sim::protocol::Profile;
 use isymphony_sim::provisioning::path::{CLIENT_BASE, DOCUMENTED_BASE};
-use isymphony_sim::provisioning::state_file;
 use isymphony_sim::scenario::duration::{format_duration, parse_duration};
 use isymphony_sim::scenario::{Player, Scenario};
 use isymphony_sim::server::{
@@ -23,6 +21,7 @@ use isymphony_sim::server::{
 };
 use tracing_subscriber::EnvFilter;
 
+use super::directory_choice::DirectoryChoice;
 use super::replay_choice::ReplayChoice;
 use super::scenario_choice::ScenarioChoice;
 
@@ -131,18 +130,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     replay: ReplayChoice,
 
-    /// Start with an empty directory: no core server, user or extension until a
-    /// client creates them through the Configuration API (as the FreePBX
-    /// module's sync does). Without --scenario nothing else plays; with one, its
-    /// steps and generators act on what exists when they run.
-    #[arg(long, conflicts_with = "replay")]
-    empty: bool,
-
-    /// Load the directory from FILE at start, when FILE exists, and save it there
-    /// at exit (atomically), so a provisioned server survives restarts. The file
-    /// wins over --empty and over the scenario's own directory.
-    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
-    state: Option<PathBuf>,
+    #[command(flatten)]
+    directory: DirectoryChoice,
 
     /// Epoch milliseconds of virtual time zero; event `time` counts from it.
     /// Default: now, so event times look like wall-clock times.
@@ -179,8 +168,7 @@ impl fmt::Debug for ServeArgs {
             .field("key", &self.key)
             .field("choice", &self.choice)
             .field("replay", &self.replay)
-            .field("empty", &self.empty)
-            .field("state", &self.state)
+            .field("directory", &self.directory)
             .field("epoch", &self.epoch)
             .field("log", &self.log)
             .finish_non_exhaustive()
@@ -264,7 +252,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let epoch = feed.epoch_ms().unwrap_or_default();
         return serve_feed(&args, server, feed, epoch, "the capture's (no model)");
     }
-    let scenario = match (&args.choice.scenario, args.empty) {
+    let scenario = match (&args.choice.scenario, args.directory.empty) {
         (None, true) => Scenario::idle(),
         _ => args.choice.load()?,
     };
@@ -274,7 +262,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(epoch) => epoch,
         None => wall_clock_ms()?,
     };
-    let (directory, origin) = starting_directory(&args, &scenario)?;
+    let (directory, origin) = args.directory.starting(&scenario)?;
     // The server loops the scenario forever: each loop ends with a wind-down.
     let feed = Player::with_directory(scenario, directory, seed, epoch, args.profile, true)
         .with_context(|| format!("the model refuses the directory ({origin})"))?;
@@ -326,36 +314,8 @@ fn serve_feed(
         server.run_on(listeners, feed, shutdown_signal()).await;
         anyhow::Ok(())
     })?;
-    if let Some(path) = &args.state {
-        let directory = reader
-            .directory()
-            .context("no model played, so there is no directory to save")?;
-        state_file::save(path, &directory)
-            .with_context(|| format!("cannot save the directory to {}", path.display()))?;
-        tracing::info!(file = %path.display(), "saved the directory");
-    }
+    args.directory.save(&reader)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The directory to start with, and where it came from (for the banner): the
-/// state file's when it exists, else an empty one with --empty, else the
-/// scenario's.
-fn starting_directory(
-    args: &ServeArgs,
-    scenario: &Scenario,
-) -> anyhow::Result<(Directory, String)> {
-    if let Some(path) = &args.state
-        && let Some(directory) = state_file::load(path)?
-    {
-        return Ok((directory, format!("loaded from {}", path.display())));
-    }
-    if args.empty {
-        return Ok((Directory::empty(), "empty (--empty)".into()));
-    }
-    Ok((
-        scenario.directory.clone(),
-        format!("the scenario's ({})", scenario.name),
-    ))
 }
 
 /// The certificate from --cert/--key, or a self-signed one for the local names
@@ -453,7 +413,7 @@ fn print_banner(
         format!("  credentials: {} / {password}", args.username),
         format!("  allowed sources: {}", allow.join(", ")),
         format!("  scenario: {}", info.scenario),
-        format!("  directory: {directory}{}", args.state.as_ref().map_or_else(String::new, |p| format!("; saved to {} at exit", p.display()))),
+        format!("  directory: {directory}{}", args.directory.saved_to()),
         format!("  seed: {seed}"),
         format!("  epoch: {epoch} (event time = epoch + virtual ms; repeat with --epoch {epoch})"),
         format!(

@@ -22,6 +22,7 @@
 //! [`MAX_TEXT_BYTES`](crate::model::directory::MAX_TEXT_BYTES).
 
 mod body;
+mod method;
 pub mod path;
 mod read;
 mod reply;
@@ -31,6 +32,7 @@ pub mod state_file;
 mod wire;
 mod write;
 
+pub use method::Method;
 pub use read::BRAND_VERSION;
 pub use reply::{Reply, ReplyBody};
 pub use routes::{Operation, Params, Provenance, Resource, Seg};
@@ -41,38 +43,6 @@ use serde_json::json;
 use crate::model::{Configured, DirectoryError, Pbx};
 use crate::protocol::Event;
 use write::{After, IdSlot};
-
-/// The HTTP methods the Configuration API answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Method {
-    /// Reads.
-    Get,
-    /// Creates (and a few actions).
-    Post,
-    /// Updates.
-    Put,
-    /// Removes.
-    Delete,
-}
-
-impl Method {
-    /// The wire spelling.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Delete => "DELETE",
-        }
-    }
-
-    /// Reads a wire spelling; `None` for any other method.
-    pub fn parse(name: &str) -> Option<Method> {
-        [Method::Get, Method::Post, Method::Put, Method::Delete]
-            .into_iter()
-            .find(|m| m.as_str() == name)
-    }
-}
 
 /// One request.
 #[derive(Debug, Clone, Copy)]

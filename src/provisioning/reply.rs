@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::Method;
+use super::method::Method;
 
 /// An answer, ready for any HTTP server to send.
 #[derive(Debug, Clone, PartialEq)]

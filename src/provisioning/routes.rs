@@ -7,7 +7,7 @@
 //! the same place. Unknown paths are 404, known paths with another method 405:
 //! nothing falls through to a known resource.
 
-use super::Method;
+use super::method::Method;
 
 /// One segment of a resource's path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Extensions, users and their contacts, queues, conference rooms and parking lots.
 
-use super::{hash_of, set};
+use super::overlay::{hash_of, set};
 use crate::model::{
     EmailAddress, ExtensionConfig, License, ParkingLot, PhoneNumber, QueueConfig, RoomConfig,
     Routing, UserConfig,

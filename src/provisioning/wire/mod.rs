@@ -6,24 +6,8 @@
 //! `directory` for extensions, users and the places calls go to.
 
 mod directory;
+mod overlay;
 mod server;
 
 pub use directory::*;
 pub use server::*;
-
-use crate::model::{Password, PasswordHash};
-
-/// The stored hash of a configured password (the model hashes clear ones).
-fn hash_of(password: Option<&Password>) -> Option<&PasswordHash> {
-    match password {
-        Some(Password::Hashed(hash)) => Some(hash),
-        Some(Password::Clear(_)) | None => None,
-    }
-}
-
-/// Overwrites `target` with `value` when the body had it.
-fn set<T: Clone>(target: &mut T, value: &Option<T>) {
-    if let Some(value) = value {
-        target.clone_from(value);
-    }
-}

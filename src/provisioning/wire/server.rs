@@ -1,7 +1,7 @@
 //! The core server, its Asterisk settings, agents, PBX connections and
 //! administrators.
 
-use super::{hash_of, set};
+use super::overlay::{hash_of, set};
 use crate::model::{
     Administrator, CoreServerConfig, PbxServer, RecordingAgent, Secret, VoicemailAgent,
 };

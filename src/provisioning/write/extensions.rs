@@ -1,6 +1,7 @@
 //! Extensions and the users that manage them.
 
-use super::{IdSlot, Pending, created, deleted, not_emptied, parse, required, same_key, shown};
+use super::checks::{not_emptied, parse, required, same_key};
+use super::pending::{IdSlot, Pending, created, deleted, shown};
 use crate::model::{DirectoryChange as C, ExtensionConfig, Pbx};
 use crate::provisioning::read::{core, extension_of};
 use crate::provisioning::reply::Reply;

@@ -1,6 +1,7 @@
 //! Queues, conference rooms and parking lots.
 
-use super::{IdSlot, Pending, created, deleted, not_emptied, parse, required, same_key, shown};
+use super::checks::{not_emptied, parse, required, same_key};
+use super::pending::{IdSlot, Pending, created, deleted, shown};
 use crate::model::{DirectoryChange as C, ParkingLot, Pbx, QueueConfig, RoomConfig};
 use crate::provisioning::read::{core, queue_of, room_of};
 use crate::provisioning::reply::Reply;

@@ -1,10 +1,8 @@
 //! The core server, its settings and license; administrators, agents and PBX
 //! connections.
 
-use super::{
-    After, IdSlot, Pending, created, deleted, free_id, not_emptied, parse, refused, required,
-    same_key, shown,
-};
+use super::checks::{free_id, not_emptied, parse, refused, required, same_key};
+use super::pending::{After, IdSlot, Pending, created, deleted, shown};
 use crate::model::{Administrator, CoreServerConfig, DirectoryChange as C, Pbx, PbxServer};
 use crate::provisioning::body;
 use crate::provisioning::read::{self, core};

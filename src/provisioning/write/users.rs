@@ -1,8 +1,7 @@
 //! Users and their contacts.
 
-use super::{
-    IdSlot, Pending, created, deleted, free_id, not_emptied, parse, required, same_key, shown,
-};
+use super::checks::{free_id, not_emptied, parse, required, same_key};
+use super::pending::{IdSlot, Pending, created, deleted, shown};
 use crate::model::{DirectoryChange as C, Pbx, UserConfig};
 use crate::provisioning::read::{core, user_of};
 use crate::provisioning::reply::Reply;

@@ -17,7 +17,6 @@ use tokio::time::Instant;
 
 use crate::model::{Directory, LiveError};
 use crate::protocol::{Profile, RawEvent};
-use crate::provisioning::{self, Reply, Request, Resolution};
 use crate::scenario::{Fault, FaultRequest, Player, Scenario};
 
 use crate::server::fanout::message::ClientId;
@@ -37,6 +36,7 @@ pub(crate) mod driver;
 pub(crate) mod emitted;
 pub(crate) mod error;
 pub(crate) mod feed;
+mod provision;
 pub(crate) mod status;
 pub(crate) mod step;
 
@@ -329,52 +329,6 @@ impl Simulation {
             .map_err(LiveError::from)?;
         slot.publish(events);
         Ok(())
-    }
-
-    /// Answers a Configuration API request from the model: a read at once, a
-    /// change applied at the current virtual time, the events of what it ended
-    /// published before the answer is returned.
-    ///
-    /// # Errors
-    /// [`SimError::NoModel`]; [`SimError::ShuttingDown`].
-    pub async fn provision(
-        &self,
-        method: &str,
-        path: &str,
-        body: &[u8],
-        publisher: &Publisher,
-    ) -> Result<Reply, SimError> {
-        let request = Request { method, path, body };
-        // Reads need no room on the bus; a GET never changes anything.
-        let slot = if method == "GET" {
-            None
-        } else {
-            Some(publisher.reserve().await?)
-        };
-        let mut inner = self.lock();
-        let Inner { feed, clock } = &mut *inner;
-        let now = clock.virtual_now(Instant::now());
-        let player = feed.player_mut().ok_or(SimError::NoModel)?;
-        let pending = match provisioning::resolve(player.pbx(), &request) {
-            Resolution::Answer(reply) => return Ok(reply),
-            Resolution::Change(pending) => pending,
-        };
-        let outcome = player.configure_outside_at(now, &pending.change);
-        let reply = provisioning::finish(
-            player.pbx(),
-            &pending,
-            &outcome,
-            provisioning::base_of(path),
-        );
-        if let (Ok(configured), Some(slot)) = (outcome, slot) {
-            slot.publish(configured.events);
-        }
-        Ok(reply)
-    }
-
-    /// The directory as it stands, if a model plays (what `--state` saves).
-    pub fn directory(&self) -> Option<Directory> {
-        self.lock().feed.player().map(|p| p.pbx().directory())
     }
 
     /// Publishes an injected event as given, in order with the model's events.
