@@ -102,3 +102,38 @@ fn steps_and_generators_act_on_objects_once_they_are_provisioned() {
     );
     assert_eq!(player.generator_fault_count(), 0);
 }
+
+#[test]
+fn a_restart_keeps_provisioned_ids_and_gives_scenario_objects_new_ones() {
+    let mut player = super::harness::player(super::harness::shipped("smoke"), 1);
+    player.advance();
+    let sam = UserConfig {
+        id: Some("0e3b1c9a-0000-4000-8000-0000000005a0".into()),
+        ..UserConfig::new("sam", "Sam S")
+    };
+    player
+        .configure_outside_at(0, &DirectoryChange::CreateUser(sam))
+        .expect("sam");
+    let (old_users, old_core) = {
+        let pbx = player.pbx();
+        (
+            pbx.users().clone(),
+            pbx.core_server().expect("a core server").id.clone(),
+        )
+    };
+
+    let restarted = player.restarted().expect("restarted");
+
+    let users = restarted.pbx().users();
+    assert_eq!(users["sam"].id, "0e3b1c9a-0000-4000-8000-0000000005a0");
+    assert_eq!(users.len(), old_users.len(), "the same directory");
+    for (name, user) in &old_users {
+        if name != "sam" {
+            assert_ne!(users[name].id, user.id, "{name} gets a new live id");
+        }
+    }
+    assert_ne!(
+        restarted.pbx().core_server().expect("a core server").id,
+        old_core
+    );
+}

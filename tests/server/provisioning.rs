@@ -336,3 +336,23 @@ async fn over_the_socket_big_bodies_are_413_and_long_fields_422_changing_nothing
     }
     assert_eq!(nothing.json(), serde_json::json!([]), "nothing was created");
 }
+
+#[tokio::test]
+async fn a_reset_starts_the_traffic_over_and_keeps_what_was_provisioned() {
+    let server = provisioned_server().await;
+    Sync::new(server.addr).run(&desired()).await;
+    let before = live(&server, "users/getByName/1101").await;
+
+    let reset = send(server.addr, "POST", "/sim/reset", "").await;
+
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    assert_eq!(live(&server, "users/getByName/1101").await, before);
+    assert_eq!(live(&server, "queues/getByName/400").await["id"], QUEUE_400);
+    let mut again = Sync::new(server.addr);
+    again.run(&desired()).await;
+    assert!(
+        again.sent.iter().all(|r| r.starts_with("GET ")),
+        "nothing to write after a reset: {:?}",
+        again.sent
+    );
+}
