@@ -239,3 +239,57 @@ fn a_restart_directory_of_an_unchanged_model_is_the_one_it_was_built_from() {
     let built = Pbx::new(office(), 7, Profile::Standard).unwrap();
     assert_eq!(built.restart_directory(), office());
 }
+
+#[test]
+fn the_directory_has_documented_bounds() {
+    use isymphony_sim::model::ParkingLot;
+    use isymphony_sim::model::directory::{MAX_CONTACT_ENTRIES, MAX_OBJECTS_PER_KIND};
+
+    let mut pbx = provisioned();
+    for n in 0..MAX_CONTACT_ENTRIES {
+        let phone = C::AddPhoneNumber {
+            user: "u-sam".into(),
+            id: None,
+            kind: "Cell".into(),
+            number: format!("555{n:04}"),
+        };
+        configure(&mut pbx, phone);
+    }
+    let one_more = C::AddPhoneNumber {
+        user: "u-sam".into(),
+        id: None,
+        kind: "Cell".into(),
+        number: "5559999".into(),
+    };
+    let before = pbx.clone();
+    assert!(matches!(
+        pbx.configure(&one_more),
+        Err(DirectoryError::Conflict(_))
+    ));
+    assert_eq!(
+        pbx, before,
+        "refused at the bound, nothing changed (no id drawn)"
+    );
+
+    for n in 0..MAX_OBJECTS_PER_KIND {
+        let lot = ParkingLot {
+            identifier: format!("lot-{n}"),
+            ..ParkingLot::default()
+        };
+        configure(
+            &mut pbx,
+            C::CreateParkingLot {
+                id: Some(format!("lot-{n}")),
+                lot,
+            },
+        );
+    }
+    let lot = ParkingLot {
+        identifier: "one-more".into(),
+        ..ParkingLot::default()
+    };
+    let err = pbx
+        .configure(&C::CreateParkingLot { id: None, lot })
+        .unwrap_err();
+    assert!(err.to_string().contains("the most it accepts"), "{err}");
+}

@@ -242,3 +242,64 @@ fn missing_and_empty_required_fields_are_422() {
         "cannot change",
     );
 }
+
+/// Any JSON value, a few levels deep, with long strings now and then.
+fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        "[a-zA-Z0-9 %/._-]{0,12}".prop_map(Value::String),
+        (0usize..3).prop_map(|k| Value::String("z".repeat([1025, 4096, 1 << 20][k]))),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(
+                prop_oneof![
+                    Just("id".to_string()),
+                    Just("extension".to_string()),
+                    Just("username".to_string()),
+                    Just("identifier".to_string()),
+                    Just("password".to_string()),
+                    Just("slug".to_string()),
+                    "[a-zA-Z]{1,8}",
+                ],
+                inner,
+                0..5
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// Whatever body goes to whatever method of whatever resource: no panic, no
+    /// 5xx, a reason with every refusal, and a refusal changes nothing.
+    #[test]
+    fn random_bodies_never_break_anything(
+        which in 0usize..1000,
+        method in 0usize..4,
+        body in any_json(),
+    ) {
+        let (mut api, cs) = provisioned();
+        let resource = Resource::ALL[which % Resource::ALL.len()];
+        let path = path_of(&mut api, &cs, resource);
+        let method = [Method::Get, Method::Post, Method::Put, Method::Delete][method];
+        let before = api.pbx.clone();
+
+        let (reply, _) = api.call(method.as_str(), &path, &body.to_string());
+
+        proptest::prop_assert!(reply.status < 500, "{} {path}: {reply:?}", method.as_str());
+        if reply.status >= 400 {
+            proptest::prop_assert!(reply.reason().is_some_and(|r| !r.is_empty() && !r.contains('\n')));
+            proptest::prop_assert_eq!(&api.pbx, &before, "a refused request changed the model");
+        }
+    }
+}
