@@ -6,6 +6,8 @@
 //! - [`load`]: the load generator: many websocket clients against an Event API server,
 //!   with throughput and latency percentiles, plus a synthetic office feed.
 //! - [`protocol`]: event catalogue, wire encoding, filter messages and semantics (pure).
+//! - [`provisioning`]: the Configuration API as a provisioning client drives it:
+//!   request in, status and JSON out, over the model's directory changes (pure).
 //! - [`record`]: recording a real server (events and Live API state) into a capture
 //!   file, and playing captures back on a virtual clock.
 //! - [`scenario`]: scenario files (directory, scripted steps, seeded generators) and the
@@ -19,6 +21,7 @@ mod layout;
 pub mod load;
 pub mod model;
 pub mod protocol;
+pub mod provisioning;
 pub mod record;
 pub mod rng;
 pub mod scenario;

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod conform;
 pub mod conform_client;
+pub mod directory_choice;
 pub mod events;
 pub mod load;
 pub mod play;

@@ -6,10 +6,9 @@ use isymphony_sim::scenario::{Scenario, shipped};
 /// Which scenario to run and with which seed.
 #[derive(Debug, clap::Args)]
 pub struct ScenarioChoice {
-    /// A scenario file, or the name of a shipped scenario (office, reception,
-    /// callcentre-peak, conference, smoke).
-    #[arg(long, value_name = "PATH|NAME", default_value = shipped::DEFAULT)]
-    pub scenario: String,
+    /// A scenario file, or the name of a shipped scenario.
+    #[arg(long, value_name = "PATH|NAME", help = scenario_help())]
+    pub scenario: Option<String>,
 
     /// Root seed of the run. Default: the file's `seed`, else a random one (printed).
     #[arg(long, env = "ISYM_SEED")]
@@ -23,7 +22,8 @@ impl ScenarioChoice {
     /// Every problem of the file, one `file:line:column: message` per line; or why the
     /// file cannot be read or the name is unknown.
     pub fn load(&self) -> anyhow::Result<Scenario> {
-        Ok(Scenario::open(&self.scenario)?)
+        let name = self.scenario.as_deref().unwrap_or(shipped::DEFAULT);
+        Ok(Scenario::open(name)?)
     }
 
     /// The seed to use: `--seed`, else the file's, else a fresh random one. The flag
@@ -40,4 +40,13 @@ impl ScenarioChoice {
         let seed = getrandom::u64().context("cannot get a random seed from the OS")? >> 11;
         Ok((seed, true))
     }
+}
+
+/// `--scenario`'s help, with the shipped names and the default from their constants.
+fn scenario_help() -> String {
+    format!(
+        "A scenario file, or the name of a shipped scenario ({}). Default: {}",
+        shipped::names().join(", "),
+        shipped::DEFAULT
+    )
 }

@@ -10,8 +10,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::ValueEnum as _;
 use isymphony_sim::protocol::Profile;
-use isymphony_sim::scenario::Player;
+use isymphony_sim::provisioning::path::{CLIENT_BASE, DOCUMENTED_BASE};
 use isymphony_sim::scenario::duration::{format_duration, parse_duration};
+use isymphony_sim::scenario::{Player, Scenario};
 use isymphony_sim::server::{
     CONTROL_PATH, Cidr, Credentials, DEFAULT_CLIENT_QUEUE, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD, DEFAULT_PING_INTERVAL,
@@ -20,6 +21,7 @@ use isymphony_sim::server::{
 };
 use tracing_subscriber::EnvFilter;
 
+use super::directory_choice::DirectoryChoice;
 use super::replay_choice::ReplayChoice;
 use super::scenario_choice::ScenarioChoice;
 
@@ -128,6 +130,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     replay: ReplayChoice,
 
+    #[command(flatten)]
+    directory: DirectoryChoice,
+
     /// Epoch milliseconds of virtual time zero; event `time` counts from it.
     /// Default: now, so event times look like wall-clock times.
     #[arg(long, value_name = "MS")]
@@ -163,6 +168,7 @@ impl fmt::Debug for ServeArgs {
             .field("key", &self.key)
             .field("choice", &self.choice)
             .field("replay", &self.replay)
+            .field("directory", &self.directory)
             .field("epoch", &self.epoch)
             .field("log", &self.log)
             .finish_non_exhaustive()
@@ -244,28 +250,35 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => wall_clock_ms(),
     })? {
         let epoch = feed.epoch_ms().unwrap_or_default();
-        return serve_feed(&args, server, feed, epoch);
+        return serve_feed(&args, server, feed, epoch, "the capture's (no model)");
     }
-    let scenario = args.choice.load()?;
+    let scenario = match (&args.choice.scenario, args.directory.empty) {
+        (None, true) => Scenario::idle(),
+        _ => args.choice.load()?,
+    };
     // The banner prints the seed, random or not.
     let (seed, _) = args.choice.seed_for(&scenario)?;
     let epoch = match args.epoch {
         Some(epoch) => epoch,
         None => wall_clock_ms()?,
     };
+    let (directory, origin) = args.directory.starting(&scenario)?;
     // The server loops the scenario forever: each loop ends with a wind-down.
-    let feed = Player::new(scenario, seed, epoch, args.profile, true)
-        .context("the model refuses the scenario's directory")?;
-    serve_feed(&args, server, feed, epoch)
+    let feed = Player::with_directory(scenario, directory, seed, epoch, args.profile, true)
+        .with_context(|| format!("the model refuses the directory ({origin})"))?;
+    serve_feed(&args, server, feed, epoch, &origin)
 }
 
-/// Serves `feed` on the listeners of `args` until Ctrl-C or SIGTERM.
+/// Serves `feed` on the listeners of `args` until Ctrl-C or SIGTERM, then saves the
+/// directory for `--state`; `directory` says where it came from, for the banner.
 fn serve_feed(
     args: &ServeArgs,
     server: Server,
     feed: impl EventFeed,
     epoch: i64,
+    directory: &str,
 ) -> anyhow::Result<ExitCode> {
+    let reader = server.directory_reader();
     let identity = if args.tls {
         Some(tls_identity(args)?)
     } else {
@@ -297,10 +310,11 @@ fn serve_feed(
             ));
             listeners = listeners.with_tls(tls_listener, identity.acceptor()?);
         }
-        print_banner(bound, tls_bound, args, &feed, epoch);
+        print_banner(bound, tls_bound, args, &feed, epoch, directory);
         server.run_on(listeners, feed, shutdown_signal()).await;
         anyhow::Ok(())
     })?;
+    args.directory.save(&reader)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -338,12 +352,16 @@ fn print_banner(
     args: &ServeArgs,
     feed: &impl EventFeed,
     epoch: i64,
+    directory: &str,
 ) {
     let info = feed.info();
-    let slug = feed.player().map_or_else(
-        || "default".to_string(),
-        |p| p.pbx().core_server().slug.clone(),
-    );
+    let slug = feed
+        .player()
+        .and_then(|p| p.pbx().core_server().map(|c| c.slug.clone()));
+    let live = match &slug {
+        Some(slug) => format!("http://{bound}{LIVE_PATH}coreServers/getByName/{slug}/extensions"),
+        None => format!("http://{bound}{LIVE_PATH}coreServers (no core server yet)"),
+    };
     let allow: Vec<String> = if args.allow.is_empty() {
         Cidr::loopback().iter().map(Cidr::to_string).collect()
     } else {
@@ -359,7 +377,10 @@ fn print_banner(
     );
     let mut banner = vec![
         format!("isymphony-sim Event API listening on ws://{bound}{EVENT_PATH}"),
-        format!("  Live API: http://{bound}{LIVE_PATH}coreServers/getByName/{slug}/extensions"),
+        format!("  Live API: {live}"),
+        format!(
+            "  Configuration API: http://{bound}{CLIENT_BASE}server/coreServers (also under {DOCUMENTED_BASE})"
+        ),
         format!("  control API (ours, not iSymphony's): http://{bound}{CONTROL_PATH}status"),
     ];
     if let Some((tls_bound, identity)) = tls {
@@ -392,6 +413,7 @@ fn print_banner(
         format!("  credentials: {} / {password}", args.username),
         format!("  allowed sources: {}", allow.join(", ")),
         format!("  scenario: {}", info.scenario),
+        format!("  directory: {directory}{}", args.directory.saved_to()),
         format!("  seed: {seed}"),
         format!("  epoch: {epoch} (event time = epoch + virtual ms; repeat with --epoch {epoch})"),
         format!(

@@ -46,7 +46,7 @@ impl Pbx {
                 if !self.rooms.contains_key(r) {
                     return Err(ModelError::UnknownRoom(r.clone()));
                 }
-                if !self.core.conference_rooms {
+                if !self.core.as_ref().is_some_and(|c| c.conference_rooms) {
                     return Err(ModelError::refused(
                         "join",
                         format!("conference room `{r}`"),

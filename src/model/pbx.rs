@@ -1,12 +1,14 @@
 //! The PBX: live objects, the virtual clock, and `apply`, the only way state changes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::command::Command;
-use super::directory::{Directory, License};
+use super::directory::{
+    Administrator, License, ParkingLot, PbxServer, RecordingAgent, VoicemailAgent,
+};
 use super::error::ModelError;
-use super::state::{Agent, Call, CallSegment, CallState, CoreServer, Extension, Queue, Room, User};
-use crate::protocol::{Event, Profile};
+use super::state::{Call, CallSegment, CallState, CoreServer, Extension, Queue, Room, User};
+use crate::protocol::{Event, EventBody, Profile};
 use crate::rng::SimRng;
 
 /// The simulated PBX of one core server.
@@ -16,10 +18,8 @@ pub struct Pbx {
     pub(crate) profile: Profile,
     /// Virtual time, epoch ms; stamps every event.
     pub(crate) now: i64,
-    /// The configuration the live objects were built from.
-    pub(crate) directory: Directory,
-    /// The core server.
-    pub(crate) core: CoreServer,
+    /// The core server; `None` until one is configured (`serve --empty`).
+    pub(crate) core: Option<CoreServer>,
     /// Users by username.
     pub(crate) users: BTreeMap<String, User>,
     /// Extensions by number.
@@ -32,123 +32,25 @@ pub struct Pbx {
     pub(crate) segments: BTreeMap<String, CallSegment>,
     /// Live calls by label.
     pub(crate) calls: BTreeMap<String, Call>,
+    /// Parking lots by id (configuration only).
+    pub(crate) parking_lots: BTreeMap<String, ParkingLot>,
+    /// PBX connections by id (configuration only).
+    pub(crate) pbx_servers: BTreeMap<String, PbxServer>,
+    /// Server administrators by id (configuration only).
+    pub(crate) administrators: BTreeMap<String, Administrator>,
+    /// Voicemail agents by identifier (configuration only).
+    pub(crate) voicemail_agents: BTreeMap<String, VoicemailAgent>,
+    /// Recording agents by identifier (configuration only).
+    pub(crate) recording_agents: BTreeMap<String, RecordingAgent>,
     /// Source of every new UUID, so ids depend only on the seed and the commands.
     pub(crate) ids: SimRng,
+    /// Source of password salts, apart from ids so that hashing shifts no id.
+    pub(crate) salts: SimRng,
+    /// The creation order the next new user, extension, queue or room gets.
+    pub(crate) next_seq: u64,
 }
 
 impl Pbx {
-    /// Builds the live PBX; ids come from `SimRng::named(seed, "ids")`.
-    ///
-    /// # Errors
-    /// [`ModelError::InvalidDirectory`] for duplicate names or references to objects
-    /// that are not configured.
-    pub fn new(directory: Directory, seed: u64, profile: Profile) -> Result<Pbx, ModelError> {
-        validate(&directory)?;
-        let mut ids = SimRng::named(seed, "ids");
-        let cs = &directory.core_server;
-        let core = CoreServer {
-            id: ids.uuid(),
-            slug: cs.slug.clone(),
-            name: cs.name.clone(),
-            licensed: cs.licensed,
-            conference_rooms: cs.conference_rooms,
-        };
-        let mut extensions = BTreeMap::new();
-        for e in &directory.extensions {
-            let (id, configuration_id) = (ids.uuid(), ids.uuid());
-            extensions.insert(
-                e.number.clone(),
-                Extension {
-                    id,
-                    configuration_id,
-                    number: e.number.clone(),
-                    display_name: e.display_name.clone(),
-                    user: None,
-                    dnd: false,
-                },
-            );
-        }
-        let mut users = BTreeMap::new();
-        for u in &directory.users {
-            let (id, configuration_id) = (ids.uuid(), ids.uuid());
-            for number in &u.extensions {
-                if let Some(ext) = extensions.get_mut(number) {
-                    ext.user = Some(u.username.clone());
-                }
-            }
-            users.insert(
-                u.username.clone(),
-                User {
-                    id,
-                    configuration_id,
-                    username: u.username.clone(),
-                    display_name: u.display_name.clone(),
-                    license: u.license,
-                    extensions: u.extensions.clone(),
-                    login: None,
-                    status: None,
-                },
-            );
-        }
-        let mut queues = BTreeMap::new();
-        for q in &directory.queues {
-            let (id, configuration_id) = (ids.uuid(), ids.uuid());
-            let mut agents = BTreeMap::new();
-            for number in &q.static_agents {
-                agents.insert(
-                    number.clone(),
-                    Agent {
-                        id: ids.uuid(),
-                        extension: number.clone(),
-                        dynamic: false,
-                        paused: false,
-                        penalty: 0,
-                        calls_taken: 0,
-                        login_time: -1,
-                    },
-                );
-            }
-            queues.insert(
-                q.identifier.clone(),
-                Queue {
-                    id,
-                    configuration_id,
-                    identifier: q.identifier.clone(),
-                    name: q.name.clone(),
-                    enabled: q.enabled,
-                    agents,
-                },
-            );
-        }
-        let mut rooms = BTreeMap::new();
-        for r in &directory.rooms {
-            let (id, configuration_id) = (ids.uuid(), ids.uuid());
-            rooms.insert(
-                r.identifier.clone(),
-                Room {
-                    id,
-                    configuration_id,
-                    identifier: r.identifier.clone(),
-                    name: r.name.clone(),
-                    dial_string: r.dial_string.clone(),
-                },
-            );
-        }
-        Ok(Pbx {
-            profile,
-            now: 0,
-            directory,
-            core,
-            users,
-            extensions,
-            queues,
-            rooms,
-            segments: BTreeMap::new(),
-            calls: BTreeMap::new(),
-            ids,
-        })
-    }
-
     /// Sets the virtual clock (epoch ms); later events carry this `time`.
     pub fn set_time(&mut self, epoch_ms: i64) {
         self.now = epoch_ms;
@@ -202,26 +104,33 @@ impl Pbx {
             Command::Transfer { call, to } => self.transfer(call, to, &mut bodies)?,
             Command::Hangup { call } => self.hangup(call, &mut bodies)?,
         }
+        Ok(self.stamp(bodies))
+    }
+
+    /// The events of `bodies` the profile emits, stamped with the virtual time and
+    /// the core server's id.
+    pub(crate) fn stamp(&self, bodies: Vec<EventBody>) -> Vec<Event> {
+        let core_server_id = self.core.as_ref().map(|c| c.id.clone()).unwrap_or_default();
+        self.stamp_for(bodies, &core_server_id)
+    }
+
+    /// [`Pbx::stamp`] with a given core server id.
+    pub(crate) fn stamp_for(&self, bodies: Vec<EventBody>, core_server_id: &str) -> Vec<Event> {
         let profile = self.profile;
-        Ok(bodies
+        bodies
             .into_iter()
             .filter(|b| profile.emits(b.kind()))
             .map(|body| Event {
                 time: self.now,
-                core_server_id: self.core.id.clone(),
+                core_server_id: core_server_id.to_string(),
                 body,
             })
-            .collect())
+            .collect()
     }
 
-    /// The configuration the PBX was built from.
-    pub fn directory(&self) -> &Directory {
-        &self.directory
-    }
-
-    /// The core server.
-    pub fn core_server(&self) -> &CoreServer {
-        &self.core
+    /// The core server; `None` until one is configured (`serve --empty`).
+    pub fn core_server(&self) -> Option<&CoreServer> {
+        self.core.as_ref()
     }
 
     /// Users by username.
@@ -244,9 +153,43 @@ impl Pbx {
         &self.rooms
     }
 
+    /// Parking lots by id.
+    pub fn parking_lots(&self) -> &BTreeMap<String, ParkingLot> {
+        &self.parking_lots
+    }
+
+    /// PBX connections by id.
+    pub fn pbx_servers(&self) -> &BTreeMap<String, PbxServer> {
+        &self.pbx_servers
+    }
+
+    /// Server administrators by id.
+    pub fn administrators(&self) -> &BTreeMap<String, Administrator> {
+        &self.administrators
+    }
+
+    /// Voicemail agents by identifier.
+    pub fn voicemail_agents(&self) -> &BTreeMap<String, VoicemailAgent> {
+        &self.voicemail_agents
+    }
+
+    /// Recording agents by identifier.
+    pub fn recording_agents(&self) -> &BTreeMap<String, RecordingAgent> {
+        &self.recording_agents
+    }
+
     /// Live call segments by id.
     pub fn segments(&self) -> &BTreeMap<String, CallSegment> {
         &self.segments
+    }
+
+    /// The first extension a user manages, if it exists and has one: the one it
+    /// calls from.
+    pub fn first_extension_of(&self, username: &str) -> Option<&str> {
+        self.users
+            .get(username)
+            .and_then(|u| u.extensions.first())
+            .map(String::as_str)
     }
 
     /// Whether a user has a client-interface session.
@@ -342,67 +285,4 @@ impl Pbx {
             .and_then(|u| self.users.get(u))
             .is_some_and(|u| u.license == License::Full)
     }
-}
-
-fn validate(directory: &Directory) -> Result<(), ModelError> {
-    let mut numbers = BTreeSet::new();
-    for e in &directory.extensions {
-        if !numbers.insert(e.number.as_str()) {
-            return Err(ModelError::InvalidDirectory(format!(
-                "extension `{}` is configured twice",
-                e.number
-            )));
-        }
-    }
-    let mut names = BTreeSet::new();
-    let mut bound = BTreeMap::new();
-    for u in &directory.users {
-        if !names.insert(u.username.as_str()) {
-            return Err(ModelError::InvalidDirectory(format!(
-                "user `{}` is configured twice",
-                u.username
-            )));
-        }
-        for n in &u.extensions {
-            if !numbers.contains(n.as_str()) {
-                return Err(ModelError::InvalidDirectory(format!(
-                    "user `{}` is bound to extension `{n}`, which is not configured",
-                    u.username
-                )));
-            }
-            if let Some(other) = bound.insert(n.as_str(), u.username.as_str()) {
-                return Err(ModelError::InvalidDirectory(format!(
-                    "extension `{n}` is bound to both `{other}` and `{}`",
-                    u.username
-                )));
-            }
-        }
-    }
-    let mut queue_ids = BTreeSet::new();
-    for q in &directory.queues {
-        if !queue_ids.insert(q.identifier.as_str()) {
-            return Err(ModelError::InvalidDirectory(format!(
-                "queue `{}` is configured twice",
-                q.identifier
-            )));
-        }
-        for n in &q.static_agents {
-            if !numbers.contains(n.as_str()) {
-                return Err(ModelError::InvalidDirectory(format!(
-                    "queue `{}` has static agent `{n}`, which is not a configured extension",
-                    q.identifier
-                )));
-            }
-        }
-    }
-    let mut room_ids = BTreeSet::new();
-    for r in &directory.rooms {
-        if !room_ids.insert(r.identifier.as_str()) {
-            return Err(ModelError::InvalidDirectory(format!(
-                "conference room `{}` is configured twice",
-                r.identifier
-            )));
-        }
-    }
-    Ok(())
 }

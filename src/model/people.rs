@@ -28,6 +28,13 @@ impl Pbx {
                 "the user is already logged in; log out first",
             ));
         }
+        if !user.enabled {
+            return Err(ModelError::refused(
+                "log in",
+                format!("user `{username}`"),
+                "the user is disabled (`enabled` is false in the Configuration API)",
+            ));
+        }
         let login = Login {
             id,
             ip: ip.into(),
@@ -77,7 +84,7 @@ impl Pbx {
         out: &mut Vec<EventBody>,
     ) -> Result<(), ModelError> {
         let now = self.now;
-        let licensed_server = self.core.licensed;
+        let licensed_server = self.core.as_ref().is_some_and(|c| c.licensed);
         let user = self
             .users
             .get_mut(username)
@@ -114,9 +121,11 @@ impl Pbx {
         extension: &str,
         out: &mut Vec<EventBody>,
     ) -> Result<(), ModelError> {
-        if !self.extensions.contains_key(extension) {
+        let Some(ext) = self.extensions.get(extension) else {
             return Err(ModelError::UnknownExtension(extension.into()));
-        }
+        };
+        // A login starts with the extension's configured agent defaults.
+        let (paused, penalty) = (ext.settings.agent_paused, ext.settings.agent_penalty);
         let q = self
             .queues
             .get(queue)
@@ -132,8 +141,8 @@ impl Pbx {
             id: self.ids.uuid(),
             extension: extension.into(),
             dynamic: true,
-            paused: false,
-            penalty: 0,
+            paused,
+            penalty,
             calls_taken: 0,
             login_time: self.now,
         };

@@ -1,14 +1,17 @@
 //! The live objects of the PBX, as REST shows them and events refer to them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::directory::License;
+use super::directory::{AsteriskSettings, Contact, ExtensionSettings, License, Routing};
+use super::password::PasswordHash;
 
 /// The core server this simulation runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoreServer {
-    /// Live UUID; new after every restart.
+    /// Live UUID (`coreServerId` in events); new after every restart unless kept.
     pub id: String,
+    /// Configuration-API id; the same as `id` when the id is kept.
+    pub configuration_id: String,
     /// Symbolic name.
     pub slug: String,
     /// Display name.
@@ -17,6 +20,16 @@ pub struct CoreServer {
     pub licensed: bool,
     /// Whether conference rooms are enabled.
     pub conference_rooms: bool,
+    /// Message broker host, as configured.
+    pub broker_host: String,
+    /// Message broker port, as configured.
+    pub broker_port: String,
+    /// Its Asterisk settings.
+    pub asterisk: AsteriskSettings,
+    /// The serial key a client activated, if any.
+    pub license_serial: Option<String>,
+    /// Voicemail agent identifiers bound to it.
+    pub voicemail_agent_identifiers: BTreeSet<String>,
 }
 
 /// A user's client-interface login session.
@@ -50,12 +63,10 @@ pub struct CurrentStatus {
 pub struct User {
     /// Live UUID.
     pub id: String,
-    /// Configuration-API id.
+    /// Configuration-API id; the same as `id` when the id is kept.
     pub configuration_id: String,
     /// Login name.
     pub username: String,
-    /// Display name.
-    pub display_name: String,
     /// License level.
     pub license: License,
     /// Numbers of bound extensions.
@@ -64,6 +75,26 @@ pub struct User {
     pub login: Option<Login>,
     /// The last status set, if any.
     pub status: Option<CurrentStatus>,
+    /// The client-interface password, hashed.
+    pub password: Option<PasswordHash>,
+    /// Stored for the Configuration API; no effect here.
+    pub restricted: bool,
+    /// A disabled user cannot log in.
+    pub enabled: bool,
+    /// Names, e-mail addresses and phone numbers.
+    pub contact: Contact,
+    /// Creation order: the directory lists objects in it, so ids drawn from it
+    /// come out the same after a restart.
+    pub seq: u64,
+}
+
+impl User {
+    /// The display name (`displayedName`): the contact's names, else the username.
+    pub fn display_name(&self) -> String {
+        self.contact
+            .display_name()
+            .unwrap_or_else(|| self.username.clone())
+    }
 }
 
 /// A live extension.
@@ -71,16 +102,21 @@ pub struct User {
 pub struct Extension {
     /// Live UUID.
     pub id: String,
-    /// Configuration-API id.
+    /// Configuration-API id; the same as `id` when the id is kept.
     pub configuration_id: String,
     /// Number.
     pub number: String,
     /// Display name.
     pub display_name: String,
-    /// Username of the bound user, if any.
+    /// Username of the bound (managing) user, if any.
     pub user: Option<String>,
     /// Do Not Disturb.
     pub dnd: bool,
+    /// What the Configuration API stores beyond number and name.
+    pub settings: ExtensionSettings,
+    /// Creation order: the directory lists objects in it, so ids drawn from it
+    /// come out the same after a restart.
+    pub seq: u64,
 }
 
 /// An extension's membership of a queue.
@@ -107,7 +143,7 @@ pub struct Agent {
 pub struct Queue {
     /// Live UUID.
     pub id: String,
-    /// Configuration-API id.
+    /// Configuration-API id; the same as `id` when the id is kept.
     pub configuration_id: String,
     /// Symbolic name.
     pub identifier: String,
@@ -117,6 +153,15 @@ pub struct Queue {
     pub enabled: bool,
     /// Agents by extension number.
     pub agents: BTreeMap<String, Agent>,
+    /// Its static (configured, always logged in) agents, in configured order.
+    pub static_agents: Vec<String>,
+    /// The number dialed to reach it.
+    pub destination_extension: String,
+    /// Restriction and context, for the Configuration API.
+    pub routing: Routing,
+    /// Creation order: the directory lists objects in it, so ids drawn from it
+    /// come out the same after a restart.
+    pub seq: u64,
 }
 
 /// A live conference room.
@@ -124,7 +169,7 @@ pub struct Queue {
 pub struct Room {
     /// Live UUID.
     pub id: String,
-    /// Configuration-API id.
+    /// Configuration-API id; the same as `id` when the id is kept.
     pub configuration_id: String,
     /// Symbolic name.
     pub identifier: String,
@@ -132,6 +177,10 @@ pub struct Room {
     pub name: String,
     /// Number dialed to join.
     pub dial_string: String,
+    /// Restriction and context, for the Configuration API.
+    pub routing: Routing,
+    /// Creation order (see [`User::seq`]).
+    pub seq: u64,
 }
 
 /// INTERNAL (bound to a configured extension) or EXTERNAL (anything else).

@@ -7,6 +7,10 @@ use crate::model::{Command, Directory};
 use crate::scenario::fault::FaultRequest;
 use crate::scenario::generator::GeneratorSpec;
 
+/// The length of one loop of [`Scenario::idle`]: a working day, as the shipped
+/// scenarios have.
+const IDLE_LENGTH_MS: u64 = 8 * 3_600_000;
+
 /// A scenario: the directory plus scripted steps and random generators.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -20,6 +24,11 @@ pub struct Scenario {
     pub starts_at_ms: u64,
     /// The seed to use when none is given.
     pub seed: Option<u64>,
+    /// Steps and generators may name objects the file does not define, which a
+    /// client provisions through the Configuration API (`provisioned = true`):
+    /// they are looked up when they run, and a step whose object is missing then
+    /// is reported as a refused step.
+    pub provisioned: bool,
     /// The configured PBX.
     pub directory: Directory,
     /// Queue identifier -> extensions that log in dynamically.
@@ -30,6 +39,27 @@ pub struct Scenario {
     pub generators: Vec<GeneratorSpec>,
     /// The file it came from, as named in messages.
     pub path: String,
+}
+
+impl Scenario {
+    /// A scenario with no directory, no steps and no generators: what `serve
+    /// --empty` plays when no scenario is named, so that nothing happens but what
+    /// clients provision and do.
+    pub fn idle() -> Scenario {
+        Scenario {
+            name: "empty".into(),
+            description: "No directory and no traffic: only what clients provision".into(),
+            length_ms: IDLE_LENGTH_MS,
+            starts_at_ms: 0,
+            seed: None,
+            provisioned: true,
+            directory: Directory::empty(),
+            dynamic_agents: BTreeMap::new(),
+            steps: Vec::new(),
+            generators: Vec::new(),
+            path: "(built in)".into(),
+        }
+    }
 }
 
 /// One scripted step.

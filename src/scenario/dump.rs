@@ -38,19 +38,23 @@ pub fn dump_script(
         Ok(_) => line(format!("seed = {seed}")),
         Err(_) => line(format!("seed = \"{seed}\"")),
     }
+    if scenario.provisioned {
+        line("provisioned = true".into());
+    }
     let directory = &scenario.directory;
-    let core = &directory.core_server;
-    line(String::new());
-    line("[core_server]".into());
-    line(format!("slug = {}", quote(&core.slug)));
-    line(format!("name = {}", quote(&core.name)));
-    line(format!("licensed = {}", core.licensed));
-    line(format!("conference_rooms = {}", core.conference_rooms));
+    if let Some(core) = &directory.core_server {
+        line(String::new());
+        line("[core_server]".into());
+        line(format!("slug = {}", quote(&core.slug)));
+        line(format!("name = {}", quote(&core.name)));
+        line(format!("licensed = {}", core.licensed));
+        line(format!("conference_rooms = {}", core.conference_rooms));
+    }
     for user in &directory.users {
         line(String::new());
         line("[[users]]".into());
         line(format!("username = {}", quote(&user.username)));
-        line(format!("name = {}", quote(&user.display_name)));
+        line(format!("name = {}", quote(&user.display_name())));
         let license = match user.license {
             License::Full => "full",
             License::Basic => "basic",

@@ -16,6 +16,10 @@
 //! starts_at = "08:00"   # optional: the clock time at the start; "HH:MM" times count from it
 //! length = "8h"         # one run (one loop when serving)
 //! seed = 42             # optional: used when no --seed is given
+//! provisioned = false   # optional: true lets steps and generators name users,
+//!                       # extensions, queues and rooms this file does not define,
+//!                       # which a client creates through the Configuration API;
+//!                       # they are looked up when they run
 //!
 //! [core_server]         # optional; these are the defaults
 //! slug = "default"

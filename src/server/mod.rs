@@ -1,6 +1,7 @@
 //! The fake iSymphony server over warp: the websocket Event API
-//! (docs/protocol.md §1, §2, §5), the REST Live API (docs/protocol.md §6) and our
-//! control API under `/sim/` (docs/protocol.md §10).
+//! (docs/protocol.md §1, §2, §5), the REST Live API (docs/protocol.md §6), the
+//! Configuration API (docs/protocol.md §9) and our control API under `/sim/`
+//! (docs/protocol.md §10).
 //!
 //! The caller owns the listener and the shutdown future:
 //!
@@ -109,6 +110,18 @@ impl Listeners {
     }
 }
 
+/// Reads the directory of the model in play: what the Configuration API and the
+/// scenario made of it.
+#[derive(Debug, Clone)]
+pub struct DirectoryReader(Arc<simulation::Simulation>);
+
+impl DirectoryReader {
+    /// The directory as it stands; `None` when no model plays (a replayed capture).
+    pub fn directory(&self) -> Option<crate::model::Directory> {
+        self.0.directory()
+    }
+}
+
 /// One server, configured and ready to run. Take [`publisher`](Server::publisher)
 /// and [`stats`](Server::stats) handles before calling [`run`](Server::run).
 #[derive(Debug)]
@@ -170,6 +183,12 @@ impl Server {
     /// The server's live counters.
     pub fn stats(&self) -> Arc<Stats> {
         Arc::clone(&self.state.stats)
+    }
+
+    /// A reader of the directory as it stands, usable after [`Server::run`] has
+    /// returned (to save it, as `serve --state` does).
+    pub fn directory_reader(&self) -> DirectoryReader {
+        DirectoryReader(Arc::clone(&self.state.simulation))
     }
 
     /// The HTTP routes, for in-process tests with `warp::test`. Nothing reads the

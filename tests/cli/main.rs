@@ -147,6 +147,11 @@ async fn serve_sends_the_bytes_play_prints_and_exits_0_on_sigint() {
 /// One HTTP/1.1 request with the default credentials over a fresh connection;
 /// returns the status code and the body.
 async fn http(served: &Served, method: &str, path: &str) -> (u16, String) {
+    http_with(served, method, path, "").await
+}
+
+/// [`http`] with a body.
+async fn http_with(served: &Served, method: &str, path: &str, body: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = served
         .url
@@ -156,8 +161,9 @@ async fn http(served: &Served, method: &str, path: &str) -> (u16, String) {
         .expect("host:port in the URL");
     let mut socket = tokio::net::TcpStream::connect(host).await.expect("connect");
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        Credentials::default().basic_header()
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        Credentials::default().basic_header(),
+        body.len()
     );
     socket.write_all(request.as_bytes()).await.expect("send");
     let mut raw = String::new();
@@ -303,4 +309,88 @@ fn serve_never_echoes_a_password_the_user_chose() {
         "{banner}"
     );
     assert!(!banner.contains("s3cret-Pa55"), "{banner}");
+}
+
+/// Sends SIGINT and waits for a clean exit.
+fn interrupt(mut served: Served) {
+    let status = Command::new("kill")
+        .args(["-INT", &served.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = served.child.wait().expect("wait");
+    assert!(exit.success(), "serve exits 0 after SIGINT, got {exit:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_state_keeps_what_a_client_provisioned_across_restarts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("state.jsonl");
+    let state_arg = state.to_str().expect("a UTF-8 path");
+    let base = "/communication_manager/api/resource";
+
+    let served = serve(&["--empty", "--state", state_arg]);
+    let (code, _) = http(
+        &served,
+        "GET",
+        &format!("{base}/server/coreServers/getBySlug/default"),
+    )
+    .await;
+    assert_eq!(code, 404, "--empty has no core server");
+    let body = r#"{"slug":"default","id":"0c5e7e52-1111-4e6a-9a51-000000000001"}"#;
+    let (code, answer) = http_with(
+        &served,
+        "POST",
+        &format!("{base}/server/coreServers/"),
+        body,
+    )
+    .await;
+    assert_eq!(code, 201, "{answer}");
+    interrupt(served);
+    let saved = std::fs::read_to_string(&state).expect("saved at exit");
+    assert!(
+        saved.contains("0c5e7e52-1111-4e6a-9a51-000000000001"),
+        "{saved}"
+    );
+
+    let served = serve(&["--empty", "--state", state_arg]);
+    let (code, answer) = http(
+        &served,
+        "GET",
+        &format!("{base}/server/coreServers/getBySlug/default"),
+    )
+    .await;
+    assert_eq!(code, 200, "{answer}");
+    assert!(
+        answer.contains("0c5e7e52-1111-4e6a-9a51-000000000001"),
+        "{answer}"
+    );
+    let (code, _) = http(
+        &served,
+        "GET",
+        "/communication_manager/rest/live/coreServers/getByName/default",
+    )
+    .await;
+    assert_eq!(code, 200, "the Live API sees the loaded core server");
+    interrupt(served);
+}
+
+#[test]
+fn serve_refuses_a_damaged_state_file_naming_the_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = dir.path().join("damaged.jsonl");
+    std::fs::write(
+        &state,
+        "{\"isymphony-sim state\":1}\n{\"coreServer\": nope}\n",
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--state"])
+        .arg(&state)
+        .output()
+        .expect("run serve");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("damaged.jsonl:2: not JSON"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing is served");
 }

@@ -236,7 +236,9 @@ fn leaving_a_conference_gives_conf_room_call_leave_then_hangup() {
     assert_eq!(json["conferenceRoomId"], pbx.rooms()["weekly"].id.as_str());
 
     let mut no_rooms = office();
-    no_rooms.core_server.conference_rooms = false;
+    if let Some(cs) = &mut no_rooms.core_server {
+        cs.conference_rooms = false;
+    }
     let mut pbx = Pbx::new(no_rooms, 1, Profile::Standard).unwrap();
     let err = pbx
         .apply(&dial(

@@ -57,7 +57,7 @@ fn extensions_list_only_licensed_ones_with_the_documented_shape() {
 #[test]
 fn ids_and_names_mix_freely_and_singular_spellings_work() {
     let pbx = pbx();
-    let cs = pbx.core_server().id.clone();
+    let cs = pbx.core_server().expect("a core server").id.clone();
     let dana = pbx.users()["dana"].id.clone();
     let by_name = get(&pbx, "coreServers/getByName/default/users/getByName/dana").unwrap();
     let by_id = get(&pbx, &format!("coreServers/{cs}/users/{dana}")).unwrap();

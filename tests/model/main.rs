@@ -3,33 +3,31 @@
 //! side, and parsers that never panic on bad input.
 
 mod calls;
+mod config_api;
+mod configure;
 mod directory;
 mod filter_agreement;
 mod live;
 mod people;
 mod robustness;
+mod state_file;
 
 use isymphony_sim::model::{
-    Command, CoreServerConfig, Destination, Directory, ExtensionConfig, License, Party, Pbx,
-    QueueConfig, RoomConfig, UserConfig,
+    Command, Destination, Directory, ExtensionConfig, License, Party, Pbx, QueueConfig, RoomConfig,
+    UserConfig,
 };
 use isymphony_sim::protocol::{Event, Profile};
 
 /// A small office: 1001 Dana and 1002 Front Desk are full users, 1003 Basil is a
 /// basic user, 2000 is an extension bound to no one.
 fn office() -> Directory {
-    let ext = |number: &str, name: &str| ExtensionConfig {
-        number: number.into(),
-        display_name: name.into(),
-    };
+    let ext = ExtensionConfig::new;
     let user = |username: &str, name: &str, license, extension: &str| UserConfig {
-        username: username.into(),
-        display_name: name.into(),
         license,
         extensions: vec![extension.into()],
+        ..UserConfig::new(username, name)
     };
     Directory {
-        core_server: CoreServerConfig::default(),
         users: vec![
             user("dana", "Dana Q", License::Full, "1001"),
             user("desk", "Front Desk", License::Full, "1002"),
@@ -42,24 +40,14 @@ fn office() -> Directory {
             ext("2000", "Lobby Phone"),
         ],
         queues: vec![
+            QueueConfig::new("support", "Support"),
             QueueConfig {
-                identifier: "support".into(),
-                name: "Support".into(),
-                enabled: true,
-                static_agents: vec![],
-            },
-            QueueConfig {
-                identifier: "closed".into(),
-                name: "Closed".into(),
                 enabled: false,
-                static_agents: vec![],
+                ..QueueConfig::new("closed", "Closed")
             },
         ],
-        rooms: vec![RoomConfig {
-            identifier: "weekly".into(),
-            name: "Weekly".into(),
-            dial_string: "8000".into(),
-        }],
+        rooms: vec![RoomConfig::new("weekly", "Weekly", "8000")],
+        ..Directory::default()
     }
 }
 

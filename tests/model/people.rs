@@ -77,7 +77,9 @@ fn status_of_a_basic_user_or_on_an_unlicensed_server_is_silent() {
     );
 
     let mut unlicensed = office();
-    unlicensed.core_server.licensed = false;
+    if let Some(cs) = &mut unlicensed.core_server {
+        cs.licensed = false;
+    }
     let mut pbx = Pbx::new(unlicensed, 1, Profile::Standard).unwrap();
     assert!(apply(&mut pbx, status("dana", StatusType::Away)).is_empty());
 }

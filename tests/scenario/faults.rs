@@ -96,7 +96,10 @@ fn a_restart_gives_new_ids_the_same_directory_and_time_going_on() {
     let restarted = player.restarted().expect("restarted");
     let again = player.restarted().expect("restarted");
 
-    let (old, new) = (player.pbx().core_server(), restarted.pbx().core_server());
+    let (old, new) = (
+        player.pbx().core_server().expect("a core server"),
+        restarted.pbx().core_server().expect("a core server"),
+    );
     assert_ne!(old.id, new.id, "a new coreServerId");
     assert_eq!(old.slug, new.slug);
     assert_eq!(
@@ -107,7 +110,7 @@ fn a_restart_gives_new_ids_the_same_directory_and_time_going_on() {
     assert_eq!(restarted.restarts(), 1);
     assert_eq!(
         new.id,
-        again.pbx().core_server().id,
+        again.pbx().core_server().expect("a core server").id,
         "restarts are deterministic"
     );
     let steps: Vec<bool> = restarted

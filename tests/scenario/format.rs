@@ -46,7 +46,7 @@ name = \"Lobby\"
         ]
     );
     assert_eq!(s.directory.users[1].license, License::Basic);
-    assert_eq!(s.directory.users[1].display_name, "bob");
+    assert_eq!(s.directory.users[1].display_name(), "bob");
 }
 
 #[test]

@@ -103,7 +103,7 @@ async fn ids_and_names_mix_freely_and_singular_spellings_are_accepted() {
     let server = desk::server(ServerConfig::default().with_paused(true));
     let reference = desk::player();
     let pbx = reference.pbx();
-    let cs_id = &pbx.core_server().id;
+    let cs_id = &pbx.core_server().expect("a core server").id;
     let queue_id = &pbx.queues()["support"].id;
     let user_id = &pbx.users()["alice"].id;
     let root = "/communication_manager/rest/live/coreServers";
@@ -151,8 +151,12 @@ async fn unknown_resources_and_parents_are_404_in_one_line() {
         (format!("{CS}/callSegments/nope"), "call segment"),
         (format!("{CS}/parkingLots"), "no Live API resource"),
         (
-            "/communication_manager/rest/config/server/coreServers".to_string(),
-            "Configuration API",
+            "/communication_manager/rest/config/server/nothing".to_string(),
+            "no Configuration API resource",
+        ),
+        (
+            "/communication_manager/rest/nothing".to_string(),
+            "Configuration API under",
         ),
     ];
     for (path, needle) in cases {

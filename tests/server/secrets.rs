@@ -81,6 +81,8 @@ async fn no_password_reaches_the_logs_whether_refused_or_admitted() {
     for path in [
         "/communication_manager/rest/live/coreServers",
         "/sim/status",
+        "/communication_manager/api/resource/server/brand",
+        "/communication_manager/rest/config/server/brand",
     ] {
         statuses.push(request(&server, path, Some(&wrong.basic_header())).await);
         statuses.push(request(&server, path, Some("Basic !!not-base64!!")).await);
@@ -91,9 +93,15 @@ async fn no_password_reaches_the_logs_whether_refused_or_admitted() {
     let logs = captured.text();
 
     assert!(ws_wrong && ws_none, "both upgrades were refused");
-    assert_eq!(statuses, [403, 403, 401, 503, 403, 403, 401, 200]);
+    assert_eq!(
+        statuses,
+        [
+            403, 403, 401, 503, 403, 403, 401, 200, 403, 403, 401, 503, 403, 403, 401, 503
+        ],
+        "the Configuration API is behind the same admission (503: no model plays)"
+    );
     assert!(
-        logs.matches("refused").count() >= 8 && logs.contains("client connected"),
+        logs.matches("refused").count() >= 14 && logs.contains("client connected"),
         "the capture sees the server's logs:\n{logs}"
     );
     for secret in [SERVER_PASSWORD, WRONG_PASSWORD] {
@@ -104,4 +112,74 @@ async fn no_password_reaches_the_logs_whether_refused_or_admitted() {
             "{secret} (Base64) is in the logs:\n{logs}"
         );
     }
+}
+
+/// A password sent in a Configuration API body is in no log line, at TRACE.
+#[tokio::test(flavor = "current_thread")]
+async fn a_provisioned_password_reaches_no_log() {
+    use isymphony_sim::model::Directory;
+    use isymphony_sim::protocol::Profile;
+    use isymphony_sim::scenario::{Player, Scenario};
+
+    const USER_PASSWORD: &str = "Us3r-Pa55-phrase";
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+    let player = Player::with_directory(
+        Scenario::idle(),
+        Directory::default(),
+        1,
+        0,
+        Profile::Standard,
+        true,
+    )
+    .expect("the default core server");
+    let server = TestServer::start_with_feed(ServerConfig::default(), player).await;
+    let base = "/communication_manager/api/resource";
+    let cs = crate::http_client::send(
+        server.addr,
+        "GET",
+        &format!("{base}/server/coreServers/getBySlug/default"),
+        "",
+    )
+    .await
+    .json()["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+
+    let body = format!(r#"{{"username":"sam","password":"{USER_PASSWORD}"}}"#);
+    let created = crate::http_client::send(
+        server.addr,
+        "POST",
+        &format!("{base}/core/{cs}/users/noHash"),
+        &body,
+    )
+    .await;
+    let listed =
+        crate::http_client::send(server.addr, "GET", &format!("{base}/core/{cs}/users"), "").await;
+    server.shut_down([]).await;
+
+    assert_eq!(created.status, 201, "{}", created.body);
+    for answer in [&created.body, &listed.body] {
+        assert!(
+            !answer.contains(USER_PASSWORD),
+            "the clear password is answered: {answer}"
+        );
+        assert!(answer.contains("pbkdf2-sha256$4096$"), "{answer}");
+    }
+    let logs = captured.text();
+    assert!(
+        logs.contains("Configuration API"),
+        "the capture sees the requests:\n{logs}"
+    );
+    assert!(
+        !logs.contains(USER_PASSWORD),
+        "the password is in the logs:\n{logs}"
+    );
 }

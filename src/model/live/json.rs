@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::pbx::Pbx;
-use crate::model::state::{Agent, CallSegment, Extension, Queue, Room, User};
+use crate::model::state::{Agent, CallSegment, CoreServer, Extension, Queue, Room, User};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,7 +30,7 @@ struct UserJson<'a> {
     id: &'a str,
     configuration_id: &'a str,
     user_name: &'a str,
-    displayed_name: &'a str,
+    displayed_name: String,
     permission_id: &'a str,
 }
 
@@ -114,7 +114,7 @@ pub(super) fn user_json(u: &User) -> Value {
         id: &u.id,
         configuration_id: &u.configuration_id,
         user_name: &u.username,
-        displayed_name: &u.display_name,
+        displayed_name: u.display_name(),
         permission_id: &u.configuration_id,
     })
 }
@@ -180,12 +180,12 @@ impl Pbx {
             dynamic: a.dynamic,
         })
     }
+}
 
-    pub(super) fn core_server_json(&self) -> Value {
-        json(CoreServerJson {
-            id: &self.core.id,
-            slug: &self.core.slug,
-            name: &self.core.name,
-        })
-    }
+pub(super) fn core_server_json(core: &CoreServer) -> Value {
+    json(CoreServerJson {
+        id: &core.id,
+        slug: &core.slug,
+        name: &core.name,
+    })
 }

@@ -4,7 +4,8 @@ use serde_json::Value;
 
 use super::error::LiveError;
 use super::json::{
-    agent_statistics_json, extension_json, queue_json, room_json, segment_json, user_json,
+    agent_statistics_json, core_server_json, extension_json, queue_json, room_json, segment_json,
+    user_json,
 };
 use super::select::{Selector, no_such_path, not_found, take_selector};
 use crate::model::pbx::Pbx;
@@ -24,11 +25,17 @@ impl Pbx {
         path = rest;
         let Some(cs) = take_selector(&mut path) else {
             // FAKE-DEFAULT: the list of core servers is not documented.
-            return Ok(Value::Array(vec![self.core_server_json()]));
+            return Ok(Value::Array(
+                self.core.iter().map(core_server_json).collect(),
+            ));
         };
         self.check_core_server(cs)?;
         match path {
-            [] => Ok(self.core_server_json()),
+            [] => self
+                .core
+                .as_ref()
+                .map(core_server_json)
+                .ok_or_else(|| no_such_path(full)),
             ["extensions" | "extension", rest @ ..] => self.get_extensions(rest, full),
             ["users" | "user", rest @ ..] => self.get_users(rest, full),
             ["queues" | "queue", rest @ ..] => self.get_queues(rest, full),

@@ -110,10 +110,10 @@ impl Pbx {
     }
 
     pub(super) fn check_core_server(&self, selector: Selector<'_>) -> Result<(), LiveError> {
-        let ok = match selector {
-            Selector::Id(id) => self.core.id == id,
-            Selector::Name(slug) => self.core.slug == slug,
-        };
+        let ok = self.core.as_ref().is_some_and(|core| match selector {
+            Selector::Id(id) => core.id == id,
+            Selector::Name(slug) => core.slug == slug,
+        });
         if ok {
             Ok(())
         } else {

@@ -202,12 +202,7 @@ impl Builder {
 
     fn queue(&mut self, identifier: &str, name: &str) {
         if !self.queues.iter().any(|q| q.identifier == identifier) {
-            self.queues.push(QueueConfig {
-                identifier: identifier.to_string(),
-                name: name.to_string(),
-                enabled: true,
-                static_agents: Vec::new(),
-            });
+            self.queues.push(QueueConfig::new(identifier, name));
         }
     }
 
@@ -215,11 +210,9 @@ impl Builder {
         if !self.rooms.iter().any(|r| r.identifier == identifier) {
             let dial_string = dial_string
                 .map_or_else(|| format!("room-{}", self.rooms.len() + 1), str::to_string);
-            self.rooms.push(RoomConfig {
-                identifier: identifier.to_string(),
-                name: name.unwrap_or(identifier).to_string(),
-                dial_string,
-            });
+            let name = name.unwrap_or(identifier);
+            self.rooms
+                .push(RoomConfig::new(identifier, name, &dial_string));
         }
     }
 
@@ -234,28 +227,31 @@ impl Builder {
             }
         }
         Directory {
-            core_server: self.core.unwrap_or_default(),
+            core_server: Some(self.core.unwrap_or_default()),
             users: self
                 .user_order
                 .iter()
-                .map(|username| UserConfig {
-                    username: username.clone(),
-                    display_name: self.users.get(username).cloned().unwrap_or_default(),
-                    // The Event API speaks only of licensed users (docs/protocol.md §4).
-                    license: License::Full,
-                    extensions: bound.remove(username).unwrap_or_default(),
+                .map(|username| {
+                    let name = self.users.get(username).cloned().unwrap_or_default();
+                    UserConfig {
+                        // The Event API speaks only of licensed users (docs/protocol.md §4).
+                        license: License::Full,
+                        extensions: bound.remove(username).unwrap_or_default(),
+                        ..UserConfig::new(username, &name)
+                    }
                 })
                 .collect(),
             extensions: self
                 .extension_order
                 .iter()
-                .map(|number| ExtensionConfig {
-                    number: number.clone(),
-                    display_name: self.extensions.get(number).cloned().unwrap_or_default(),
+                .map(|number| {
+                    let name = self.extensions.get(number).cloned().unwrap_or_default();
+                    ExtensionConfig::new(number, &name)
                 })
                 .collect(),
             queues: self.queues,
             rooms: self.rooms,
+            ..Directory::empty()
         }
     }
 }

@@ -168,6 +168,8 @@ pub fn to_scenario(capture: &Capture, path: &str) -> Result<Conversion, ConvertE
         length_ms,
         starts_at_ms: 0,
         seed: Some(CONVERSION_SEED),
+        // The capture's directory holds every object its events name.
+        provisioned: false,
         directory,
         dynamic_agents,
         steps: Vec::new(),

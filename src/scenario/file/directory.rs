@@ -18,7 +18,7 @@ pub(super) fn read(
     p: &mut Problems,
 ) -> (Directory, BTreeMap<String, Vec<String>>) {
     let mut directory = Directory {
-        core_server: read_core_server(root, p),
+        core_server: Some(read_core_server(root, p)),
         ..Directory::default()
     };
     let mut first_seen = FirstSeen::default();
@@ -47,10 +47,7 @@ pub(super) fn read(
             .iter()
             .any(|(t, _)| t.value == number.value)
         {
-            unbound.push(ExtensionConfig {
-                number: number.value,
-                display_name,
-            });
+            unbound.push(ExtensionConfig::new(&number.value, &display_name));
         }
     }
     for (number, owner_name) in bound_extensions {
@@ -58,10 +55,9 @@ pub(super) fn read(
             continue;
         }
         let display_name = named.get(&number.value).cloned().unwrap_or(owner_name);
-        directory.extensions.push(ExtensionConfig {
-            number: number.value,
-            display_name,
-        });
+        directory
+            .extensions
+            .push(ExtensionConfig::new(&number.value, &display_name));
     }
     directory.extensions.extend(unbound);
     let numbers: BTreeSet<String> = directory
@@ -87,11 +83,11 @@ pub(super) fn read(
         if let Some(identifier) = identifier
             && first_seen.is_new("conference room", &identifier, p)
         {
-            directory.rooms.push(RoomConfig {
-                name: name.map_or_else(|| identifier.value.clone(), |n| n.value),
-                dial_string: dial_string.map_or_else(|| identifier.value.clone(), |d| d.value),
-                identifier: identifier.value,
-            });
+            let name = name.map_or_else(|| identifier.value.clone(), |n| n.value);
+            let dial_string = dial_string.map_or_else(|| identifier.value.clone(), |d| d.value);
+            directory
+                .rooms
+                .push(RoomConfig::new(&identifier.value, &name, &dial_string));
         }
     }
     (directory, dynamic_agents)
@@ -158,10 +154,9 @@ fn read_user(
     let display_name = name.map_or_else(|| username.value.clone(), |n| n.value);
     bound.extend(extensions.iter().map(|e| (e.clone(), display_name.clone())));
     let user = UserConfig {
-        username: username.value.clone(),
-        display_name,
         license,
         extensions: extensions.into_iter().map(|e| e.value).collect(),
+        ..UserConfig::new(&username.value, &display_name)
     };
     Some((username, user))
 }
@@ -204,11 +199,11 @@ fn read_queue(
         }
     }
     let identifier = identifier?;
+    let name = name.map_or_else(|| identifier.value.clone(), |n| n.value);
     let queue = QueueConfig {
-        name: name.map_or_else(|| identifier.value.clone(), |n| n.value),
-        identifier: identifier.value.clone(),
         enabled,
         static_agents: static_agents.into_iter().map(|t| t.value).collect(),
+        ..QueueConfig::new(&identifier.value, &name)
     };
     Some((
         identifier,

@@ -15,6 +15,9 @@ pub(crate) struct Known<'d> {
     pub starts_at: u64,
     /// The run's length, if the file gave a valid one.
     pub length: Option<u64>,
+    /// Names the file does not define are allowed: they may be provisioned by the
+    /// time a step or generator uses them (`provisioned = true`).
+    pub provisioned: bool,
 }
 
 impl Known<'_> {
@@ -120,7 +123,7 @@ impl Known<'_> {
         fix: &str,
         p: &mut Problems,
     ) -> bool {
-        if candidates.clone().any(|c| c == wanted.value) {
+        if self.provisioned || candidates.clone().any(|c| c == wanted.value) {
             return true;
         }
         let all: Vec<&str> = candidates.collect();

@@ -45,6 +45,7 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Scenario, ScenarioError> {
         directory: &directory,
         starts_at: header.starts_at,
         length: header.length,
+        provisioned: header.provisioned,
     };
     let steps = steps::read(root.get("steps"), &known, &mut p);
     let generators = generators::read(root.get("generators"), &known, &dynamic_agents, &mut p);
@@ -58,6 +59,7 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Scenario, ScenarioError> {
         length_ms: header.length.unwrap_or(FALLBACK_LENGTH_MS),
         starts_at_ms: header.starts_at,
         seed: header.seed,
+        provisioned: header.provisioned,
         directory,
         dynamic_agents,
         steps,
@@ -73,6 +75,7 @@ struct Header {
     length: Option<u64>,
     starts_at: u64,
     seed: Option<u64>,
+    provisioned: bool,
 }
 
 fn read_header(root: &mut Fields<'_, '_>, p: &mut Problems) -> Header {
@@ -82,6 +85,7 @@ fn read_header(root: &mut Fields<'_, '_>, p: &mut Problems) -> Header {
         length: None,
         starts_at: 0,
         seed: None,
+        provisioned: false,
     };
     let Some(node) = root.get("scenario") else {
         p.at(
@@ -126,6 +130,7 @@ fn read_header(root: &mut Fields<'_, '_>, p: &mut Problems) -> Header {
     if let Some(node) = fields.get("seed") {
         header.seed = read_seed(node, p);
     }
+    header.provisioned = fields.flag("provisioned", false, p);
     fields.finish(p);
     header
 }

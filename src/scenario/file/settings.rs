@@ -341,6 +341,8 @@ impl Settings<'_, '_, '_> {
                     let mut ok = listed.len() == items.len();
                     for user in &listed {
                         ok &= known.user(user, key, p);
+                        // A user the file does not define (provisioned) is
+                        // looked up when it calls.
                         if need_extension
                             && known
                                 .extensions_of(&user.value)
@@ -361,10 +363,15 @@ impl Settings<'_, '_, '_> {
                 }
             },
         };
-        let members = names.into_iter().map(|name| self.member(&name.value));
+        // With "all", users the file gives no extension are left out; a user the
+        // file does not define (provisioned) stays: its extension is looked up
+        // when it calls.
+        let has_extension = |name: &str| known.extensions_of(name).is_none_or(|e| !e.is_empty());
         Some(
-            members
-                .filter(|m| !need_extension || m.extension.is_some())
+            names
+                .into_iter()
+                .filter(|name| !need_extension || has_extension(&name.value))
+                .map(|name| self.member(&name.value))
                 .collect(),
         )
     }
@@ -383,7 +390,6 @@ impl Settings<'_, '_, '_> {
             .collect();
         Member {
             username: username.to_string(),
-            extension: extensions.first().cloned(),
             agent_of,
         }
     }

@@ -46,9 +46,10 @@ impl ConferenceTraffic {
     fn join(&mut self, attendee: usize, turn: &mut Turn<'_>) {
         let from = match self.spec.participants.get(attendee) {
             Some(member) => {
-                let Some(extension) = member.extension.clone() else {
+                let Some(extension) = turn.pbx().first_extension_of(&member.username) else {
                     return;
                 };
+                let extension = extension.to_string();
                 if !turn.pbx().extension_is_idle(&extension) {
                     if turn.now + RETRY_JOIN_MS < self.leaves_at[attendee] {
                         self.timers.after(turn, RETRY_JOIN_MS, Plan::Join(attendee));
@@ -72,6 +73,10 @@ impl ConferenceTraffic {
                 }
             }
         };
+        // A room provisioned later, or removed, is simply not joined.
+        if !turn.pbx().rooms().contains_key(&self.spec.room) {
+            return;
+        }
         let call = format!("{}-meeting-{}-{}", self.label, self.meetings, attendee + 1);
         let dial = Command::Dial {
             call: call.clone(),

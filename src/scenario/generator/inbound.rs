@@ -78,7 +78,13 @@ impl InboundTraffic {
             },
             to: Destination::Queue(self.spec.queue.clone()),
         };
-        if turn.apply(dial) {
+        // A queue provisioned later, removed or disabled takes no callers now.
+        let open = turn
+            .pbx()
+            .queues()
+            .get(&self.spec.queue)
+            .is_some_and(|q| q.enabled);
+        if open && turn.apply(dial) {
             if let Some(patience) = &self.spec.patience {
                 let wait = patience.sample(&mut self.rng);
                 self.timers.after(turn, wait, Plan::GiveUp(call.clone()));

@@ -54,7 +54,7 @@ impl InternalTraffic {
             .members
             .iter()
             .filter(|m| pbx.is_logged_in(&m.username))
-            .filter_map(|m| m.extension.clone())
+            .filter_map(|m| pbx.first_extension_of(&m.username).map(str::to_string))
             .filter(|e| pbx.extension_is_idle(e))
             .collect()
     }

@@ -42,7 +42,9 @@ impl LoginTraffic {
 
     fn login(&mut self, member: usize, turn: &mut Turn<'_>) {
         let username = &self.spec.members[member].username;
-        if turn.pbx().is_logged_in(username) {
+        // A user provisioned later, removed or disabled does not come in now.
+        let can = turn.pbx().users().get(username).is_some_and(|u| u.enabled);
+        if !can || turn.pbx().is_logged_in(username) {
             return;
         }
         // A stable address per user; the client port changes with every login.
@@ -68,7 +70,10 @@ impl LoginTraffic {
             return;
         }
         for (queue, extension) in &self.spec.members[member].agent_of {
-            if turn.pbx().is_agent(queue, extension) {
+            let pbx = turn.pbx();
+            let exists =
+                pbx.queues().contains_key(queue) && pbx.extensions().contains_key(extension);
+            if !exists || pbx.is_agent(queue, extension) {
                 continue;
             }
             let login = Command::AgentLogin {

@@ -121,13 +121,12 @@ pub struct Caller {
     pub name: String,
 }
 
-/// A user a generator acts for, with the extension it uses for calls.
+/// A user a generator acts for. It calls from its first extension, looked up in
+/// the model when it calls ([`Pbx::first_extension_of`](crate::model::Pbx::first_extension_of)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     /// Username.
     pub username: String,
-    /// The user's first extension, if any.
-    pub extension: Option<String>,
     /// Queue memberships this user's extensions log into dynamically: (queue, extension).
     pub agent_of: Vec<(String, String)>,
 }

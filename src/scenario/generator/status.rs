@@ -96,15 +96,16 @@ impl StatusTraffic {
     }
 }
 
-/// Every (queue, extension) pair of the user's extensions, in directory order.
+/// Every (queue, extension) pair of the user's extensions, queues in directory order.
 fn memberships(turn: &Turn<'_>, username: &str) -> Vec<(String, String)> {
-    let directory = turn.pbx().directory();
-    let Some(user) = directory.users.iter().find(|u| u.username == username) else {
+    let pbx = turn.pbx();
+    let Some(user) = pbx.users().get(username) else {
         return Vec::new();
     };
-    directory
-        .queues
-        .iter()
+    let mut queues: Vec<_> = pbx.queues().values().collect();
+    queues.sort_by_key(|q| q.seq);
+    queues
+        .into_iter()
         .flat_map(|q| {
             user.extensions
                 .iter()

@@ -13,8 +13,8 @@
 //! errors: 404 unknown resource or parent, 412 invalid JSON body, 409 an action
 //! the model refuses, 405 another method, 413 a body over 1 MiB, 503 when no
 //! scenario plays. Admission (401/403) is the websocket's. The action paths and
-//! bodies are our guesses (FAKE-DEFAULT, docs/protocol.md §6.3); the Configuration API
-//! (`rest/config/...`) is not simulated and answers 404.
+//! bodies are our guesses (FAKE-DEFAULT, docs/protocol.md §6.3). The Configuration
+//! API under `rest/config/` is [`config`](super::config)'s.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,7 +36,7 @@ use super::reply::{
 /// Where the Live API lives (docs/protocol.md §1.1).
 pub const LIVE_PATH: &str = "/communication_manager/rest/live/";
 
-/// Every request under `/communication_manager/rest/`, each journaled with its
+/// Every request under `/communication_manager/rest/live/`, each journaled with its
 /// answer, refusals (401, 403) included.
 pub(crate) fn routes(
     state: Arc<ServerState>,
@@ -49,7 +49,7 @@ pub(crate) fn routes(
         .then(answer)
         .recover(answer_refusal)
         .unify();
-    warp::path!("communication_manager" / "rest" / ..)
+    warp::path!("communication_manager" / "rest" / "live" / ..)
         .and(arrival(journal))
         .and(answered)
         .map(
@@ -115,15 +115,7 @@ async fn answer(
         Ok(segments) => segments,
         Err(reason) => return plain(StatusCode::BAD_REQUEST, &reason),
     };
-    let Some(("live", path)) = segments.split_first().map(|(f, r)| (f.as_str(), r)) else {
-        return plain(
-            StatusCode::NOT_FOUND,
-            &format!(
-                "not found: only the Live API ({LIVE_PATH}...) is simulated, not the Configuration API"
-            ),
-        );
-    };
-    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let path: Vec<&str> = segments.iter().map(String::as_str).collect();
     if method == Method::GET {
         return match state.simulation.live_get(&path) {
             Ok(value) => json(StatusCode::OK, &value),

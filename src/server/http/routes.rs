@@ -12,6 +12,7 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
+use crate::provisioning;
 use crate::server::fanout::message::ClientId;
 use crate::server::session::{SessionContext, peer_label, run_session};
 use crate::server::state::ServerState;
@@ -19,6 +20,7 @@ use crate::server::stats::Stats;
 use crate::server::transport::upgrade::{self, Handshake, handshake};
 
 use super::admission::{Refused, admitted, refusal_reply};
+use super::config;
 use super::control::{self, CONTROL_PATH, Dispatcher};
 use super::live::{self, LIVE_PATH};
 use super::reply::plain;
@@ -40,6 +42,8 @@ pub(crate) fn routes(
         .map(upgrade);
     events
         .or(live::routes(Arc::clone(&state)))
+        .unify()
+        .or(config::routes(Arc::clone(&state)))
         .unify()
         .or(control::routes(state, dispatcher))
         .unify()
@@ -106,7 +110,9 @@ async fn answer_rejection(rejection: Rejection) -> Result<Response, Infallible> 
         return Ok(plain(
             StatusCode::NOT_FOUND,
             &format!(
-                "not found: this server serves the Event API at {EVENT_PATH}, the Live API under {LIVE_PATH} and its control API under {CONTROL_PATH}"
+                "not found: this server serves the Event API at {EVENT_PATH}, the Live API under {LIVE_PATH}, the Configuration API under {} and {}, and its control API under {CONTROL_PATH}",
+                provisioning::path::CLIENT_BASE,
+                provisioning::path::DOCUMENTED_BASE
             ),
         ));
     }

@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
-use crate::model::LiveError;
+use crate::model::{Directory, LiveError};
 use crate::protocol::{Profile, RawEvent};
 use crate::scenario::{Fault, FaultRequest, Player, Scenario};
 
@@ -36,6 +36,7 @@ pub(crate) mod driver;
 pub(crate) mod emitted;
 pub(crate) mod error;
 pub(crate) mod feed;
+mod provision;
 pub(crate) mod status;
 pub(crate) mod step;
 
@@ -181,17 +182,18 @@ impl Simulation {
     }
 
     /// Starts the scenario over: same scenario, seed and epoch, so the same ids (a
-    /// `restart` fault is what gives new ones).
+    /// `restart` fault is what gives new ones), over the directory as it stands:
+    /// what the Configuration API changed stays.
     ///
     /// # Errors
     /// [`SimError::NotRestartable`] when no scenario plays.
     pub fn reset(&self) -> Result<(), SimError> {
         let recipe = {
             let mut inner = self.lock();
-            let recipe = inner
-                .feed
-                .player()
-                .map(|player| (player.scenario().clone(), player.seed()));
+            let recipe = inner.feed.player().map(|player| {
+                let directory = player.pbx().restart_directory();
+                (player.scenario().clone(), directory, player.seed())
+            });
             match recipe {
                 Some(recipe) => recipe,
                 None if inner.feed.rewind() => {
@@ -203,8 +205,8 @@ impl Simulation {
                 None => return Err(SimError::NotRestartable),
             }
         };
-        let (scenario, seed) = recipe;
-        self.replace(scenario, seed, ScenarioOptions::default())
+        let (scenario, directory, seed) = recipe;
+        self.replace(scenario, Some(directory), seed, ScenarioOptions::default())
     }
 
     /// Reads scenario TOML and plays it from virtual time zero, keeping clients
@@ -223,17 +225,19 @@ impl Simulation {
             // 53 bits, as `serve` draws them: short to type back, exact in JSON.
             None => getrandom::u64().map_err(|e| SimError::NoSeed(e.to_string()))? >> 11,
         };
-        self.replace(scenario, seed, options)?;
+        self.replace(scenario, None, seed, options)?;
         Ok(seed)
     }
 
     /// Builds a player outside the lock (a big directory takes a while), then
-    /// swaps it in. What `options` leaves out carries over from the current
-    /// player (epoch, profile, looping); a server that had none uses the wall
-    /// clock as epoch, its own profile, and loops, like `serve`.
+    /// swaps it in; over `directory`, else the scenario's own. What `options`
+    /// leaves out carries over from the current player (epoch, profile,
+    /// looping); a server that had none uses the wall clock as epoch, its own
+    /// profile, and loops, like `serve`.
     fn replace(
         &self,
         scenario: Scenario,
+        directory: Option<Directory>,
         seed: u64,
         options: ScenarioOptions,
     ) -> Result<(), SimError> {
@@ -248,8 +252,10 @@ impl Simulation {
                 None => (wall_clock_ms(), self.profile, true),
             }
         };
-        let player = Player::new(
+        let directory = directory.unwrap_or_else(|| scenario.directory.clone());
+        let player = Player::with_directory(
             scenario,
+            directory,
             seed,
             options.epoch_ms.unwrap_or(epoch),
             options.profile.unwrap_or(profile),
@@ -451,7 +457,7 @@ fn restart_player(inner: &mut Inner) {
         Ok(restarted) => {
             tracing::warn!(
                 restarts = restarted.restarts(),
-                core_server_id = %restarted.pbx().core_server().id,
+                core_server_id = %restarted.pbx().core_server().map_or("", |c| c.id.as_str()),
                 "simulated server restart: new coreServerId and UUIDs"
             );
             inner.feed = Box::new(restarted);

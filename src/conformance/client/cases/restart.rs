@@ -118,7 +118,9 @@ fn restart_ids(stage: &Stage<'_>) -> Result<(BTreeSet<String>, BTreeMap<String, 
 /// extension number, queue identifier, agent, room).
 fn ids_of(pbx: &Pbx) -> BTreeMap<String, String> {
     let mut ids = BTreeMap::new();
-    ids.insert("core server".to_string(), pbx.core_server().id.clone());
+    if let Some(core) = pbx.core_server() {
+        ids.insert("core server".to_string(), core.id.clone());
+    }
     for (name, user) in pbx.users() {
         ids.insert(format!("user {name}"), user.id.clone());
     }

@@ -5,6 +5,8 @@
 //! number), so actions at the same instant run in the order they were planned and
 //! a run is the same on every machine.
 
+mod outside;
+
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::ops::ControlFlow;
@@ -13,7 +15,7 @@ use super::fault::PlacedFault;
 use super::generator::{self, Traffic, Turn};
 use super::outcome::{GeneratorFault, RecordedCommand, StepFailure};
 use super::{Scenario, StepAction};
-use crate::model::{Command, ModelError, Pbx};
+use crate::model::{Command, Directory, ModelError, Pbx};
 use crate::protocol::{Event, Profile};
 use crate::rng::SimRng;
 
@@ -102,20 +104,41 @@ impl Player {
         profile: Profile,
         looping: bool,
     ) -> Result<Player, ModelError> {
-        Player::build(scenario, seed, epoch_ms, profile, looping, 0)
+        let directory = scenario.directory.clone();
+        Player::with_directory(scenario, directory, seed, epoch_ms, profile, looping)
+    }
+
+    /// A player for `scenario` over `directory` instead of the scenario's own (an
+    /// empty one for `serve --empty`, one loaded from a state file): its steps and
+    /// generators act on whatever the directory holds when they run.
+    ///
+    /// # Errors
+    /// The model refuses the directory.
+    pub fn with_directory(
+        scenario: Scenario,
+        directory: Directory,
+        seed: u64,
+        epoch_ms: i64,
+        profile: Profile,
+        looping: bool,
+    ) -> Result<Player, ModelError> {
+        Player::build(scenario, directory, seed, epoch_ms, profile, looping, 0)
     }
 
     /// The same scenario and seed after a simulated server restart: it starts over
-    /// from its beginning while event times go on from now, and every object gets a
-    /// new UUID (the core server too), as a real restart gives. The ids derive from
-    /// the seed and the number of restarts, so a rerun restarts identically.
+    /// from its beginning while event times go on from now, over the directory as it
+    /// stands, and every object gets a new UUID (the core server too), as a real
+    /// restart gives, except those whose ids were chosen through the Configuration
+    /// API or loaded from a state file: they keep them. The new ids derive from the
+    /// seed and the number of restarts, so a rerun restarts identically.
     ///
     /// # Errors
-    /// The model refuses the scenario's directory (it accepted it before, so never).
+    /// The model refuses the directory (it accepted it before, so never).
     pub fn restarted(&self) -> Result<Player, ModelError> {
         let now = i64::try_from(self.now_ms).unwrap_or(i64::MAX);
         Player::build(
             self.scenario.clone(),
+            self.pbx.restart_directory(),
             self.seed,
             self.epoch_ms.saturating_add(now),
             self.profile,
@@ -126,6 +149,7 @@ impl Player {
 
     fn build(
         scenario: Scenario,
+        directory: Directory,
         seed: u64,
         epoch_ms: i64,
         profile: Profile,
@@ -137,7 +161,7 @@ impl Player {
         } else {
             SimRng::named(seed, &format!("restart {restarts}")).next_u64()
         };
-        let pbx = Pbx::new(scenario.directory.clone(), ids_seed, profile)?;
+        let pbx = Pbx::new(directory, ids_seed, profile)?;
         let generators = scenario
             .generators
             .iter()
@@ -217,37 +241,6 @@ impl Player {
                 return;
             }
         }
-    }
-
-    /// Applies a command from outside the scenario (a REST action) at the current
-    /// virtual time, recorded like the scenario's own; generators see its effects
-    /// when they next look at the model.
-    ///
-    /// # Errors
-    /// The model refuses the command; nothing changed.
-    pub fn apply_outside(&mut self, command: Command) -> Result<Vec<Event>, ModelError> {
-        let mut events = Vec::new();
-        self.apply(self.now_ms, command, &mut events)?;
-        Ok(events)
-    }
-
-    /// Applies a command from outside at virtual `at_ms`, as [`Player::apply_outside`]
-    /// does. The moment is held between the last batch and the next due one, so
-    /// event times never go back and scheduled batches never run in the past.
-    ///
-    /// # Errors
-    /// The model refuses the command; nothing changed but the model's clock.
-    pub fn apply_outside_at(
-        &mut self,
-        at_ms: u64,
-        command: Command,
-    ) -> Result<Vec<Event>, ModelError> {
-        let next = self.queue.peek().map_or(u64::MAX, |Reverse(due)| due.at);
-        let at = at_ms.min(next).max(self.now_ms);
-        self.now_ms = at;
-        let offset = i64::try_from(at).unwrap_or(i64::MAX);
-        self.pbx.set_time(self.epoch_ms.saturating_add(offset));
-        self.apply_outside(command)
     }
 
     /// The faults the scripted steps of the last batch asked for, each placed among
