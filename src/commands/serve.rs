@@ -31,7 +31,7 @@ pub struct ServeArgs {
     listen: SocketAddr,
 
     /// Username clients must send (HTTP Basic on the upgrade request).
-    #[arg(long, env = "ISYM_USERNAME", default_value = DEFAULT_USERNAME)]
+    #[arg(long, env = "ISYM_USERNAME", default_value = DEFAULT_USERNAME, hide_env_values = true)]
     username: String,
 
     /// Password clients must send.
