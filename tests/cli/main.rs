@@ -3,6 +3,7 @@
 //! repository's references: every cited section and rule exists (`docs_refs`).
 
 mod docs_refs;
+mod filters;
 mod help;
 
 use std::io::{BufRead, BufReader};
