@@ -104,6 +104,7 @@ pub mod fault;
 mod file;
 pub mod generator;
 mod outcome;
+mod pickup;
 mod player;
 pub mod shipped;
 

@@ -12,6 +12,7 @@ use std::ops::ControlFlow;
 use super::fault::PlacedFault;
 use super::generator::{self, Traffic, Turn};
 use super::outcome::{GeneratorFault, RecordedCommand, StepFailure};
+use super::pickup::{PickUp, PickUps};
 use super::{Scenario, StepAction};
 use crate::model::{Command, ModelError, Pbx};
 use crate::protocol::{Event, Profile};
@@ -32,6 +33,8 @@ enum Action {
     Step(usize),
     /// Generator number `generator` asked to be woken with `token`.
     Wake { generator: usize, token: u64 },
+    /// A simulated person picks up a call a REST action made ring.
+    PickUp(PickUp),
 }
 
 #[derive(Debug)]
@@ -75,6 +78,7 @@ pub struct Player {
     /// Virtual ms of the last batch: the moment outside commands are applied at.
     now_ms: u64,
     generators: Vec<Box<dyn Traffic>>,
+    pickups: PickUps,
     /// Every applied command, when recording was asked for (it grows without bound,
     /// so a long-running server does not record).
     record: Option<Vec<RecordedCommand>>,
@@ -144,6 +148,7 @@ impl Player {
             .enumerate()
             .map(|(index, spec)| generator::start(spec, index, seed))
             .collect();
+        let pickups = PickUps::new(&scenario, seed);
         let mut player = Player {
             scenario,
             seed,
@@ -157,6 +162,7 @@ impl Player {
             loop_index: 0,
             now_ms: 0,
             generators,
+            pickups,
             record: None,
             step_failures: Vec::new(),
             step_failure_count: 0,
@@ -221,13 +227,17 @@ impl Player {
 
     /// Applies a command from outside the scenario (a REST action) at the current
     /// virtual time, recorded like the scenario's own; generators see its effects
-    /// when they next look at the model.
+    /// when they next look at the model. A call it leaves ringing at an extension
+    /// is picked up after a ring time (`scenario::pickup`).
     ///
     /// # Errors
     /// The model refuses the command; nothing changed.
     pub fn apply_outside(&mut self, command: Command) -> Result<Vec<Event>, ModelError> {
         let mut events = Vec::new();
-        self.apply(self.now_ms, command, &mut events)?;
+        self.apply(self.now_ms, command.clone(), &mut events)?;
+        if let Some((delay, pickup)) = self.pickups.plan(&self.pbx, &command) {
+            self.push(self.now_ms.saturating_add(delay), Action::PickUp(pickup));
+        }
         Ok(events)
     }
 
@@ -347,9 +357,16 @@ impl Player {
                 self.loop_index += 1;
                 self.start_loop(due.at, events);
             }
-            Action::Step(_) | Action::Wake { .. } if stale => {}
+            Action::Step(_) | Action::Wake { .. } | Action::PickUp(_) if stale => {}
             Action::Step(index) => self.run_step(due.at, index, events),
             Action::Wake { generator, token } => self.wake(due.at, generator, token, events),
+            Action::PickUp(pickup) => {
+                if let Some(answer) = pickup.answer(&self.pbx)
+                    && let Err(err) = self.apply(due.at, answer, events)
+                {
+                    tracing::warn!(error = %err, "a simulated pick-up was refused");
+                }
+            }
         }
     }
 

@@ -9,5 +9,6 @@ mod format;
 mod generators;
 mod harness;
 mod looping;
+mod pickups;
 mod replay;
 mod shipped;
