@@ -1,5 +1,6 @@
 //! One module per subcommand: arguments and the glue to the library.
 
+pub mod activity;
 pub mod check;
 pub mod conform;
 pub mod conform_client;

@@ -20,6 +20,9 @@ use isymphony_sim::server::{
 };
 use tracing_subscriber::EnvFilter;
 
+use super::activity::{
+    Activity, DEFAULT_ACTIVITY_EVERY, ScenarioClock, first_event_line, first_event_ms,
+};
 use super::replay_choice::ReplayChoice;
 use super::scenario_choice::ScenarioChoice;
 
@@ -137,6 +140,16 @@ pub struct ServeArgs {
     /// tracing directives such as `isymphony_sim=debug`.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     log: String,
+
+    /// No activity line: by default `serve` prints one on stdout now and then
+    /// (virtual time, events, clients), so a quiet stretch does not look hung.
+    #[arg(long)]
+    quiet: bool,
+
+    /// How often the activity line is printed (ours), e.g. 10s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_every,
+          default_value_t = Interval(Some(DEFAULT_ACTIVITY_EVERY)))]
+    activity_every: Interval,
 }
 
 impl fmt::Debug for ServeArgs {
@@ -165,6 +178,8 @@ impl fmt::Debug for ServeArgs {
             .field("replay", &self.replay)
             .field("epoch", &self.epoch)
             .field("log", &self.log)
+            .field("quiet", &self.quiet)
+            .field("activity_every", &self.activity_every)
             .finish_non_exhaustive()
     }
 }
@@ -195,6 +210,14 @@ fn parse_interval(text: &str) -> Result<Interval, String> {
         Ok(0) => Err("use `off` to turn it off; 0 would mean all the time".to_string()),
         Ok(ms) => Ok(Interval(Some(Duration::from_millis(ms)))),
         Err(reason) => Err(format!("{reason}; or `off`")),
+    }
+}
+
+fn parse_every(text: &str) -> Result<Interval, String> {
+    match parse_duration(text) {
+        Ok(0) => Err("use --quiet to turn the activity line off".to_string()),
+        Ok(ms) => Ok(Interval(Some(Duration::from_millis(ms)))),
+        Err(reason) => Err(reason),
     }
 }
 
@@ -239,12 +262,17 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let server = Server::new(config)?;
 
-    if let Some(feed) = args.replay.feed(|| match args.epoch {
+    if let Some(mut feed) = args.replay.feed(|| match args.epoch {
         Some(epoch) => Ok(epoch),
         None => wall_clock_ms(),
     })? {
         let epoch = feed.epoch_ms().unwrap_or_default();
-        return serve_feed(&args, server, feed, epoch);
+        // A capture's first frame is an event (or a frame sent as one).
+        let opening = Opening {
+            first_due: EventFeed::next_due(&mut feed),
+            clock: None,
+        };
+        return serve_feed(&args, server, feed, epoch, opening);
     }
     let scenario = args.choice.load()?;
     // The banner prints the seed, random or not.
@@ -253,10 +281,25 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(epoch) => epoch,
         None => wall_clock_ms()?,
     };
+    let opening = Opening {
+        first_due: first_event_ms(&scenario, seed, args.profile),
+        clock: Some(ScenarioClock {
+            starts_at_ms: scenario.starts_at_ms,
+            length_ms: scenario.length_ms,
+        }),
+    };
     // The server loops the scenario forever: each loop ends with a wind-down.
     let feed = Player::new(scenario, seed, epoch, args.profile, true)
         .context("the model refuses the scenario's directory")?;
-    serve_feed(&args, server, feed, epoch)
+    serve_feed(&args, server, feed, epoch, opening)
+}
+
+/// What the banner says about the start of the run.
+struct Opening {
+    /// Virtual ms of the first event, if one is due.
+    first_due: Option<u64>,
+    /// The scenario's clock, when a scenario plays.
+    clock: Option<ScenarioClock>,
 }
 
 /// Serves `feed` on the listeners of `args` until Ctrl-C or SIGTERM.
@@ -265,7 +308,17 @@ fn serve_feed(
     server: Server,
     feed: impl EventFeed,
     epoch: i64,
+    opening: Opening,
 ) -> anyhow::Result<ExitCode> {
+    let activity = match (args.quiet, args.activity_every.0) {
+        (false, Some(every)) => Some(Activity {
+            clock: server.clock(),
+            stats: server.stats(),
+            every,
+            scenario: opening.clock,
+        }),
+        _ => None,
+    };
     let identity = if args.tls {
         Some(tls_identity(args)?)
     } else {
@@ -297,7 +350,10 @@ fn serve_feed(
             ));
             listeners = listeners.with_tls(tls_listener, identity.acceptor()?);
         }
-        print_banner(bound, tls_bound, args, &feed, epoch);
+        print_banner(bound, tls_bound, args, &feed, epoch, &opening);
+        if let Some(activity) = activity {
+            tokio::spawn(activity.run());
+        }
         server.run_on(listeners, feed, shutdown_signal()).await;
         anyhow::Ok(())
     })?;
@@ -338,6 +394,7 @@ fn print_banner(
     args: &ServeArgs,
     feed: &impl EventFeed,
     epoch: i64,
+    opening: &Opening,
 ) {
     let info = feed.info();
     let slug = feed.player().map_or_else(
@@ -411,6 +468,7 @@ fn print_banner(
             every(args.ping_interval),
             every(args.idle_timeout),
         ),
+        first_event_line(opening.first_due, opening.clock, args.speed, args.paused),
     ]);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", banner.join("\n")).and_then(|()| out.flush());

@@ -4,6 +4,7 @@
 
 mod docs_refs;
 mod filters;
+mod first_minute;
 mod help;
 
 use std::io::{BufRead, BufReader};

@@ -9,6 +9,7 @@ mod format;
 mod generators;
 mod harness;
 mod looping;
+mod opening;
 mod pickups;
 mod replay;
 mod shipped;
