@@ -11,3 +11,4 @@ pub mod record;
 pub mod replay_choice;
 pub mod scenario_choice;
 pub mod serve;
+pub mod serve_flags;

@@ -5,13 +5,12 @@ use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::ValueEnum as _;
 use isymphony_sim::protocol::Profile;
 use isymphony_sim::scenario::Player;
-use isymphony_sim::scenario::duration::{format_duration, parse_duration};
+use isymphony_sim::scenario::duration::format_duration;
 use isymphony_sim::server::{
     CONTROL_PATH, Cidr, Credentials, DEFAULT_CLIENT_QUEUE, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD, DEFAULT_PING_INTERVAL,
@@ -25,6 +24,7 @@ use super::activity::{
 };
 use super::replay_choice::ReplayChoice;
 use super::scenario_choice::ScenarioChoice;
+use super::serve_flags::{Interval, parse_every, parse_interval, parse_speed};
 
 /// Arguments of `serve`.
 #[derive(clap::Args)]
@@ -184,52 +184,6 @@ impl fmt::Debug for ServeArgs {
     }
 }
 
-/// A duration flag that can be turned off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Interval(Option<Duration>);
-
-/// As the flag is written: "30s" or "off", so `--help` shows the defaults from
-/// the server's constants and they parse back.
-impl std::fmt::Display for Interval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            None => f.write_str("off"),
-            Some(every) => {
-                let ms = u64::try_from(every.as_millis()).unwrap_or(u64::MAX);
-                f.write_str(&format_duration(ms))
-            }
-        }
-    }
-}
-
-fn parse_interval(text: &str) -> Result<Interval, String> {
-    if text.eq_ignore_ascii_case("off") {
-        return Ok(Interval(None));
-    }
-    match parse_duration(text) {
-        Ok(0) => Err("use `off` to turn it off; 0 would mean all the time".to_string()),
-        Ok(ms) => Ok(Interval(Some(Duration::from_millis(ms)))),
-        Err(reason) => Err(format!("{reason}; or `off`")),
-    }
-}
-
-fn parse_every(text: &str) -> Result<Interval, String> {
-    match parse_duration(text) {
-        Ok(0) => Err("use --quiet to turn the activity line off".to_string()),
-        Ok(ms) => Ok(Interval(Some(Duration::from_millis(ms)))),
-        Err(reason) => Err(reason),
-    }
-}
-
-fn parse_speed(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(speed) if speed.is_finite() && speed > 0.0 => Ok(speed),
-        _ => Err(format!(
-            "`{text}` is not a positive number; use 1 for real time, 10 for ten times faster"
-        )),
-    }
-}
-
 /// Runs `serve` until Ctrl-C (or SIGTERM); exit code 0 after a graceful shutdown.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let filter = EnvFilter::try_new(&args.log)
@@ -350,11 +304,12 @@ fn serve_feed(
             ));
             listeners = listeners.with_tls(tls_listener, identity.acceptor()?);
         }
+        let shutdown = shutdown_signal();
         print_banner(bound, tls_bound, args, &feed, epoch, &opening);
         if let Some(activity) = activity {
             tokio::spawn(activity.run());
         }
-        server.run_on(listeners, feed, shutdown_signal()).await;
+        server.run_on(listeners, feed, shutdown).await;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
@@ -474,27 +429,30 @@ fn print_banner(
     let _ = writeln!(out, "{}", banner.join("\n")).and_then(|()| out.flush());
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM where there is one.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on Ctrl-C or SIGTERM. The handlers are in place when this returns (it
+/// must run inside the runtime), so a signal sent right after the banner stops the
+/// server gracefully instead of killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let handlers = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        if let (Ok(mut term), Ok(mut int)) = handlers {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            return;
+        }
         if tokio::signal::ctrl_c().await.is_err() {
             // Without a signal handler the server can only be killed; wait forever.
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    () = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => ctrl_c.await,
-        }
     }
-    #[cfg(not(unix))]
-    ctrl_c.await;
 }

@@ -210,3 +210,17 @@ async fn the_activity_line_comes_now_and_then_and_quiet_turns_it_off() {
         }
     }
 }
+
+#[test]
+fn sigterm_right_after_the_banner_stops_the_server_gracefully() {
+    // The handlers must be in place before the banner is printed: a signal then used
+    // to kill the process instead (exit by signal 15).
+    for _ in 0..5 {
+        let mut served = start(&["--quiet"]);
+        let _ = Command::new("kill")
+            .args(["-TERM", &served.child.id().to_string()])
+            .status();
+        let status = served.child.wait().expect("wait");
+        assert!(status.success(), "serve exits 0 on SIGTERM, got {status:?}");
+    }
+}
