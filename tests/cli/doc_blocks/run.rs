@@ -206,6 +206,12 @@ impl Session {
             return Ok(());
         }
         let at = |reason: String| format!("line {} `{}`: {reason}", line.number, line.text.trim());
+        let first_word = command.split_whitespace().next().unwrap_or_default();
+        if ["for", "while", "until", "if", "case", "{"].contains(&first_word) {
+            return Err(at(format!(
+                "`{first_word}` opens a compound command, and the docs test runs one line at a time: write it on one line (or join its lines with `\\`)"
+            )));
+        }
         let command = substitute(command);
         if let Some(serve) = serve_command(&command) {
             if let Some(previous) = own.take() {
