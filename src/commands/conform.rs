@@ -142,7 +142,7 @@ pub struct ConformArgs {
     insecure: bool,
 
     /// Username sent to a target, and given to a client under test.
-    #[arg(long, env = "ISYM_USERNAME", default_value = DEFAULT_USERNAME)]
+    #[arg(long, env = "ISYM_USERNAME", default_value = DEFAULT_USERNAME, hide_env_values = true)]
     username: String,
 
     /// Password sent to a target, and given to a client under test.

@@ -128,7 +128,7 @@ struct RunArgs {
     latency: LatencySource,
 
     /// Username for HTTP Basic on the upgrade request.
-    #[arg(long, env = "ISYM_USERNAME", default_value = DEFAULT_USERNAME)]
+    #[arg(long, env = "ISYM_USERNAME", default_value = DEFAULT_USERNAME, hide_env_values = true)]
     username: String,
 
     /// Password for HTTP Basic.

@@ -1,5 +1,6 @@
 //! One module per subcommand: arguments and the glue to the library.
 
+pub mod activity;
 pub mod check;
 pub mod conform;
 pub mod conform_client;
@@ -11,3 +12,4 @@ pub mod record;
 pub mod replay_choice;
 pub mod scenario_choice;
 pub mod serve;
+pub mod serve_flags;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
+use isymphony_sim::protocol::message::lint;
 use isymphony_sim::protocol::{
     ClientMessage, FilterSet, ParseOptions, Profile, parse_client_message,
 };
@@ -66,7 +67,13 @@ pub fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if let Some(capture) = &args.replay {
+        // No lint during a replay: a capture may hold any type or property, as
+        // `serve --replay` sends no warnings either.
         return replay(capture, &args, &filter);
+    }
+    // The warnings `serve` puts in its filter reply, from the same lint.
+    for warning in lint(&filter, &args.profile.kinds()) {
+        eprintln!("--filter: warning: {warning}");
     }
     let scenario = args.choice.load()?;
     let until = match &args.until {

@@ -33,7 +33,7 @@ pub struct RecordArgs {
     target: Option<String>,
 
     /// Username for HTTP Basic on the upgrade and the Live API.
-    #[arg(long, env = "ISYM_USERNAME", default_value = DEFAULT_USERNAME)]
+    #[arg(long, env = "ISYM_USERNAME", default_value = DEFAULT_USERNAME, hide_env_values = true)]
     username: String,
 
     /// Password; never written to the capture or printed.

@@ -11,7 +11,7 @@ pub struct ScenarioChoice {
     pub scenario: Option<String>,
 
     /// Root seed of the run. Default: the file's `seed`, else a random one (printed).
-    #[arg(long, env = "ISYM_SEED")]
+    #[arg(long, env = "ISYM_SEED", hide_env_values = true)]
     pub seed: Option<u64>,
 }
 

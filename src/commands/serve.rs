@@ -5,13 +5,12 @@ use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::ValueEnum as _;
 use isymphony_sim::protocol::Profile;
 use isymphony_sim::provisioning::path::{CLIENT_BASE, DOCUMENTED_BASE};
-use isymphony_sim::scenario::duration::{format_duration, parse_duration};
+use isymphony_sim::scenario::duration::format_duration;
 use isymphony_sim::scenario::{Player, Scenario};
 use isymphony_sim::server::{
     CONTROL_PATH, Cidr, Credentials, DEFAULT_CLIENT_QUEUE, DEFAULT_IDLE_TIMEOUT,
@@ -21,9 +20,13 @@ use isymphony_sim::server::{
 };
 use tracing_subscriber::EnvFilter;
 
+use super::activity::{
+    Activity, DEFAULT_ACTIVITY_EVERY, ScenarioClock, first_event_line, first_event_ms,
+};
 use super::directory_choice::DirectoryChoice;
 use super::replay_choice::ReplayChoice;
 use super::scenario_choice::ScenarioChoice;
+use super::serve_flags::{Interval, parse_every, parse_interval, parse_speed};
 
 /// Arguments of `serve`.
 #[derive(clap::Args)]
@@ -33,7 +36,7 @@ pub struct ServeArgs {
     listen: SocketAddr,
 
     /// Username clients must send (HTTP Basic on the upgrade request).
-    #[arg(long, env = "ISYM_USERNAME", default_value = DEFAULT_USERNAME)]
+    #[arg(long, env = "ISYM_USERNAME", default_value = DEFAULT_USERNAME, hide_env_values = true)]
     username: String,
 
     /// Password clients must send.
@@ -142,6 +145,16 @@ pub struct ServeArgs {
     /// tracing directives such as `isymphony_sim=debug`.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     log: String,
+
+    /// No activity line: by default `serve` prints one on stdout now and then
+    /// (virtual time, events, clients), so a quiet stretch does not look hung.
+    #[arg(long)]
+    quiet: bool,
+
+    /// How often the activity line is printed (ours), e.g. 10s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_every,
+          default_value_t = Interval(Some(DEFAULT_ACTIVITY_EVERY)))]
+    activity_every: Interval,
 }
 
 impl fmt::Debug for ServeArgs {
@@ -171,45 +184,9 @@ impl fmt::Debug for ServeArgs {
             .field("directory", &self.directory)
             .field("epoch", &self.epoch)
             .field("log", &self.log)
+            .field("quiet", &self.quiet)
+            .field("activity_every", &self.activity_every)
             .finish_non_exhaustive()
-    }
-}
-
-/// A duration flag that can be turned off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Interval(Option<Duration>);
-
-/// As the flag is written: "30s" or "off", so `--help` shows the defaults from
-/// the server's constants and they parse back.
-impl std::fmt::Display for Interval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            None => f.write_str("off"),
-            Some(every) => {
-                let ms = u64::try_from(every.as_millis()).unwrap_or(u64::MAX);
-                f.write_str(&format_duration(ms))
-            }
-        }
-    }
-}
-
-fn parse_interval(text: &str) -> Result<Interval, String> {
-    if text.eq_ignore_ascii_case("off") {
-        return Ok(Interval(None));
-    }
-    match parse_duration(text) {
-        Ok(0) => Err("use `off` to turn it off; 0 would mean all the time".to_string()),
-        Ok(ms) => Ok(Interval(Some(Duration::from_millis(ms)))),
-        Err(reason) => Err(format!("{reason}; or `off`")),
-    }
-}
-
-fn parse_speed(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(speed) if speed.is_finite() && speed > 0.0 => Ok(speed),
-        _ => Err(format!(
-            "`{text}` is not a positive number; use 1 for real time, 10 for ten times faster"
-        )),
     }
 }
 
@@ -245,12 +222,24 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let server = Server::new(config)?;
 
-    if let Some(feed) = args.replay.feed(|| match args.epoch {
+    if let Some(mut feed) = args.replay.feed(|| match args.epoch {
         Some(epoch) => Ok(epoch),
         None => wall_clock_ms(),
     })? {
         let epoch = feed.epoch_ms().unwrap_or_default();
-        return serve_feed(&args, server, feed, epoch, "the capture's (no model)");
+        // A capture's first frame is an event (or a frame sent as one).
+        let opening = Opening {
+            first_due: EventFeed::next_due(&mut feed),
+            clock: None,
+        };
+        return serve_feed(
+            &args,
+            server,
+            feed,
+            epoch,
+            "the capture's (no model)",
+            opening,
+        );
     }
     let scenario = match (&args.choice.scenario, args.directory.empty) {
         (None, true) => Scenario::idle(),
@@ -262,11 +251,26 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(epoch) => epoch,
         None => wall_clock_ms()?,
     };
+    let opening = Opening {
+        first_due: first_event_ms(&scenario, seed, args.profile),
+        clock: Some(ScenarioClock {
+            starts_at_ms: scenario.starts_at_ms,
+            length_ms: scenario.length_ms,
+        }),
+    };
     let (directory, origin) = args.directory.starting(&scenario)?;
     // The server loops the scenario forever: each loop ends with a wind-down.
     let feed = Player::with_directory(scenario, directory, seed, epoch, args.profile, true)
         .with_context(|| format!("the model refuses the directory ({origin})"))?;
-    serve_feed(&args, server, feed, epoch, &origin)
+    serve_feed(&args, server, feed, epoch, &origin, opening)
+}
+
+/// What the banner says about the start of the run.
+struct Opening {
+    /// Virtual ms of the first event, if one is due.
+    first_due: Option<u64>,
+    /// The scenario's clock, when a scenario plays.
+    clock: Option<ScenarioClock>,
 }
 
 /// Serves `feed` on the listeners of `args` until Ctrl-C or SIGTERM, then saves the
@@ -277,8 +281,18 @@ fn serve_feed(
     feed: impl EventFeed,
     epoch: i64,
     directory: &str,
+    opening: Opening,
 ) -> anyhow::Result<ExitCode> {
     let reader = server.directory_reader();
+    let activity = match (args.quiet, args.activity_every.0) {
+        (false, Some(every)) => Some(Activity {
+            clock: server.clock(),
+            stats: server.stats(),
+            every,
+            scenario: opening.clock,
+        }),
+        _ => None,
+    };
     let identity = if args.tls {
         Some(tls_identity(args)?)
     } else {
@@ -310,8 +324,12 @@ fn serve_feed(
             ));
             listeners = listeners.with_tls(tls_listener, identity.acceptor()?);
         }
-        print_banner(bound, tls_bound, args, &feed, epoch, directory);
-        server.run_on(listeners, feed, shutdown_signal()).await;
+        let shutdown = shutdown_signal();
+        print_banner(bound, tls_bound, args, &feed, epoch, directory, &opening);
+        if let Some(activity) = activity {
+            tokio::spawn(activity.run());
+        }
+        server.run_on(listeners, feed, shutdown).await;
         anyhow::Ok(())
     })?;
     args.directory.save(&reader)?;
@@ -353,6 +371,7 @@ fn print_banner(
     feed: &impl EventFeed,
     epoch: i64,
     directory: &str,
+    opening: &Opening,
 ) {
     let info = feed.info();
     let slug = feed
@@ -433,32 +452,36 @@ fn print_banner(
             every(args.ping_interval),
             every(args.idle_timeout),
         ),
+        first_event_line(opening.first_due, opening.clock, args.speed, args.paused),
     ]);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", banner.join("\n")).and_then(|()| out.flush());
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM where there is one.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on Ctrl-C or SIGTERM. The handlers are in place when this returns (it
+/// must run inside the runtime), so a signal sent right after the banner stops the
+/// server gracefully instead of killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let handlers = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        if let (Ok(mut term), Ok(mut int)) = handlers {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            return;
+        }
         if tokio::signal::ctrl_c().await.is_err() {
             // Without a signal handler the server can only be killed; wait forever.
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    () = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => ctrl_c.await,
-        }
     }
-    #[cfg(not(unix))]
-    ctrl_c.await;
 }

@@ -128,7 +128,10 @@ impl EventFeed for ReplayFeed {
         model.set_time(now);
         let applied = model
             .live_action(path, body)
-            .and_then(|command| model.apply(&command).map_err(LiveError::from));
+            .and_then(|command| match command {
+                Some(command) => model.apply(&command).map_err(LiveError::from),
+                None => Ok(Vec::new()),
+            });
         Some(applied)
     }
 

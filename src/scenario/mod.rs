@@ -108,6 +108,7 @@ pub mod fault;
 mod file;
 pub mod generator;
 mod outcome;
+mod pickup;
 mod player;
 pub mod shipped;
 

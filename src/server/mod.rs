@@ -191,6 +191,12 @@ impl Server {
         DirectoryReader(Arc::clone(&self.state.simulation))
     }
 
+    /// Where the run's virtual clock stands, readable while the server runs
+    /// (`serve`'s activity line).
+    pub fn clock(&self) -> ClockHandle {
+        ClockHandle(Arc::clone(&self.state.simulation))
+    }
+
     /// The HTTP routes, for in-process tests with `warp::test`. Nothing reads the
     /// bus then, so `GET /sim/status` lists no clients and `POST /sim/fault`
     /// answers 503; [`run`](Server::run) serves routes of its own.
@@ -268,6 +274,25 @@ impl Server {
         let _ = driver.await;
         let _ = trigger_task.await;
         tracing::info!("server stopped");
+    }
+}
+
+/// A read-only view of a server's virtual clock; see [`Server::clock`].
+#[derive(Clone)]
+pub struct ClockHandle(Arc<simulation::Simulation>);
+
+impl std::fmt::Debug for ClockHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ClockHandle")
+            .field(&self.virtual_ms())
+            .finish()
+    }
+}
+
+impl ClockHandle {
+    /// Virtual ms since the start of the run in play.
+    pub fn virtual_ms(&self) -> u64 {
+        self.0.status().virtual_ms
     }
 }
 

@@ -2,7 +2,11 @@
 //! stops cleanly on SIGINT, and `events` keeps provenance visible. Also the
 //! repository's references: every cited section and rule exists (`docs_refs`).
 
+mod doc_blocks;
 mod docs_refs;
+mod filters;
+mod first_minute;
+mod help;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

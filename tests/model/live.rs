@@ -13,6 +13,7 @@ fn get(pbx: &Pbx, path: &str) -> Result<Value, LiveError> {
 fn action(pbx: &Pbx, path: &str, body: &str) -> Result<Command, LiveError> {
     let segments: Vec<&str> = path.split('/').collect();
     pbx.live_action(&segments, body.as_bytes())
+        .map(|command| command.expect("an action with something to do"))
 }
 
 fn busy_pbx() -> Pbx {

@@ -9,6 +9,8 @@ mod format;
 mod generators;
 mod harness;
 mod looping;
+mod opening;
+mod pickups;
 mod provisioned;
 mod replay;
 mod shipped;

@@ -152,6 +152,92 @@ async fn a_call_segment_transfer_moves_the_call_and_publishes_its_events() {
     );
 }
 
+/// The id of the first segment of extension `number`.
+async fn segment_of(server: &Server, number: &str) -> String {
+    let list = get_json(
+        server,
+        &format!("{CS}/extensions/getByName/{number}/callSegments"),
+    )
+    .await;
+    list[0]["id"].as_str().expect("a segment id").to_string()
+}
+
+#[tokio::test]
+async fn an_originated_call_is_answered_by_the_answer_action_then_transfers() {
+    let server = desk::server(ServerConfig::default().with_paused(true));
+    act(
+        &server,
+        &format!("{CS}/extensions/getByName/1002/originate"),
+        r#"{"destination":"5550199"}"#,
+    )
+    .await;
+    let segment = segment_of(&server, "1002").await;
+    let transfer = format!("{CS}/callSegments/{segment}/transfer");
+    let answer = format!("{CS}/callSegments/{segment}/answer");
+
+    let ringing = send(&server, "POST", &transfer, r#"{"destination":"1001"}"#).await;
+    act(&server, &answer, "").await;
+    act(&server, &answer, "{}").await; // already connected: nothing to do, still 204
+    let elsewhere = send(&server, "POST", &answer, r#"{"extension":"1001"}"#).await;
+    let bad_body = send(&server, "POST", &answer, r#"{"who":"me"}"#).await;
+    let unknown = send(
+        &server,
+        "POST",
+        &format!("{CS}/callSegments/nope/answer"),
+        "",
+    )
+    .await;
+    act(&server, &transfer, r#"{"destination":"1001"}"#).await;
+
+    assert_error(&ringing, 409, "it is ringing, not connected");
+    assert_error(&elsewhere, 409, "answer");
+    assert_error(&bad_body, 412, "extension");
+    assert_error(&unknown, 404, "call segment");
+    let alices = get_json(
+        &server,
+        &format!("{CS}/extensions/getByName/1001/callSegments"),
+    )
+    .await;
+    assert_eq!(
+        alices.as_array().map(Vec::len),
+        Some(1),
+        "1001 rings: {alices}"
+    );
+    let published = server.stats().snapshot().events_by_type;
+    assert_eq!(
+        (published.get("linkEnd"), published.get("hangup")),
+        (Some(&1), Some(&1)),
+        "the transfer ended the answered link"
+    );
+}
+
+#[tokio::test]
+async fn a_queued_call_is_answered_by_the_agent_the_body_names() {
+    let server = desk::server(ServerConfig::default().with_paused(true));
+    step(&server, 3).await; // to 10 s: the caller waits in the support queue
+    let waiting = get_json(
+        &server,
+        &format!("{CS}/queues/getByName/support/callSegments"),
+    )
+    .await;
+    let caller = waiting[0]["id"]
+        .as_str()
+        .expect("the waiting caller")
+        .to_string();
+    let answer = format!("{CS}/callSegments/{caller}/answer");
+
+    let nobody = send(&server, "POST", &answer, "").await;
+    act(&server, &answer, r#"{"extension":"1001"}"#).await;
+
+    assert_error(&nobody, 409, "name the answering agent");
+    let alices = get_json(
+        &server,
+        &format!("{CS}/extensions/getByName/1001/callSegments"),
+    )
+    .await;
+    assert_eq!(alices.as_array().map(Vec::len), Some(1), "{alices}");
+}
+
 #[tokio::test]
 async fn refused_actions_are_409_with_the_models_reason() {
     let server = desk::server(ServerConfig::default().with_paused(true));

@@ -177,6 +177,24 @@ async fn other_methods_are_405_and_bad_escapes_400() {
             Some(&b"GET, POST"[..])
         );
     }
+    // POST on a resource that reads but has no such action: the method is wrong.
+    for path in [
+        "extensions",
+        "extensions/getByName/1001",
+        "users",
+        "callSegments",
+    ] {
+        let response = send(&server, "POST", &format!("{CS}/{path}"), "{}").await;
+        assert_error(&response, 405, "POST");
+        assert_eq!(
+            response.headers().get("allow").map(|v| v.as_bytes()),
+            Some(&b"GET"[..]),
+            "POST {path}"
+        );
+    }
+    // An unknown path stays 404 whatever the method.
+    let response = send(&server, "POST", &format!("{CS}/parkingLots"), "{}").await;
+    assert_error(&response, 404, "no Live API resource");
     let response = send(
         &server,
         "GET",

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::error::LiveError;
-use super::select::{no_such_path, take_selector};
+use super::select::{Selector, no_such_path, take_selector};
 use crate::model::command::Party;
 use crate::model::command::{Command, Destination};
 use crate::model::pbx::Pbx;
@@ -12,12 +12,13 @@ use crate::model::state::{Agent, Extension};
 
 impl Pbx {
     /// Resolves a Live API POST action to the command it asks for (FAKE-DEFAULT paths
-    /// and bodies, see the module docs). The caller applies the command.
+    /// and bodies, see the module docs), or `None` when what it asks is already so
+    /// (an `answer` of a connected call). The caller applies the command.
     ///
     /// # Errors
     /// [`LiveError::NotFound`] for an unknown target or action,
     /// [`LiveError::InvalidBody`] for a body that is not the expected JSON.
-    pub fn live_action(&self, path: &[&str], body: &[u8]) -> Result<Command, LiveError> {
+    pub fn live_action(&self, path: &[&str], body: &[u8]) -> Result<Option<Command>, LiveError> {
         let full = path;
         let mut path = path;
         let Some((&"coreServers", rest)) = path.split_first() else {
@@ -29,6 +30,23 @@ impl Pbx {
         let (resource, mut rest) = path.split_first().ok_or_else(|| no_such_path(full))?;
         let target = take_selector(&mut rest).ok_or_else(|| no_such_path(full))?;
         match (*resource, rest) {
+            // The one action that may find nothing to do (answer.rs).
+            ("callSegments" | "callSegment", ["answer"]) => {
+                self.answer_action(self.live_segment(target)?, body)
+            }
+            _ => self.command(resource, target, rest, body, full).map(Some),
+        }
+    }
+
+    fn command(
+        &self,
+        resource: &str,
+        target: Selector<'_>,
+        rest: &[&str],
+        body: &[u8],
+        full: &[&str],
+    ) -> Result<Command, LiveError> {
+        match (resource, rest) {
             ("extensions" | "extension", [action]) => {
                 let ext = self.live_extension(target)?;
                 self.extension_action(ext, action, body, full)
@@ -155,7 +173,7 @@ fn agent_action(
     }
 }
 
-fn body_json(body: &[u8]) -> Result<Value, LiveError> {
+pub(super) fn body_json(body: &[u8]) -> Result<Value, LiveError> {
     serde_json::from_slice(body)
         .map_err(|e| LiveError::InvalidBody(format!("the request body is not valid JSON: {e}")))
 }

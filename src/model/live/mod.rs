@@ -7,6 +7,7 @@
 //! core-server list.
 
 mod action;
+mod answer;
 mod error;
 mod json;
 mod read;

@@ -14,6 +14,7 @@ use std::ops::ControlFlow;
 use super::fault::PlacedFault;
 use super::generator::{self, Traffic, Turn};
 use super::outcome::{GeneratorFault, RecordedCommand, StepFailure};
+use super::pickup::{PickUp, PickUps};
 use super::{Scenario, StepAction};
 use crate::model::{Command, Directory, ModelError, Pbx};
 use crate::protocol::{Event, Profile};
@@ -34,6 +35,8 @@ enum Action {
     Step(usize),
     /// Generator number `generator` asked to be woken with `token`.
     Wake { generator: usize, token: u64 },
+    /// A simulated person picks up a call a REST action made ring.
+    PickUp(PickUp),
 }
 
 #[derive(Debug)]
@@ -77,6 +80,7 @@ pub struct Player {
     /// Virtual ms of the last batch: the moment outside commands are applied at.
     now_ms: u64,
     generators: Vec<Box<dyn Traffic>>,
+    pickups: PickUps,
     /// Every applied command, when recording was asked for (it grows without bound,
     /// so a long-running server does not record).
     record: Option<Vec<RecordedCommand>>,
@@ -168,6 +172,7 @@ impl Player {
             .enumerate()
             .map(|(index, spec)| generator::start(spec, index, seed))
             .collect();
+        let pickups = PickUps::new(&scenario, seed);
         let mut player = Player {
             scenario,
             seed,
@@ -181,6 +186,7 @@ impl Player {
             loop_index: 0,
             now_ms: 0,
             generators,
+            pickups,
             record: None,
             step_failures: Vec::new(),
             step_failure_count: 0,
@@ -340,9 +346,16 @@ impl Player {
                 self.loop_index += 1;
                 self.start_loop(due.at, events);
             }
-            Action::Step(_) | Action::Wake { .. } if stale => {}
+            Action::Step(_) | Action::Wake { .. } | Action::PickUp(_) if stale => {}
             Action::Step(index) => self.run_step(due.at, index, events),
             Action::Wake { generator, token } => self.wake(due.at, generator, token, events),
+            Action::PickUp(pickup) => {
+                if let Some(answer) = pickup.answer(&self.pbx)
+                    && let Err(err) = self.apply(due.at, answer, events)
+                {
+                    tracing::warn!(error = %err, "a simulated pick-up was refused");
+                }
+            }
         }
     }
 

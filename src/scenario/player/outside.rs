@@ -3,20 +3,24 @@
 
 use std::cmp::Reverse;
 
-use super::Player;
+use super::{Action, Player};
 use crate::model::{Command, Configured, DirectoryChange, DirectoryError, ModelError};
 use crate::protocol::Event;
 
 impl Player {
     /// Applies a command from outside the scenario (a REST action) at the current
     /// virtual time, recorded like the scenario's own; generators see its effects
-    /// when they next look at the model.
+    /// when they next look at the model. A call it leaves ringing at an extension
+    /// is picked up after a ring time (`scenario::pickup`).
     ///
     /// # Errors
     /// The model refuses the command; nothing changed.
     pub fn apply_outside(&mut self, command: Command) -> Result<Vec<Event>, ModelError> {
         let mut events = Vec::new();
-        self.apply(self.now_ms, command, &mut events)?;
+        self.apply(self.now_ms, command.clone(), &mut events)?;
+        if let Some((delay, pickup)) = self.pickups.plan(&self.pbx, &command) {
+            self.push(self.now_ms.saturating_add(delay), Action::PickUp(pickup));
+        }
         Ok(events)
     }
 

@@ -11,7 +11,8 @@
 //! Answers (docs/protocol.md §6.1): 200 + JSON for reads, 204 for actions (their events are
 //! on the bus before the 204 goes out), and a one-line plain-text reason for
 //! errors: 404 unknown resource or parent, 412 invalid JSON body, 409 an action
-//! the model refuses, 405 another method, 413 a body over 1 MiB, 503 when no
+//! the model refuses, 405 another method (also `POST` on a resource that only
+//! reads, such as a collection), 413 a body over 1 MiB, 503 when no
 //! scenario plays. Admission (401/403) is the websocket's. The action paths and
 //! bodies are our guesses (FAKE-DEFAULT, docs/protocol.md §6.3). The Configuration
 //! API under `rest/config/` is [`config`](super::config)'s.
@@ -25,6 +26,8 @@ use warp::path::{FullPath, Tail};
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
+use crate::model::LiveError;
+use crate::server::simulation::SimError;
 use crate::server::state::ServerState;
 
 use super::admission::{Refused, admitted, refusal_reply};
@@ -132,6 +135,11 @@ async fn answer(
     let publisher = state.publisher();
     match state.simulation.live_action(&path, &body, &publisher).await {
         Ok(()) => no_content(),
+        // A resource that reads but has no such action, such as a collection: the
+        // method is wrong, not the path (docs/protocol.md §6.1).
+        Err(SimError::Live(LiveError::NotFound(_))) if state.simulation.live_get(&path).is_ok() => {
+            method_not_allowed(&method, &[Method::GET])
+        }
         Err(err) => sim_error(&err),
     }
 }

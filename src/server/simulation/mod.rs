@@ -323,11 +323,17 @@ impl Simulation {
             return Ok(());
         }
         let player = feed.player_mut().ok_or(SimError::NoModel)?;
-        let command = player.pbx().live_action(path, body)?;
+        let Some(command) = player.pbx().live_action(path, body)? else {
+            // Already so (a call answered before): nothing to apply or publish.
+            return Ok(());
+        };
         let events = player
             .apply_outside_at(now, command)
             .map_err(LiveError::from)?;
         slot.publish(events);
+        // The action may have planned something sooner than the driver's deadline
+        // (a simulated person picking up, docs/protocol.md §10.8).
+        self.changed.notify_one();
         Ok(())
     }
 

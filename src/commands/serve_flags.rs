@@ -1,0 +1,52 @@
+//! The values of `serve`'s flags that need parsing of their own: durations that can
+//! be turned off, the activity line's period, the speed.
+
+use std::time::Duration;
+
+use isymphony_sim::scenario::duration::{format_duration, parse_duration};
+
+/// A duration flag that can be turned off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interval(pub Option<Duration>);
+
+/// As the flag is written: "30s" or "off", so `--help` shows the defaults from
+/// the server's constants and they parse back.
+impl std::fmt::Display for Interval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str("off"),
+            Some(every) => {
+                let ms = u64::try_from(every.as_millis()).unwrap_or(u64::MAX);
+                f.write_str(&format_duration(ms))
+            }
+        }
+    }
+}
+
+pub fn parse_interval(text: &str) -> Result<Interval, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(Interval(None));
+    }
+    match parse_duration(text) {
+        Ok(0) => Err("use `off` to turn it off; 0 would mean all the time".to_string()),
+        Ok(ms) => Ok(Interval(Some(Duration::from_millis(ms)))),
+        Err(reason) => Err(format!("{reason}; or `off`")),
+    }
+}
+
+pub fn parse_every(text: &str) -> Result<Interval, String> {
+    match parse_duration(text) {
+        Ok(0) => Err("use --quiet to turn the activity line off".to_string()),
+        Ok(ms) => Ok(Interval(Some(Duration::from_millis(ms)))),
+        Err(reason) => Err(reason),
+    }
+}
+
+pub fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(speed) if speed.is_finite() && speed > 0.0 => Ok(speed),
+        _ => Err(format!(
+            "`{text}` is not a positive number; use 1 for real time, 10 for ten times faster"
+        )),
+    }
+}
