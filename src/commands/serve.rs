@@ -13,10 +13,10 @@ use isymphony_sim::protocol::Profile;
 use isymphony_sim::scenario::Player;
 use isymphony_sim::scenario::duration::{format_duration, parse_duration};
 use isymphony_sim::server::{
-    CONTROL_PATH, Cidr, Credentials, DEFAULT_CLIENT_QUEUE, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD, DEFAULT_PING_INTERVAL,
-    DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH, EventFeed, LIVE_PATH, Limits, Listeners,
-    Server, ServerConfig, TlsIdentity,
+    CONTROL_PATH, Cidr, CorsOrigin, CorsPolicy, Credentials, DEFAULT_CLIENT_QUEUE,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD,
+    DEFAULT_PING_INTERVAL, DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH, EventFeed, LIVE_PATH,
+    Limits, Listeners, Server, ServerConfig, TlsIdentity,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -42,6 +42,13 @@ pub struct ServeArgs {
     /// Default: loopback only (127.0.0.0/8 and ::1). Others get 403.
     #[arg(long = "allow", value_name = "CIDR")]
     allow: Vec<Cidr>,
+
+    /// Let web pages from ORIGIN call the Live API and /sim/ with fetch(), with
+    /// credentials (repeatable): e.g. http://localhost:3000, `null` for pages opened
+    /// from a file, `*` for any origin (each request's Origin is then echoed, as
+    /// browsers refuse `*` with credentials). Ours; default: CORS off.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origin: Vec<CorsOrigin>,
 
     /// Also accept the documentation's invalid filter entry form
     /// {"property" : "x" : "value" : "y"}.
@@ -146,6 +153,7 @@ impl fmt::Debug for ServeArgs {
             .field("listen", &self.listen)
             .field("username", &self.username)
             .field("allow", &self.allow)
+            .field("cors_origin", &self.cors_origin)
             .field("lenient_filters", &self.lenient_filters)
             .field("stamp", &self.stamp)
             .field("profile", &self.profile)
@@ -225,6 +233,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_speed(args.speed)
         .with_paused(args.paused)
         .with_client_queue(args.client_queue)
+        .with_cors(CorsPolicy::new(args.cors_origin.clone()))
         .with_limits(Limits {
             max_message_bytes: args.max_message_bytes,
             max_connections: args.max_connections,
@@ -391,6 +400,10 @@ fn print_banner(
     banner.extend([
         format!("  credentials: {} / {password}", args.username),
         format!("  allowed sources: {}", allow.join(", ")),
+        format!(
+            "  CORS (ours): {}",
+            CorsPolicy::new(args.cors_origin.clone()).describe()
+        ),
         format!("  scenario: {}", info.scenario),
         format!("  seed: {seed}"),
         format!("  epoch: {epoch} (event time = epoch + virtual ms; repeat with --epoch {epoch})"),

@@ -51,6 +51,7 @@ use warp::reply::Response;
 use crate::protocol::ParseOptions;
 
 use fanout::message::BusCommand;
+use http::admission::challenge::Challenges;
 use http::control::Dispatcher;
 use http::journal::RequestJournal;
 use state::ServerState;
@@ -61,9 +62,11 @@ pub use config::{
     DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PING_INTERVAL, Limits, ServerConfig,
 };
 pub use fanout::publisher::{BusClosed, PublishSlot, Publisher};
+pub use http::admission::challenge::{CHALLENGE_WINDOW, MAX_HELD_CHALLENGES};
 pub use http::admission::cidr::{Cidr, CidrError};
 pub use http::admission::gate::{Credentials, DEFAULT_PASSWORD, DEFAULT_USERNAME, Gate, Refusal};
 pub use http::control::CONTROL_PATH;
+pub use http::cors::{CorsOrigin, CorsOriginError, CorsPolicy};
 pub use http::journal::{JournalEntry, JournalPage, MAX_JOURNAL_ENTRIES, REQUESTS_PATH};
 pub use http::live::LIVE_PATH;
 pub use http::reply::MAX_REQUEST_BODY;
@@ -127,6 +130,8 @@ impl Server {
         let (bus_tx, bus_rx) = mpsc::channel(BUS_CAPACITY);
         let state = ServerState {
             gate: Gate::new(config.credentials, config.allow),
+            challenges: Challenges::new(CHALLENGE_WINDOW),
+            cors: config.cors,
             parse: ParseOptions {
                 lenient: config.lenient_filters,
             },
@@ -214,6 +219,11 @@ impl Server {
             token.clone(),
         ));
 
+        let settling = tokio::spawn({
+            let (state, token) = (Arc::clone(&state), token.clone());
+            async move { state.challenges.settle_until(&state.stats, token).await }
+        });
+
         let trigger = token.clone();
         let trigger_task = tokio::spawn(async move {
             tokio::select! {
@@ -247,6 +257,7 @@ impl Server {
         // Both stop on the token; a join error would mean a panic, already reported.
         let _ = dispatcher.await;
         let _ = driver.await;
+        let _ = settling.await;
         let _ = trigger_task.await;
         tracing::info!("server stopped");
     }

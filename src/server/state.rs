@@ -14,7 +14,9 @@ use crate::protocol::ParseOptions;
 use super::config::Limits;
 use super::fanout::message::BusCommand;
 use super::fanout::publisher::Publisher;
+use super::http::admission::challenge::Challenges;
 use super::http::admission::gate::Gate;
+use super::http::cors::CorsPolicy;
 use super::http::journal::RequestJournal;
 use super::simulation::Simulation;
 use super::stats::Stats;
@@ -25,6 +27,10 @@ use super::transport::capacity::ConnectionLimit;
 pub(crate) struct ServerState {
     /// Admission rules, checked before each upgrade.
     pub(crate) gate: Gate,
+    /// 401s waiting to be told apart: the browser's auth flow or a refusal.
+    pub(crate) challenges: Challenges,
+    /// Which origins may call the Live API and `/sim/` from a browser.
+    pub(crate) cors: CorsPolicy,
     /// How client messages are parsed.
     pub(crate) parse: ParseOptions,
     /// Capacity of each client's queue; a full queue disconnects the client.

@@ -11,6 +11,7 @@ mod abuse;
 mod actions;
 mod admission;
 mod control;
+mod cors;
 mod desk;
 mod events;
 mod fanout;

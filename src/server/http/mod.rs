@@ -7,6 +7,7 @@
 
 pub(crate) mod admission;
 pub(crate) mod control;
+pub(crate) mod cors;
 pub(crate) mod journal;
 pub(crate) mod live;
 pub(crate) mod reply;
