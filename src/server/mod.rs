@@ -71,6 +71,8 @@ pub use http::journal::{JournalEntry, JournalPage, MAX_JOURNAL_ENTRIES, REQUESTS
 pub use http::live::LIVE_PATH;
 pub use http::reply::MAX_REQUEST_BODY;
 pub use http::routes::{EVENT_PATH, MAX_CLIENT_MESSAGE};
+pub use http::ui::stream::{MAX_EVENTS_PER_SAMPLE, SAMPLE_INTERVAL};
+pub use http::ui::{MAX_DASHBOARDS, UI_PATH};
 pub use simulation::clock::utc_text;
 pub use simulation::feed::{EmptyFeed, EventFeed, FeedInfo};
 pub use stats::{Stats, StatsSnapshot};
@@ -139,6 +141,7 @@ impl Server {
             close_timeout: config.close_timeout,
             limits: config.limits,
             connections: ConnectionLimit::new(config.limits.max_connections),
+            dashboards: ConnectionLimit::new(Some(http::ui::MAX_DASHBOARDS)),
             simulation: Arc::new(simulation::Simulation::new(
                 Box::new(EmptyFeed),
                 config.speed,
@@ -153,6 +156,7 @@ impl Server {
             transports: TaskTracker::new(),
             next_client: AtomicU64::new(1),
             requests: RequestJournal::default(),
+            tap: tokio::sync::broadcast::channel(fanout::encoder::TAP_CAPACITY).0,
         };
         Ok(Server {
             state: Arc::new(state),
@@ -211,7 +215,8 @@ impl Server {
         self.play(feed);
         let Server { state, bus } = self;
         let token = state.shutdown.clone();
-        let encoder = fanout::encoder::Encoder::new(Arc::clone(&state.stats), state.send_stamp);
+        let encoder = fanout::encoder::Encoder::new(Arc::clone(&state.stats), state.send_stamp)
+            .with_tap(state.tap.clone());
         let dispatcher = tokio::spawn(fanout::dispatch::dispatch(bus, encoder, token.clone()));
         let driver = tokio::spawn(simulation::driver::drive(
             Arc::clone(&state.simulation),

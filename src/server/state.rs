@@ -12,6 +12,7 @@ use tokio_util::task::TaskTracker;
 use crate::protocol::ParseOptions;
 
 use super::config::Limits;
+use super::fanout::encoder::EventTap;
 use super::fanout::message::BusCommand;
 use super::fanout::publisher::Publisher;
 use super::http::admission::challenge::Challenges;
@@ -39,6 +40,8 @@ pub(crate) struct ServerState {
     pub(crate) close_timeout: Duration,
     /// Message size, connection, filter, ping and idle limits.
     pub(crate) limits: Limits,
+    /// Dashboard streams against [`MAX_DASHBOARDS`](super::http::ui::MAX_DASHBOARDS).
+    pub(crate) dashboards: Arc<ConnectionLimit>,
     /// Websocket connections against `--max-connections`.
     pub(crate) connections: Arc<ConnectionLimit>,
     /// What plays and its clock, shared by the driver, REST and `/sim/`.
@@ -56,6 +59,8 @@ pub(crate) struct ServerState {
     /// Every transport connection task (plain or TLS), so `run` returns only
     /// once all of them have ended.
     pub(crate) transports: TaskTracker,
+    /// Every event frame as it is encoded, for the dashboard's stream view.
+    pub(crate) tap: EventTap,
     /// The id the next session gets on the bus.
     pub(crate) next_client: AtomicU64,
     /// Every Live API request, for `GET /sim/requests`.

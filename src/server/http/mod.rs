@@ -12,3 +12,4 @@ pub(crate) mod journal;
 pub(crate) mod live;
 pub(crate) mod reply;
 pub(crate) mod routes;
+pub(crate) mod ui;

@@ -23,6 +23,7 @@ use super::control::{self, CONTROL_PATH, Dispatcher};
 use super::cors;
 use super::live::{self, LIVE_PATH};
 use super::reply::plain;
+use super::ui;
 
 /// The Event API path (docs/protocol.md §1.1).
 pub const EVENT_PATH: &str = "/communication_manager/ws/event";
@@ -41,6 +42,8 @@ pub(crate) fn routes(
         .map(upgrade);
     let answered = events
         .or(live::routes(Arc::clone(&state)))
+        .unify()
+        .or(ui::routes(Arc::clone(&state), dispatcher))
         .unify()
         .or(control::routes(Arc::clone(&state), dispatcher))
         .unify()
