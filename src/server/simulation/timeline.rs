@@ -2,6 +2,7 @@
 //! keeps no times (events carry the only ones), so durations are recorded here,
 //! in virtual epoch ms, each time the simulation has changed the model.
 //!
+//! Calls are keyed by their caller segment; waits, stays and holds by segment.
 //! Observed after every batch, REST action and restart, so a time is exact to
 //! the batch. Everything here is keyed by what exists in the model now, and
 //! entries for what is gone are dropped at each observation: it is bounded by the
@@ -33,6 +34,8 @@ pub(crate) struct Timeline {
     waits: BTreeMap<String, (String, i64)>,
     /// Segment id to (room, since when it is there).
     stays: BTreeMap<String, (String, i64)>,
+    /// Segment id to since when it is on hold.
+    holds: BTreeMap<String, (String, i64)>,
     /// (queue, extension) to `None` while logged in, or when it logged out.
     agents: BTreeMap<(String, String), Option<i64>>,
 }
@@ -61,6 +64,9 @@ impl Timeline {
         }
         track(&mut self.waits, pbx, now, |s| s.queue.as_deref());
         track(&mut self.stays, pbx, now, |s| s.room.as_deref());
+        track(&mut self.holds, pbx, now, |s| {
+            s.on_hold.then_some("on hold")
+        });
 
         self.agents.retain(|(queue, extension), _| {
             pbx.queues.contains_key(queue) && pbx.extensions.contains_key(extension)
@@ -97,6 +103,11 @@ impl Timeline {
     /// Since when segment `id` is in its conference room.
     pub(crate) fn in_room_since(&self, id: &str) -> Option<i64> {
         self.stays.get(id).map(|(_, since)| *since)
+    }
+
+    /// Since when segment `id` is on hold.
+    pub(crate) fn held_since(&self, id: &str) -> Option<i64> {
+        self.holds.get(id).map(|(_, since)| *since)
     }
 
     /// Agents of `queue` seen logged in before and logged out now, with when.

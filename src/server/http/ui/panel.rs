@@ -259,10 +259,20 @@ fn extension_row(pbx: &Pbx, timeline: &Timeline, extension: &Extension) -> Exten
     row.other = other_id
         .and_then(|id| pbx.segments().get(id))
         .map(|other| party(pbx, other));
+    // Holding is per segment: the call is on hold whichever side holds.
+    let held_since = [Some(segment.id.as_str()), other_id]
+        .into_iter()
+        .flatten()
+        .filter_map(|id| timeline.held_since(id))
+        .min();
+    let held = segment.on_hold
+        || other_id
+            .and_then(|id| pbx.segments().get(id))
+            .is_some_and(|other| other.on_hold);
     row.state = match call.state {
         CallState::Ringing if is_caller => "calling",
         CallState::Ringing => "ringing",
-        _ if segment.on_hold => "on hold",
+        _ if held => "on hold",
         CallState::Connected => "connected",
         CallState::Queued => "queued",
         CallState::Conference => "conference",
@@ -280,7 +290,11 @@ fn extension_row(pbx: &Pbx, timeline: &Timeline, extension: &Extension) -> Exten
             (None, None) => None,
         };
     }
-    row.since = timeline.call(&call.caller).map(|t| t.since);
+    row.since = if held {
+        held_since
+    } else {
+        timeline.call(&call.caller).map(|t| t.since)
+    };
     row
 }
 
@@ -378,6 +392,11 @@ fn call_row(pbx: &Pbx, timeline: &Timeline, call: &crate::model::state::Call) ->
     });
     let times = timeline.call(&call.caller);
     let held = [caller, callee].into_iter().flatten().any(|s| s.on_hold);
+    let held_since = [caller, callee]
+        .into_iter()
+        .flatten()
+        .filter_map(|s| timeline.held_since(&s.id))
+        .min();
     let recording = [caller, callee].into_iter().flatten().any(|s| s.recording);
     CallRow {
         id: call.caller.clone(),
@@ -395,6 +414,10 @@ fn call_row(pbx: &Pbx, timeline: &Timeline, call: &crate::model::state::Call) ->
         on_hold: held,
         recording,
         started: times.map(|t| t.started),
-        since: times.map(|t| t.since),
+        since: if held {
+            held_since
+        } else {
+            times.map(|t| t.since)
+        },
     }
 }

@@ -33,6 +33,9 @@ const KEYS = {
   clients: "id",
 };
 const dirty = new Set();
+// Per keyed list, the keys whose rows changed since the last render; a list
+// missing here is rebuilt whole (after a full message).
+const changed = new Map();
 let frameRequested = false;
 let socket = null;
 let reconnectDelay = RECONNECT_FIRST_MS;
@@ -155,8 +158,12 @@ function receive(message) {
 
 function applyState(message) {
   if (message.full) {
-    for (const name of Object.keys(KEYS)) state[name].clear();
-    for (const name of Object.keys(KEYS)) dirty.add(name);
+    for (const name of Object.keys(KEYS)) {
+      state[name].clear();
+      dirty.add(name);
+      changed.delete(name);
+      state[`${name}Whole`] = true;
+    }
   }
   if (message.run) {
     state.run = message.run;
@@ -170,7 +177,11 @@ function applyState(message) {
   for (const [name, key] of Object.entries(KEYS)) {
     const change = message[name];
     if (!change) continue;
-    for (const row of change.upsert) state[name].set(String(row[key]), row);
+    if (!changed.has(name)) changed.set(name, new Set());
+    for (const row of change.upsert) {
+      state[name].set(String(row[key]), row);
+      changed.get(name).add(String(row[key]));
+    }
     for (const gone of change.remove) state[name].delete(gone);
     dirty.add(name);
   }
@@ -199,6 +210,8 @@ function schedule() {
     };
     for (const name of dirty) renderers[name]();
     dirty.clear();
+    changed.clear();
+    for (const name of Object.keys(KEYS)) state[`${name}Whole`] = false;
   });
 }
 
@@ -210,14 +223,36 @@ function byKey(key) {
   return (a, b) => String(a[key]).localeCompare(String(b[key]), undefined, { numeric: true });
 }
 
-function replaceBody(table, rows, emptyText, columns) {
-  const body = document.querySelector(`#${table} tbody`);
-  const fresh = el("tbody");
-  if (rows.length === 0) {
-    fresh.append(el("tr", {}, el("td", { colspan: columns, class: "empty" }, emptyText)));
+// Whether the row with `key` of list `name` must be built again.
+function stale(name, key) {
+  if (state[`${name}Whole`]) return true;
+  const keys = changed.get(name);
+  return keys ? keys.has(String(key)) : false;
+}
+
+// Makes `box`'s children the rows of `items` ([key, build] in order), building
+// only the rows that are new or changed and moving nothing that stays in place,
+// so an update touches as little of the page as it can.
+function patch(box, name, items, empty) {
+  const existing = new Map();
+  for (const child of box.children) {
+    if (child.dataset.key !== undefined) existing.set(child.dataset.key, child);
   }
-  for (const row of rows) fresh.append(row);
-  body.replaceWith(fresh);
+  const next = items.map(([key, build]) => {
+    const old = existing.get(String(key));
+    return old && !stale(name, key) ? old : build();
+  });
+  if (next.length === 0) next.push(empty());
+  const keep = new Set(next);
+  for (const child of Array.from(box.children)) if (!keep.has(child)) child.remove();
+  next.forEach((node, i) => {
+    if (box.children[i] !== node) box.insertBefore(node, box.children[i] || null);
+  });
+}
+
+function patchBody(table, name, items, emptyText, columns) {
+  const body = document.querySelector(`#${table} tbody`);
+  patch(body, name, items, () => el("tr", {}, el("td", { colspan: columns, class: "empty" }, emptyText)));
 }
 
 // ---- rendering --------------------------------------------------------------
@@ -248,9 +283,9 @@ function renderServer() {
 }
 
 function renderUsers() {
-  const rows = sorted(state.users, byKey("username")).map((u) => {
+  const rows = sorted(state.users, byKey("username")).map((u) => [u.username, () => {
     const status = u.status;
-    const back = status && status.returnTime !== null ? utcTime(status.returnTime) : "";
+    const back = status && status.returnTime !== null ? utcTime(status.returnTime).slice(0, 5) : "";
     return el("tr", { "data-key": u.username },
       el("td", { title: `${u.name} (${u.license} license)` }, el("b", {}, u.username), el("span", { class: "sub" }, u.name)),
       el("td", { class: u.loggedIn ? "on" : "off", title: u.loggedIn ? `logged in from ${u.loginFrom}` : "logged out" }, u.loggedIn ? "in" : "out"),
@@ -258,11 +293,11 @@ function renderUsers() {
         ? el("span", { class: `badge st-${status.statusType}`, title: status.statusType }, status.name || status.statusType)
         : el("span", { class: "off", title: "no status set yet" }, "-")),
       el("td", { title: status ? status.note : "" }, status ? status.note : ""),
-      el("td", { class: "num" }, back));
-  });
+      el("td", { class: "num", title: back ? `expected back at ${utcDateTime(status.returnTime)}` : "" }, back));
+  }]);
   const loggedIn = Array.from(state.users.values()).filter((u) => u.loggedIn).length;
   $("users-count").textContent = `${state.users.size}, ${loggedIn} logged in`;
-  replaceBody("users", rows, "no users", 5);
+  patchBody("users", "users", rows, "no users", 5);
 }
 
 function partyText(p) {
@@ -276,83 +311,82 @@ function stateBadge(text) {
 }
 
 function renderExtensions() {
-  const rows = sorted(state.extensions, byKey("number")).map((e) =>
+  const rows = sorted(state.extensions, byKey("number")).map((e) => [e.number, () =>
     el("tr", { "data-key": e.number },
       el("td", { class: "num" }, el("b", {}, e.number)),
       el("td", { title: e.user ? `user ${e.user}` : "no user" }, e.name, e.dnd ? el("span", { class: "tag" }, "DND") : null),
       el("td", {}, stateBadge(e.state)),
       el("td", { title: partyText(e.other) }, partyText(e.other)),
-      since("td", e.state === "idle" ? null : e.since)));
+      since("td", e.state === "idle" ? null : e.since))]);
   const busy = Array.from(state.extensions.values()).filter((e) => e.state !== "idle").length;
   $("extensions-count").textContent = `${state.extensions.size}, ${busy} busy`;
-  replaceBody("extensions", rows, "no extensions", 5);
+  patchBody("extensions", "extensions", rows, "no extensions", 5);
+}
+
+function queueBox(q) {
+  const waiting = el("ol", { class: "waiting" });
+  for (const w of q.waiting) {
+    waiting.append(el("li", { "data-key": w.segment }, partyText(w.caller), " · waiting ", since("span", w.since)));
+  }
+  const agents = el("table", { class: "agents" },
+    el("colgroup", {}, el("col", { class: "w-a-ext" }), el("col"), el("col", { class: "w-a-login" }), el("col", { class: "w-a-paused" }), el("col", { class: "w-a-pen" })),
+    el("tr", {}, el("th", {}, "agent"), el("th", {}, ""), el("th", {}, "login"), el("th", {}, "paused"), el("th", {}, "penalty")));
+  for (const a of q.agents) {
+    const login = a.loggedIn ? (a.dynamic ? "in" : "static") : "out";
+    const loginTitle = a.loggedIn ? (a.dynamic ? "logged in (dynamic member)" : "static member: always logged in") : "logged out";
+    agents.append(el("tr", { "data-key": a.extension },
+      el("td", { class: "num" }, a.extension),
+      el("td", { title: a.name }, a.name),
+      el("td", { class: a.loggedIn ? "on" : "off", title: loginTitle }, login),
+      el("td", {}, a.paused ? el("span", { class: "tag paused" }, "paused") : ""),
+      el("td", { class: "num" }, a.penalty === null ? "" : a.penalty)));
+  }
+  return el("div", { class: "queue", "data-key": q.identifier },
+    el("div", { class: "queue-head" },
+      el("span", {}, el("b", {}, q.name), " ", el("span", { class: "muted" }, q.identifier), q.enabled ? null : el("span", { class: "tag" }, "disabled")),
+      q.waiting.length
+        ? el("span", { class: "longest" }, `${q.waiting.length} waiting, longest `, since("span", q.longestSince))
+        : el("span", { class: "muted" }, "nobody waiting")),
+    q.waiting.length ? waiting : null,
+    q.agents.length ? agents : el("div", { class: "muted" }, "no agents logged in"));
 }
 
 function renderQueues() {
-  const box = el("div", { class: "scroll", id: "queues" });
   const queues = sorted(state.queues, byKey("identifier"));
-  if (queues.length === 0) box.append(el("div", { class: "empty" }, "no queues"));
-  let waitingTotal = 0;
-  for (const q of queues) {
-    waitingTotal += q.waiting.length;
-    const waiting = el("ol", { class: "waiting" });
-    for (const w of q.waiting) {
-      waiting.append(el("li", { "data-key": w.segment }, partyText(w.caller), " · waiting ", since("span", w.since)));
-    }
-    const agents = el("table", { class: "agents" },
-      el("colgroup", {}, el("col", { class: "w-a-ext" }), el("col"), el("col", { class: "w-a-login" }), el("col", { class: "w-a-paused" }), el("col", { class: "w-a-pen" })),
-      el("tr", {}, el("th", {}, "agent"), el("th", {}, ""), el("th", {}, "login"), el("th", {}, "paused"), el("th", {}, "penalty")));
-    for (const a of q.agents) {
-      const login = a.loggedIn ? (a.dynamic ? "in" : "static") : "out";
-      const loginTitle = a.loggedIn ? (a.dynamic ? "logged in (dynamic member)" : "static member: always logged in") : "logged out";
-      agents.append(el("tr", { "data-key": a.extension },
-        el("td", { class: "num" }, a.extension),
-        el("td", { title: a.name }, a.name),
-        el("td", { class: a.loggedIn ? "on" : "off", title: loginTitle }, login),
-        el("td", {}, a.paused ? el("span", { class: "tag paused" }, "paused") : ""),
-        el("td", { class: "num" }, a.penalty === null ? "" : a.penalty)));
-    }
-    box.append(el("div", { class: "queue", "data-key": q.identifier },
-      el("div", { class: "queue-head" },
-        el("span", {}, el("b", {}, q.name), " ", el("span", { class: "muted" }, q.identifier), q.enabled ? null : el("span", { class: "tag" }, "disabled")),
-        q.waiting.length
-          ? el("span", { class: "longest" }, `${q.waiting.length} waiting, longest `, since("span", q.longestSince))
-          : el("span", { class: "muted" }, "nobody waiting")),
-      q.waiting.length ? waiting : null,
-      q.agents.length ? agents : el("div", { class: "muted" }, "no agents logged in")));
-  }
-  $("queues").replaceWith(box);
-  $("queues-count").textContent = `${state.queues.size}, ${waitingTotal} waiting`;
+  patch($("queues"), "queues", queues.map((q) => [q.identifier, () => queueBox(q)]),
+    () => el("div", { class: "empty" }, "no queues"));
+  const waiting = queues.reduce((sum, q) => sum + q.waiting.length, 0);
+  $("queues-count").textContent = `${state.queues.size}, ${waiting} waiting`;
+}
+
+function roomBox(r) {
+  const list = el("ol", {});
+  for (const p of r.participants) list.append(el("li", { "data-key": p.segment }, partyText(p.party), " · ", since("span", p.since)));
+  return el("div", { class: "room", "data-key": r.identifier },
+    el("div", { class: "room-head" },
+      el("span", {}, el("b", {}, r.name), " ", el("span", { class: "muted" }, `dial ${r.dialString}`)),
+      el("span", { class: "muted" }, `${r.participants.length} in the room`)),
+    r.participants.length ? list : null);
 }
 
 function renderRooms() {
-  const box = el("div", { class: "scroll", id: "rooms" });
   const rooms = sorted(state.rooms, byKey("identifier"));
-  if (rooms.length === 0) box.append(el("div", { class: "empty" }, "no conference rooms"));
-  for (const r of rooms) {
-    const list = el("ol", {});
-    for (const p of r.participants) list.append(el("li", { "data-key": p.segment }, partyText(p.party), " · ", since("span", p.since)));
-    box.append(el("div", { class: "room", "data-key": r.identifier },
-      el("div", { class: "room-head" },
-        el("span", {}, el("b", {}, r.name), " ", el("span", { class: "muted" }, `dial ${r.dialString}`)),
-        el("span", { class: "muted" }, `${r.participants.length} in the room`)),
-      r.participants.length ? list : null));
-  }
-  $("rooms").replaceWith(box);
+  patch($("rooms"), "rooms", rooms.map((r) => [r.identifier, () => roomBox(r)]),
+    () => el("div", { class: "empty" }, "no conference rooms"));
   $("rooms-count").textContent = `${state.rooms.size}`;
 }
 
 function renderCalls() {
   const calls = sorted(state.calls, (a, b) => (a.started || 0) - (b.started || 0) || a.label.localeCompare(b.label));
-  const rows = calls.map((c) =>
+  const rows = calls.map((c) => [c.id, () =>
     el("tr", { "data-key": c.id, title: `call ${c.label}${c.recording ? ", recording" : ""}` },
       el("td", {}, stateBadge(c.state)),
       el("td", { title: partyText(c.caller) }, partyText(c.caller)),
       el("td", { title: partyText(c.callee) || c.place || "" }, partyText(c.callee) || c.place || ""),
       since("td", c.since),
-      since("td", c.started)));
+      since("td", c.started))]);
   $("calls-count").textContent = `${state.calls.size}`;
-  replaceBody("calls", rows, "no calls", 5);
+  patchBody("calls", "calls", rows, "no calls", 5);
 }
 
 function filterCell(client) {
@@ -372,24 +406,26 @@ function filterCell(client) {
 
 function renderClients() {
   const clients = sorted(state.clients, (a, b) => a.id - b.id);
-  const rows = clients.map((c) =>
+  const rows = clients.map((c) => [c.id, () =>
     el("tr", { "data-key": c.id },
       el("td", { class: "num" }, el("b", {}, c.id)),
-      el("td", {}, c.peer || "unknown", el("span", { class: "sub" }, `since ${localTime(c.connectedAtMs)}`)),
+      el("td", { title: c.peer || "" }, c.peer || "unknown", el("span", { class: "sub" }, `since ${localTime(c.connectedAtMs)}`)),
       filterCell(c),
       el("td", { class: "num" }, c.delivered),
       el("td", { class: c.dropped ? "num longest" : "num" }, c.dropped),
-      el("td", { class: "num", title: `capacity ${c.queueCapacity}` }, `${c.queued}/${c.queueCapacity}`)));
+      el("td", { class: "num", title: `capacity ${c.queueCapacity}` }, `${c.queued}/${c.queueCapacity}`))]);
   $("clients-count").textContent = `${state.clients.size} connected`;
-  replaceBody("clients", rows, "no Event API connection", 6);
-  const ended = state.departed.map((d) =>
+  patchBody("clients", "clients", rows, "no Event API connection", 6);
+  // The ring is small and sent whole when it changes: rebuilt whole.
+  state.departedWhole = true;
+  const ended = state.departed.map((d) => [d.id, () =>
     el("tr", { "data-key": d.id },
       el("td", { class: "num" }, d.id),
       el("td", {}, d.peer || "unknown", el("span", { class: "sub" }, `ended ${localTime(d.endedAtMs)}`)),
       el("td", { class: "wrap" }, d.ending),
       el("td", { class: "num" }, d.delivered),
-      el("td", { class: "num" }, d.dropped)));
-  replaceBody("departed", ended, "none yet", 5);
+      el("td", { class: "num" }, d.dropped))]);
+  patchBody("departed", "departed", ended, "none yet", 5);
 
   const select = $("fault-client");
   const chosen = select.value;
@@ -422,31 +458,38 @@ function applyEvents(message) {
   schedule();
 }
 
-function eventItem(event) {
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const escape = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+// One event row as HTML: a whole batch is parsed at once, which costs the
+// browser far less than building each element in turn.
+function eventHtml(event) {
   let parsed = {};
   try { parsed = JSON.parse(event.text); } catch (_) { parsed = {}; }
   const time = typeof parsed.time === "number" ? utcTime(parsed.time) + "." + pad(parsed.time % 1000, 3) : "";
-  const item = el("li", { class: "event", "data-seq": event.seq },
-    el("details", {},
-      el("summary", {},
-        el("span", { class: "etime num" }, time),
-        el("span", { class: "etype" }, parsed.type || "(not JSON)"),
-        el("span", { class: "eprops" }, summary(parsed))),
-      el("div", { class: "raw" }, event.text)));
-  return item;
+  // A plain row, not <details>: each of those carries a shadow tree, which is
+  // too much at hundreds of rows a second. A click opens it (see wire()).
+  return `<li class="event" data-seq="${event.seq}"><div class="sum">` +
+    `<span class="etime num">${time}</span><span class="etype">${escape(parsed.type || "(not JSON)")}</span>` +
+    `<span class="eprops">${escape(summary(parsed))}</span></div>` +
+    `<div class="raw">${escape(event.text)}</div></li>`;
 }
 
 function renderEvents() {
   const list = $("events");
-  const fresh = state.newEvents || 0;
+  const fresh = Math.min(state.newEvents || 0, state.events.length);
   state.newEvents = 0;
   // Newest on top; only the new ones are built, the oldest dropped.
-  const start = Math.max(0, state.events.length - fresh);
-  for (const event of state.events.slice(start)) list.prepend(eventItem(event));
+  const html = state.events.slice(state.events.length - fresh).reverse().map(eventHtml).join("");
+  if (html) list.insertAdjacentHTML("afterbegin", html);
   while (list.children.length > state.events.length) list.lastElementChild.remove();
   const c = state.streamCounts;
   if (c) {
-    $("stream-counters").textContent =
+    const counters = $("stream-counters");
+    counters.dataset.seen = c.seen;
+    counters.dataset.matched = c.matched;
+    counters.dataset.notShown = c.notShown;
+    counters.textContent =
       `seen ${c.seen} · matched ${c.matched} · not shown ${c.notShown} ` +
       `(sampled: at most ${c.maxPerSample} events per ${c.sampleMs} ms are sent, the latest) · ` +
       `showing the last ${Math.min(state.events.length, EVENTS_KEPT)} of at most ${EVENTS_KEPT}`;
@@ -481,7 +524,12 @@ async function control(method, path, body) {
   result.className = "result";
   result.textContent = `${method} ${path} ...`;
   try {
-    const response = await fetch(path, { method, body, headers: body ? { "Content-Type": "application/json" } : {} });
+    // From the origin, not the page's URL: a page opened as
+    // http://user:password@host/sim/ui would make a relative URL carry the
+    // credentials, and fetch() refuses such URLs. The browser's auth cache
+    // supplies them instead.
+    const url = location.origin + path;
+    const response = await fetch(url, { method, body, headers: body ? { "Content-Type": "application/json" } : {} });
     const text = await response.text();
     result.className = response.ok ? "result ok" : "result bad";
     result.textContent = `${method} ${path}: ${response.status} ${response.statusText}\n${text.trim()}`;
@@ -537,6 +585,10 @@ function wire() {
   $("scenario-load").onclick = loadScenario;
   $("reset").onclick = () => control("POST", "/sim/reset");
   $("filter-apply").onclick = () => sendFilter($("filter-text").value.trim());
+  $("events").onclick = (click) => {
+    const row = click.target.closest(".event");
+    if (row) row.classList.toggle("open");
+  };
   $("filter-clear").onclick = () => {
     $("filter-text").value = "";
     sendFilter('{"type":"filter","filters":[]}');
