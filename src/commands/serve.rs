@@ -16,7 +16,7 @@ use isymphony_sim::server::{
     CONTROL_PATH, Cidr, CorsOrigin, CorsPolicy, Credentials, DEFAULT_CLIENT_QUEUE,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD,
     DEFAULT_PING_INTERVAL, DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH, EventFeed, LIVE_PATH,
-    Limits, Listeners, Server, ServerConfig, TlsIdentity,
+    Limits, Listeners, Server, ServerConfig, TlsIdentity, UI_PATH,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -370,6 +370,7 @@ fn print_banner(
         format!("isymphony-sim Event API listening on ws://{bound}{EVENT_PATH}"),
         format!("  Live API: http://{bound}{LIVE_PATH}coreServers/getByName/{slug}/extensions"),
         format!("  control API (ours, not iSymphony's): http://{bound}{CONTROL_PATH}status"),
+        format!("  dashboard (ours): http://{bound}{UI_PATH} in a browser, same credentials"),
     ];
     if let Some((tls_bound, identity)) = tls {
         let origin = if identity.is_self_signed() {
