@@ -44,7 +44,13 @@ async fn a_page_on_another_origin_opens_the_event_api_with_url_credentials_and_f
 ws.onopen = () => {{ log("open"); ws.send(JSON.stringify({{type: "filter", filters: {FILTERS}}})); }};
 ws.onmessage = (m) => log("message " + m.data);
 ws.onclose = (c) => log("close " + c.code);
-ws.onerror = () => log("error");"#,
+ws.onerror = () => log("error");
+// A later socket without credentials in its URL: the browser has them cached.
+function later() {{
+  const again = new WebSocket("ws://{addr}/communication_manager/ws/event");
+  again.onopen = () => {{ document.title = "later open"; again.close(); }};
+  again.onerror = () => {{ document.title = "later failed"; }};
+}}"#,
         addr = sim.addr
     );
     let (url, _host) = host.serve(page_with(&script));
@@ -79,7 +85,12 @@ ws.onerror = () => log("error");"#,
         )
         .await;
         let lines = log_lines(&mut page).await;
+        page.eval("later(); true").await;
+        let later = page
+            .wait_for("document.title.startsWith('later') && document.title", "the later socket")
+            .await;
 
+        assert_eq!(later, "later open", "cached credentials open a later socket");
         assert_eq!(lines[0], "open", "{lines:#?}");
         let reply: Value = serde_json::from_str(lines[1].strip_prefix("message ").expect("a message"))
             .expect("JSON");
@@ -94,6 +105,9 @@ ws.onerror = () => log("error");"#,
         // a challenge, neither a refusal nor a warning.
         assert!(admitted.challenges >= 1, "{admitted:?}");
         assert_eq!((admitted.refused_no_credentials, admitted.challenges_held), (0, 0));
+        let after = sim.stats.snapshot();
+        assert_eq!(after.refused_no_credentials, 0, "{after:?}");
+        assert_eq!(after.connections_total, 3, "ours, the page's and the later one");
     })
     .catch_unwind()
     .await;

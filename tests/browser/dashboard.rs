@@ -98,6 +98,25 @@ async fn the_dashboard_shows_users_queue_callers_and_a_clients_filter_after_step
         let tags = texts(&mut page, "#clients tr[data-key='1'] .filter-group[data-property=type] .tag").await;
         assert_eq!(tags, ["agentLogin", "userStatus"]);
 
+        // A second client, closed by a fault: the roster says how it ended.
+        let mut doomed = sim.client("[]").await;
+        let (status, body) = sim
+            .request("POST", "/sim/fault", r#"{"kind":"close","code":4000,"reason":"test","client":2}"#)
+            .await;
+        assert_eq!((status, body.as_str()), (200, r#"{"kind":"close","clients":[2]}"#));
+        doomed.until_close().await;
+        let ending = page
+            .wait_for(
+                "document.querySelector('#departed tr[data-key=\"2\"] td:nth-child(3)')?.textContent",
+                "the closed client among those that ended",
+            )
+            .await;
+        assert_eq!(ending, r#"closed by a fault (4000 "test")"#);
+        page.eval("document.querySelector('#events .event .sum').click(); true").await;
+        let opened = texts(&mut page, "#events .event.open .raw").await;
+        assert_eq!(opened.len(), 1);
+        assert!(opened[0].starts_with(r#"{"type":"agentLogin""#), "{opened:?}");
+
         let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser").join("dashboard.png");
         page.screenshot(&shot).await;
         if std::env::var_os("ISYM_UPDATE_SCREENSHOT").is_some_and(|v| v == "1") {

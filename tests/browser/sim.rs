@@ -208,6 +208,15 @@ impl EventClient {
         }
     }
 
+    /// Reads until the server closes the connection (answering its close frame).
+    pub async fn until_close(&mut self) {
+        while let Some(Ok(message)) = within("the close", self.ws.next()).await {
+            if message.is_close() {
+                return;
+            }
+        }
+    }
+
     /// Everything published since the last reply: re-sends `filters` (changing
     /// nothing) and collects what comes before the reply.
     pub async fn window(&mut self, filters: &str) -> Vec<Value> {

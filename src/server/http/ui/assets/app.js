@@ -524,10 +524,9 @@ async function control(method, path, body) {
   result.className = "result";
   result.textContent = `${method} ${path} ...`;
   try {
-    // From the origin, not the page's URL: a page opened as
-    // http://user:password@host/sim/ui would make a relative URL carry the
-    // credentials, and fetch() refuses such URLs. The browser's auth cache
-    // supplies them instead.
+    // From the origin, not the page's URL: on a page opened with the
+    // credentials in its URL (user:password@host), a relative URL carries them
+    // too, and fetch() refuses such URLs. The browser's auth cache supplies them.
     const url = location.origin + path;
     const response = await fetch(url, { method, body, headers: body ? { "Content-Type": "application/json" } : {} });
     const text = await response.text();
