@@ -18,6 +18,7 @@
 //! served by echoing the request's `Origin` instead (with `Vary: Origin`).
 //!
 //! The websocket Event API is not covered: browsers apply no CORS to websockets.
+//! See docs/protocol.md §10.7.
 
 use std::convert::Infallible;
 use std::fmt;

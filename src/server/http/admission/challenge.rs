@@ -13,7 +13,8 @@
 //! The book of held challenges is bounded ([`MAX_HELD_CHALLENGES`] keys): past
 //! that, the oldest is settled as a refusal at once. Time is passed in, so the
 //! rules are tested without waiting; the server settles expired entries on every
-//! admission and in a task that wakes at the next deadline.
+//! admission and in a task that wakes at the next deadline. See
+//! docs/protocol.md §1.2 and §10.7.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};

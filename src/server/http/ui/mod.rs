@@ -11,7 +11,7 @@
 //!
 //! The page's controls call the `/sim/` control API with `fetch()`; there is no
 //! second way to steer the simulation. At most [`MAX_DASHBOARDS`] streams run at
-//! once; more are refused with 503.
+//! once; more are refused with 503. See docs/protocol.md §10.7.
 
 pub(crate) mod delta;
 pub(crate) mod panel;
