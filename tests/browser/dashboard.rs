@@ -112,6 +112,16 @@ async fn the_dashboard_shows_users_queue_callers_and_a_clients_filter_after_step
             )
             .await;
         assert_eq!(ending, r#"closed by a fault (4000 "test")"#);
+        // A Live API request shows in the journal's latest.
+        let users = "/communication_manager/rest/live/coreServers/getByName/default/users";
+        assert_eq!(sim.request("GET", users, "").await.0, 200);
+        let journaled = page
+            .wait_for(
+                "Array.from(document.querySelectorAll('#requests tbody tr[data-key] td')).map(td => td.textContent).join('|')",
+                "the request in the journal",
+            )
+            .await;
+        assert_eq!(journaled, format!("22:14:35|GET {users}|200"));
         page.eval("document.querySelector('#events .event .sum').click(); true").await;
         let opened = texts(&mut page, "#events .event.open .raw").await;
         assert_eq!(opened.len(), 1);

@@ -13,7 +13,7 @@
 //!
 //! | message (server to page) | carries |
 //! |---|---|
-//! | `{"type":"uiState","full":bool,...}` | `run`, `server` (whole, when changed); `users`, `extensions`, `queues`, `rooms`, `calls`, `clients` as `{"upsert":[rows],"remove":[keys]}`; `departed` (whole) |
+//! | `{"type":"uiState","full":bool,...}` | `run`, `server` (whole, when changed); `users`, `extensions`, `queues`, `rooms`, `calls`, `clients`, `requests` (the REST journal's latest) as `{"upsert":[rows],"remove":[keys]}`; `departed`, `journal` (its totals) whole |
 //! | `{"type":"uiEvents",...}` | `events` `[{"seq","text"}]`, `matched`, `notShown`, `seen` (since the last filter), `sampleMs`, `maxPerSample` |
 //! | `{"type":"filterResponse",...}` | the reply to a filter message, as a session sends it |
 
@@ -32,6 +32,7 @@ use warp::ws::Message;
 use crate::protocol::{FilterSet, RawEvent};
 use crate::server::fanout::CLOSE_GOING_AWAY;
 use crate::server::fanout::roster::Roster;
+use crate::server::http::journal::JournalPage;
 use crate::server::session::judge::{Judged, judge};
 use crate::server::session::peer_label;
 use crate::server::state::ServerState;
@@ -45,6 +46,9 @@ pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(200);
 
 /// Most events sent per sample: 250 a second, whatever the rate (ours).
 pub const MAX_EVENTS_PER_SAMPLE: usize = 50;
+
+/// REST requests of the journal the page shows: the latest.
+pub const JOURNAL_SHOWN: usize = 20;
 
 /// Longest a write to the page may take; a page that stopped reading is closed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
@@ -144,6 +148,8 @@ struct Told {
     rooms: Section,
     calls: Section,
     clients: Section,
+    requests: Section,
+    journal: Whole,
 }
 
 impl Told {
@@ -154,6 +160,7 @@ impl Told {
         server: Value,
         panel: &Panel,
         roster: &Roster,
+        journal: &JournalPage,
     ) -> Option<String> {
         let full = !self.first;
         self.first = true;
@@ -186,6 +193,15 @@ impl Told {
         put(
             "clients",
             change(self.clients.diff(keyed(&roster.clients, "id"))),
+        );
+        put(
+            "requests",
+            change(self.requests.diff(keyed(&journal.requests, "seq"))),
+        );
+        put(
+            "journal",
+            self.journal
+                .diff(json!({"total": journal.total, "dropped": journal.dropped})),
         );
         put(
             "departed",
@@ -289,7 +305,8 @@ async fn sample(ctx: &StreamContext, told: &mut Told) -> Option<String> {
     let panel = state.simulation.with_model(Panel::of).unwrap_or_default();
     let run = serde_json::to_value(state.simulation.status()).unwrap_or_default();
     let server = serde_json::to_value(state.stats.snapshot()).unwrap_or_default();
-    told.message(run, server, &panel, &roster)
+    let journal = state.requests.recent(JOURNAL_SHOWN);
+    told.message(run, server, &panel, &roster, &journal)
 }
 
 /// Sends each text in order; the reason the stream ends if one cannot be sent.

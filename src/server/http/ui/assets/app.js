@@ -20,6 +20,8 @@ const state = {
   rooms: new Map(),
   calls: new Map(),
   clients: new Map(),
+  requests: new Map(),
+  journal: null,
   departed: [],
   events: [],
   filterText: "",
@@ -31,6 +33,7 @@ const KEYS = {
   rooms: "identifier",
   calls: "id",
   clients: "id",
+  requests: "seq",
 };
 const dirty = new Set();
 // Per keyed list, the keys whose rows changed since the last render; a list
@@ -185,6 +188,10 @@ function applyState(message) {
     for (const gone of change.remove) state[name].delete(gone);
     dirty.add(name);
   }
+  if (message.journal) {
+    state.journal = message.journal;
+    dirty.add("requests");
+  }
   if (message.departed) {
     state.departed = message.departed;
     dirty.add("clients");
@@ -206,6 +213,7 @@ function schedule() {
       rooms: renderRooms,
       calls: renderCalls,
       clients: renderClients,
+      requests: renderRequests,
       events: renderEvents,
     };
     for (const name of dirty) renderers[name]();
@@ -433,6 +441,21 @@ function renderClients() {
   for (const c of clients) options.push(el("option", { value: c.id }, `${c.id} (${c.peer || "?"})`));
   select.replaceChildren(...options);
   select.value = clients.some((c) => String(c.id) === chosen) ? chosen : "";
+}
+
+function renderRequests() {
+  const requests = sorted(state.requests, (a, b) => b.seq - a.seq);
+  const epoch = state.run && state.run.epoch !== null ? state.run.epoch : null;
+  const rows = requests.map((r) => [r.seq, () =>
+    el("tr", { "data-key": r.seq, title: `${r.requestBytes} bytes in, ${r.responseBytes} bytes out` },
+      el("td", { class: "num" }, epoch === null ? r.virtualMs : utcTime(epoch + r.virtualMs)),
+      el("td", { title: `${r.method} ${r.path}` }, `${r.method} ${r.path}`),
+      el("td", { class: r.status >= 400 ? "num longest" : "num" }, r.status))]);
+  patchBody("requests", "requests", rows, "no Live API request yet", 3);
+  const j = state.journal;
+  $("requests-count").textContent = j
+    ? `latest ${requests.length} of ${j.total}${j.dropped ? `, ${j.dropped} let go` : ""}; all at GET /sim/requests`
+    : "";
 }
 
 // ---- the event stream -------------------------------------------------------
