@@ -98,12 +98,29 @@ async fn the_dashboard_shows_users_queue_callers_and_a_clients_filter_after_step
         let tags = texts(&mut page, "#clients tr[data-key='1'] .filter-group[data-property=type] .tag").await;
         assert_eq!(tags, ["agentLogin", "userStatus"]);
 
-        // A second client, closed by a fault: the roster says how it ended.
+        // A second client, closed with the page's Close button: the roster says
+        // how it ended.
         let mut doomed = sim.client("[]").await;
-        let (status, body) = sim
-            .request("POST", "/sim/fault", r#"{"kind":"close","code":4000,"reason":"test","client":2}"#)
+        page.wait_for(
+            "document.querySelector('#fault-client option[value=\"2\"]')",
+            "client 2 among the fault targets",
+        )
+        .await;
+        page.eval(
+            "document.getElementById('fault-client').value = '2'; \
+             document.querySelector('[data-fault=close]').click(); true",
+        )
+        .await;
+        let answered = page
+            .wait_for(
+                "document.getElementById('control-result').className === 'result ok' && document.getElementById('control-result').textContent",
+                "the Close button's answer",
+            )
             .await;
-        assert_eq!((status, body.as_str()), (200, r#"{"kind":"close","clients":[2]}"#));
+        assert_eq!(
+            answered,
+            "POST /sim/fault: 200 OK\n{\"kind\":\"close\",\"clients\":[2]}"
+        );
         doomed.until_close().await;
         let ending = page
             .wait_for(

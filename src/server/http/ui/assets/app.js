@@ -561,11 +561,10 @@ async function control(method, path, body) {
   }
 }
 
-function faultBody() {
-  const kind = $("fault-kind").value;
+function faultBody(kind) {
   const body = { kind };
   const client = $("fault-client").value;
-  if (client !== "") body.client = Number(client);
+  if (client !== "" && kind !== "restart") body.client = Number(client);
   if (kind === "close") {
     body.code = Number($("fault-code").value);
     body.reason = $("fault-reason").value;
@@ -573,15 +572,6 @@ function faultBody() {
   if (kind === "delay") body.ms = Number($("fault-ms").value);
   if (kind === "duplicate") body.count = Number($("fault-count").value);
   return JSON.stringify(body);
-}
-
-function syncFaultFields() {
-  const kind = $("fault-kind").value;
-  $("fault-code").disabled = kind !== "close";
-  $("fault-reason").disabled = kind !== "close";
-  $("fault-ms").disabled = kind !== "delay";
-  $("fault-count").disabled = kind !== "duplicate";
-  $("fault-client").disabled = kind === "restart";
 }
 
 async function loadScenario() {
@@ -602,8 +592,9 @@ function wire() {
   $("step").onclick = () => control("POST", "/sim/step");
   $("step-batch").onclick = () => control("POST", "/sim/step?to=batch");
   $("speed-set").onclick = () => control("POST", "/sim/speed", JSON.stringify({ speed: Number($("speed-input").value) }));
-  $("fault-kind").onchange = syncFaultFields;
-  $("fault-fire").onclick = () => control("POST", "/sim/fault", faultBody());
+  for (const button of document.querySelectorAll("[data-fault]")) {
+    button.onclick = () => control("POST", "/sim/fault", faultBody(button.dataset.fault));
+  }
   $("scenario-load").onclick = loadScenario;
   $("reset").onclick = () => control("POST", "/sim/reset");
   $("filter-apply").onclick = () => sendFilter($("filter-text").value.trim());
@@ -616,7 +607,6 @@ function wire() {
     sendFilter('{"type":"filter","filters":[]}');
     state.filterText = "";
   };
-  syncFaultFields();
 }
 
 wire();
