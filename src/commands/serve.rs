@@ -13,10 +13,10 @@ use isymphony_sim::provisioning::path::{CLIENT_BASE, DOCUMENTED_BASE};
 use isymphony_sim::scenario::duration::format_duration;
 use isymphony_sim::scenario::{Player, Scenario};
 use isymphony_sim::server::{
-    CONTROL_PATH, Cidr, Credentials, DEFAULT_CLIENT_QUEUE, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD, DEFAULT_PING_INTERVAL,
-    DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH, EventFeed, LIVE_PATH, Limits, Listeners,
-    Server, ServerConfig, TlsIdentity,
+    CONTROL_PATH, Cidr, CorsOrigin, CorsPolicy, Credentials, DEFAULT_CLIENT_QUEUE,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD,
+    DEFAULT_PING_INTERVAL, DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH, EventFeed, LIVE_PATH,
+    Limits, Listeners, Server, ServerConfig, TlsIdentity, UI_PATH,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -47,6 +47,13 @@ pub struct ServeArgs {
     /// Default: loopback only (127.0.0.0/8 and ::1). Others get 403.
     #[arg(long = "allow", value_name = "CIDR")]
     allow: Vec<Cidr>,
+
+    /// Let web pages from ORIGIN call the Live API and /sim/ with fetch(), with
+    /// credentials (repeatable): e.g. http://localhost:3000, `null` for pages opened
+    /// from a file, `*` for any origin (each request's Origin is then echoed, as
+    /// browsers refuse `*` with credentials). Ours; default: CORS off.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origin: Vec<CorsOrigin>,
 
     /// Also accept the documentation's invalid filter entry form
     /// {"property" : "x" : "value" : "y"}.
@@ -164,6 +171,7 @@ impl fmt::Debug for ServeArgs {
             .field("listen", &self.listen)
             .field("username", &self.username)
             .field("allow", &self.allow)
+            .field("cors_origin", &self.cors_origin)
             .field("lenient_filters", &self.lenient_filters)
             .field("stamp", &self.stamp)
             .field("profile", &self.profile)
@@ -208,6 +216,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_speed(args.speed)
         .with_paused(args.paused)
         .with_client_queue(args.client_queue)
+        .with_cors(CorsPolicy::new(args.cors_origin.clone()))
         .with_limits(Limits {
             max_message_bytes: args.max_message_bytes,
             max_connections: args.max_connections,
@@ -401,6 +410,7 @@ fn print_banner(
             "  Configuration API: http://{bound}{CLIENT_BASE}server/coreServers (also under {DOCUMENTED_BASE})"
         ),
         format!("  control API (ours, not iSymphony's): http://{bound}{CONTROL_PATH}status"),
+        format!("  dashboard (ours): http://{bound}{UI_PATH} in a browser, same credentials"),
     ];
     if let Some((tls_bound, identity)) = tls {
         let origin = if identity.is_self_signed() {
@@ -431,6 +441,10 @@ fn print_banner(
     banner.extend([
         format!("  credentials: {} / {password}", args.username),
         format!("  allowed sources: {}", allow.join(", ")),
+        format!(
+            "  CORS (ours): {}",
+            CorsPolicy::new(args.cors_origin.clone()).describe()
+        ),
         format!("  scenario: {}", info.scenario),
         format!("  directory: {directory}{}", args.directory.saved_to()),
         format!("  seed: {seed}"),

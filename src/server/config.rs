@@ -7,6 +7,7 @@ use crate::protocol::Profile;
 
 use super::http::admission::cidr::Cidr;
 use super::http::admission::gate::Credentials;
+use super::http::cors::CorsPolicy;
 
 /// Default capacity of each client's outgoing queue, in frames (`--client-queue`).
 pub const DEFAULT_CLIENT_QUEUE: usize = 1024;
@@ -87,6 +88,9 @@ pub struct ServerConfig {
     pub send_stamp: bool,
     /// Per-connection limits: message size, connections, filters, ping and idle.
     pub limits: Limits,
+    /// Origins whose pages may call the Live API and `/sim/` (`--cors-origin`);
+    /// default none: CORS off (ours).
+    pub cors: CorsPolicy,
 }
 
 impl Default for ServerConfig {
@@ -102,6 +106,7 @@ impl Default for ServerConfig {
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
             send_stamp: false,
             limits: Limits::default(),
+            cors: CorsPolicy::default(),
         }
     }
 }
@@ -174,6 +179,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Sets the origins allowed to call the APIs from a browser; see [`CorsPolicy`].
+    #[must_use]
+    pub fn with_cors(mut self, cors: CorsPolicy) -> Self {
+        self.cors = cors;
         self
     }
 

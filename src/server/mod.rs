@@ -52,6 +52,7 @@ use warp::reply::Response;
 use crate::protocol::ParseOptions;
 
 use fanout::message::BusCommand;
+use http::admission::challenge::Challenges;
 use http::control::Dispatcher;
 use http::journal::RequestJournal;
 use state::ServerState;
@@ -62,13 +63,17 @@ pub use config::{
     DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PING_INTERVAL, Limits, ServerConfig,
 };
 pub use fanout::publisher::{BusClosed, PublishSlot, Publisher};
+pub use http::admission::challenge::{CHALLENGE_WINDOW, MAX_HELD_CHALLENGES};
 pub use http::admission::cidr::{Cidr, CidrError};
 pub use http::admission::gate::{Credentials, DEFAULT_PASSWORD, DEFAULT_USERNAME, Gate, Refusal};
 pub use http::control::CONTROL_PATH;
+pub use http::cors::{CorsOrigin, CorsOriginError, CorsPolicy};
 pub use http::journal::{JournalEntry, JournalPage, MAX_JOURNAL_ENTRIES, REQUESTS_PATH};
 pub use http::live::LIVE_PATH;
 pub use http::reply::MAX_REQUEST_BODY;
 pub use http::routes::{EVENT_PATH, MAX_CLIENT_MESSAGE};
+pub use http::ui::stream::{MAX_EVENTS_PER_SAMPLE, SAMPLE_INTERVAL};
+pub use http::ui::{MAX_DASHBOARDS, UI_PATH};
 pub use simulation::clock::utc_text;
 pub use simulation::feed::{EmptyFeed, EventFeed, FeedInfo};
 pub use stats::{Stats, StatsSnapshot};
@@ -140,6 +145,8 @@ impl Server {
         let (bus_tx, bus_rx) = mpsc::channel(BUS_CAPACITY);
         let state = ServerState {
             gate: Gate::new(config.credentials, config.allow),
+            challenges: Challenges::new(CHALLENGE_WINDOW),
+            cors: config.cors,
             parse: ParseOptions {
                 lenient: config.lenient_filters,
             },
@@ -147,6 +154,7 @@ impl Server {
             close_timeout: config.close_timeout,
             limits: config.limits,
             connections: ConnectionLimit::new(config.limits.max_connections),
+            dashboards: ConnectionLimit::new(Some(http::ui::MAX_DASHBOARDS)),
             simulation: Arc::new(simulation::Simulation::new(
                 Box::new(EmptyFeed),
                 config.speed,
@@ -161,6 +169,7 @@ impl Server {
             transports: TaskTracker::new(),
             next_client: AtomicU64::new(1),
             requests: RequestJournal::default(),
+            tap: tokio::sync::broadcast::channel(fanout::encoder::TAP_CAPACITY).0,
         };
         Ok(Server {
             state: Arc::new(state),
@@ -231,13 +240,19 @@ impl Server {
         self.play(feed);
         let Server { state, bus } = self;
         let token = state.shutdown.clone();
-        let encoder = fanout::encoder::Encoder::new(Arc::clone(&state.stats), state.send_stamp);
+        let encoder = fanout::encoder::Encoder::new(Arc::clone(&state.stats), state.send_stamp)
+            .with_tap(state.tap.clone());
         let dispatcher = tokio::spawn(fanout::dispatch::dispatch(bus, encoder, token.clone()));
         let driver = tokio::spawn(simulation::driver::drive(
             Arc::clone(&state.simulation),
             state.publisher(),
             token.clone(),
         ));
+
+        let settling = tokio::spawn({
+            let (state, token) = (Arc::clone(&state), token.clone());
+            async move { state.challenges.settle_until(&state.stats, token).await }
+        });
 
         let trigger = token.clone();
         let trigger_task = tokio::spawn(async move {
@@ -272,6 +287,7 @@ impl Server {
         // Both stop on the token; a join error would mean a panic, already reported.
         let _ = dispatcher.await;
         let _ = driver.await;
+        let _ = settling.await;
         let _ = trigger_task.await;
         tracing::info!("server stopped");
     }

@@ -12,9 +12,12 @@ use tokio_util::task::TaskTracker;
 use crate::protocol::ParseOptions;
 
 use super::config::Limits;
+use super::fanout::encoder::EventTap;
 use super::fanout::message::BusCommand;
 use super::fanout::publisher::Publisher;
+use super::http::admission::challenge::Challenges;
 use super::http::admission::gate::Gate;
+use super::http::cors::CorsPolicy;
 use super::http::journal::RequestJournal;
 use super::simulation::Simulation;
 use super::stats::Stats;
@@ -25,6 +28,10 @@ use super::transport::capacity::ConnectionLimit;
 pub(crate) struct ServerState {
     /// Admission rules, checked before each upgrade.
     pub(crate) gate: Gate,
+    /// 401s waiting to be told apart: the browser's auth flow or a refusal.
+    pub(crate) challenges: Challenges,
+    /// Which origins may call the Live API and `/sim/` from a browser.
+    pub(crate) cors: CorsPolicy,
     /// How client messages are parsed.
     pub(crate) parse: ParseOptions,
     /// Capacity of each client's queue; a full queue disconnects the client.
@@ -33,6 +40,8 @@ pub(crate) struct ServerState {
     pub(crate) close_timeout: Duration,
     /// Message size, connection, filter, ping and idle limits.
     pub(crate) limits: Limits,
+    /// Dashboard streams against [`MAX_DASHBOARDS`](super::http::ui::MAX_DASHBOARDS).
+    pub(crate) dashboards: Arc<ConnectionLimit>,
     /// Websocket connections against `--max-connections`.
     pub(crate) connections: Arc<ConnectionLimit>,
     /// What plays and its clock, shared by the driver, REST and `/sim/`.
@@ -50,6 +59,8 @@ pub(crate) struct ServerState {
     /// Every transport connection task (plain or TLS), so `run` returns only
     /// once all of them have ended.
     pub(crate) transports: TaskTracker,
+    /// Every event frame as it is encoded, for the dashboard's stream view.
+    pub(crate) tap: EventTap,
     /// The id the next session gets on the bus.
     pub(crate) next_client: AtomicU64,
     /// Every Live API request, for `GET /sim/requests`.

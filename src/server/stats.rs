@@ -71,8 +71,18 @@ pub struct Stats {
     pub(crate) tls_handshake_failures: AtomicU64,
     /// Faults injected (`/sim/fault` and scenario steps), per kind.
     faults_by_kind: [AtomicU64; FAULT_KINDS.len()],
-    /// Requests (upgrades, REST, `/sim/`) refused for lack of credentials (401).
+    /// Requests (upgrades, REST, `/sim/`) refused for lack of credentials (401)
+    /// that no authenticated retry followed within the challenge window.
     pub(crate) refused_no_credentials: AtomicU64,
+    /// 401s for missing credentials that an authenticated retry from the same
+    /// address, origin and path followed: the browser's auth flow, no refusal.
+    pub(crate) challenges_answered: AtomicU64,
+    /// 401s still waiting for a retry (settled within the challenge window).
+    pub(crate) challenges_held: AtomicU64,
+    /// CORS preflights answered with the allowed methods and headers.
+    pub(crate) cors_preflights: AtomicU64,
+    /// CORS preflights refused: the origin is not listed, or CORS is off.
+    pub(crate) refused_cors_preflights: AtomicU64,
     /// Requests refused for wrong credentials (403).
     pub(crate) refused_wrong_credentials: AtomicU64,
     /// Requests refused because the source address is not allowed (403).
@@ -153,6 +163,10 @@ impl Stats {
                 .filter(|(_, count)| *count > 0)
                 .collect(),
             refused_no_credentials: read(&self.refused_no_credentials),
+            challenges: read(&self.challenges_answered),
+            challenges_held: read(&self.challenges_held),
+            cors_preflights: read(&self.cors_preflights),
+            refused_cors_preflights: read(&self.refused_cors_preflights),
             refused_wrong_credentials: read(&self.refused_wrong_credentials),
             refused_address: read(&self.refused_address),
             refused_not_websocket: read(&self.refused_not_websocket),
@@ -207,8 +221,16 @@ pub struct StatsSnapshot {
     pub tls_handshake_failures: u64,
     /// Injected faults per kind; kinds never injected are left out.
     pub faults_by_kind: BTreeMap<&'static str, u64>,
-    /// Requests refused with 401 (no credentials).
+    /// Requests refused with 401 (no credentials) that no authenticated retry followed.
     pub refused_no_credentials: u64,
+    /// 401 challenges an authenticated retry followed (the browser's auth flow).
+    pub challenges: u64,
+    /// 401 challenges still waiting for a retry.
+    pub challenges_held: u64,
+    /// CORS preflights answered.
+    pub cors_preflights: u64,
+    /// CORS preflights refused (origin not listed, or CORS off).
+    pub refused_cors_preflights: u64,
     /// Requests refused with 403 (wrong credentials).
     pub refused_wrong_credentials: u64,
     /// Requests refused with 403 (source address not allowed).

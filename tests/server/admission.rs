@@ -3,7 +3,9 @@
 
 use std::net::SocketAddr;
 
-use isymphony_sim::server::{Cidr, Credentials, EVENT_PATH, Server, ServerConfig};
+use isymphony_sim::server::{
+    CHALLENGE_WINDOW, Cidr, Credentials, EVENT_PATH, Server, ServerConfig,
+};
 use tokio_tungstenite::tungstenite::Error as WsError;
 use warp::http::StatusCode;
 use warp::http::header::WWW_AUTHENTICATE;
@@ -51,7 +53,7 @@ async fn right_credentials_from_loopback_upgrade() {
     assert_eq!(server.stats().snapshot().refused_no_credentials, 0);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn missing_credentials_get_401_with_a_basic_challenge() {
     let server = Server::new(ServerConfig::default()).expect("config");
 
@@ -68,7 +70,24 @@ async fn missing_credentials_get_401_with_a_basic_challenge() {
         Some(&b"Basic realm=\"iSymphony\""[..])
     );
     assert!(body_line(response.body()).contains("HTTP Basic"));
-    assert_eq!(server.stats().snapshot().refused_no_credentials, 1);
+    let held = server.stats().snapshot();
+    assert_eq!((held.challenges_held, held.refused_no_credentials), (1, 0));
+
+    // No authenticated retry within the window: the next admission settles it.
+    tokio::time::advance(CHALLENGE_WINDOW).await;
+    let later = upgrade_request(LOOPBACK.into(), Some(&Credentials::default()))
+        .reply(&server.routes())
+        .await;
+    let settled = server.stats().snapshot();
+    assert_eq!(later.status(), StatusCode::SWITCHING_PROTOCOLS);
+    assert_eq!(
+        (
+            settled.challenges_held,
+            settled.refused_no_credentials,
+            settled.challenges
+        ),
+        (0, 1, 0)
+    );
 }
 
 #[tokio::test]
@@ -195,7 +214,7 @@ async fn a_real_client_sees_401_before_any_upgrade() {
     server.shut_down([accepted]).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_route_refuses_the_same_way_before_doing_anything() {
     let server = Server::new(ServerConfig::default()).expect("config");
     let right = Credentials::default().basic_header();
@@ -261,10 +280,8 @@ async fn every_route_refuses_the_same_way_before_doing_anything() {
         }
     }
 
-    let stats = server.stats().snapshot();
-    assert_eq!(stats.refused_no_credentials, 8);
-    assert_eq!(stats.refused_wrong_credentials, 12);
-    assert_eq!(stats.refused_address, 4);
+    // The 401s count as refusals once their window passes without a retry.
+    tokio::time::advance(CHALLENGE_WINDOW).await;
     let status = server.routes();
     let paused = warp::test::request()
         .path("/sim/status")
@@ -272,6 +289,10 @@ async fn every_route_refuses_the_same_way_before_doing_anything() {
         .header("authorization", &right)
         .reply(&status)
         .await;
+    let stats = server.stats().snapshot();
+    assert_eq!(stats.refused_no_credentials, 8);
+    assert_eq!(stats.refused_wrong_credentials, 12);
+    assert_eq!(stats.refused_address, 4);
     assert!(
         String::from_utf8_lossy(paused.body()).contains("\"paused\":false"),
         "nothing was paused by a refused request"

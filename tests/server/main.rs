@@ -11,6 +11,8 @@ mod abuse;
 mod actions;
 mod admission;
 mod control;
+mod cors;
+mod dashboard;
 mod desk;
 mod events;
 mod fanout;

@@ -233,7 +233,13 @@ async fn shutdown_closes_with_1001_and_detaches() {
 
     assert_eq!(close.close_frame(), Some((1001, "server shutting down")));
     assert!(
-        matches!(detach, BusCommand::Detach { id: ClientId(7) }),
+        matches!(
+            detach,
+            BusCommand::Detach {
+                id: ClientId(7),
+                ..
+            }
+        ),
         "{detach:?}"
     );
     let stats = rig.finished().await;

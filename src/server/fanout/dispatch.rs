@@ -226,6 +226,9 @@ fn apply(command: BusCommand, subscribers: &mut Subscribers, stats: &Stats) {
         BusCommand::Clients { reply } => {
             let _ = reply.send(subscribers.summaries());
         }
-        BusCommand::Detach { id } => subscribers.detach(id),
+        BusCommand::Roster { reply } => {
+            let _ = reply.send(subscribers.roster());
+        }
+        BusCommand::Detach { id, ending } => subscribers.ended(id, ending),
     }
 }

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use tokio::sync::broadcast;
 use warp::ws::Message;
 
 use crate::protocol::{Event, RawEvent};
@@ -20,7 +21,18 @@ pub(crate) struct Encoder {
     stamp: bool,
     /// The next `simSeq`.
     sequence: u64,
+    /// Where the dashboard watches every event go out (see [`EventTap`]).
+    tap: Option<EventTap>,
 }
+
+/// A copy of every event frame as it is encoded, for the dashboard's stream
+/// view: before any filter, so the dashboard can apply its own. Bounded: a
+/// watcher that falls [`TAP_CAPACITY`] frames behind loses the oldest and is told
+/// how many (it counts them as not shown). Costs nothing while nobody watches.
+pub(crate) type EventTap = broadcast::Sender<Message>;
+
+/// Frames the tap holds for a watcher that has not taken them yet.
+pub(crate) const TAP_CAPACITY: usize = 4096;
 
 impl Encoder {
     /// An encoder counting into `stats`, stamping when `stamp` is set.
@@ -29,7 +41,14 @@ impl Encoder {
             stats,
             stamp,
             sequence: 0,
+            tap: None,
         }
+    }
+
+    /// Also copies every frame to `tap` while anyone watches it.
+    pub(crate) fn with_tap(mut self, tap: EventTap) -> Self {
+        self.tap = Some(tap);
+        self
     }
 
     /// The counters this encoder counts into.
@@ -65,7 +84,12 @@ impl Encoder {
         // `Message::text(String)` takes the String's buffer without copying, and
         // cloning the message clones a `bytes::Bytes`: a reference-count bump per
         // recipient.
-        Message::text(json)
+        let frame = Message::text(json);
+        if let Some(tap) = self.tap.as_ref().filter(|tap| tap.receiver_count() > 0) {
+            // Nobody left watching is no error: the frame goes to clients anyway.
+            let _ = tap.send(frame.clone());
+        }
+        frame
     }
 }
 

@@ -13,6 +13,8 @@ use warp::ws::Message;
 use crate::protocol::{Event, FilterSet, RawEvent};
 use crate::scenario::{FaultRequest, PlacedFault};
 
+use super::roster::Roster;
+
 /// Close code 1001: the server is going away (RFC 6455 §7.4.1); also sent on
 /// an idle timeout and a simulated restart.
 pub const CLOSE_GOING_AWAY: u16 = 1001;
@@ -106,10 +108,17 @@ pub enum BusCommand {
         /// Gets the list, by id.
         reply: oneshot::Sender<Vec<ClientSummary>>,
     },
+    /// Every attached client and the last ones that ended (the dashboard).
+    Roster {
+        /// Gets the roster.
+        reply: oneshot::Sender<Roster>,
+    },
     /// The client has gone.
     Detach {
         /// The client.
         id: ClientId,
+        /// How its session ended, as logged.
+        ending: String,
     },
 }
 

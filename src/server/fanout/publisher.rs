@@ -11,6 +11,7 @@ use crate::scenario::{FaultRequest, PlacedFault};
 use crate::server::stats::Stats;
 
 use super::message::{BusCommand, ClientId, ClientSummary};
+use super::roster::Roster;
 
 /// The bus is gone: the server has shut down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -135,6 +136,17 @@ impl Publisher {
     pub async fn clients(&self) -> Result<Vec<ClientSummary>, BusClosed> {
         let (reply, answer) = oneshot::channel();
         self.command(BusCommand::Clients { reply }).await?;
+        answer.await.map_err(|_| BusClosed)
+    }
+
+    /// Every attached client and the last ones that ended, as the dashboard
+    /// shows them; waits for the dispatcher, like [`Publisher::clients`].
+    ///
+    /// # Errors
+    /// [`BusClosed`] once the server has shut down.
+    pub async fn roster(&self) -> Result<Roster, BusClosed> {
+        let (reply, answer) = oneshot::channel();
+        self.command(BusCommand::Roster { reply }).await?;
         answer.await.map_err(|_| BusClosed)
     }
 

@@ -16,6 +16,7 @@ use crate::protocol::compiled::{CompiledFilter, PropId, Symbol, UNMENTIONED, Voc
 use crate::server::stats::Stats;
 
 use super::message::{ClientId, ClientSummary, Kick, Outbound};
+use super::roster::{ClientView, Departures, Roster, grouped, wall_clock_ms};
 
 /// Interned values below which the vocabulary is never rebuilt.
 const MIN_REBUILD_VALUES: usize = 4096;
@@ -43,6 +44,8 @@ pub(crate) struct Subscriber {
     pub(crate) delivered: u64,
     /// Events due to it but not queued: its share of `frames_dropped`.
     pub(crate) dropped: u64,
+    /// When it attached, wall-clock epoch ms, for the dashboard.
+    connected_at_ms: i64,
 }
 
 impl Subscriber {
@@ -65,6 +68,23 @@ impl Subscriber {
                 self.gone = true;
                 false
             }
+        }
+    }
+
+    /// The client as the dashboard's roster shows it.
+    fn view(&self) -> ClientView {
+        let capacity = self.queue.max_capacity();
+        ClientView {
+            id: self.id.0,
+            peer: self.peer.map(|p| p.to_string()),
+            connected_at_ms: self.connected_at_ms,
+            filter: grouped(&self.filters),
+            filter_entries: self.filters.rules().len(),
+            delivered: self.delivered,
+            dropped: self.dropped,
+            queued: capacity.saturating_sub(self.queue.capacity()),
+            queue_capacity: capacity,
+            duplicates_pending: self.duplicates,
         }
     }
 
@@ -92,6 +112,8 @@ pub(crate) struct Subscribers {
     /// Interned values at which the vocabulary is rebuilt from the live filters,
     /// so clients that come and go with fresh values cannot grow it without bound.
     rebuild_at: usize,
+    /// The last clients that left, for the dashboard (bounded).
+    departures: Departures,
 }
 
 impl Subscribers {
@@ -122,6 +144,7 @@ impl Subscribers {
             duplicates: 0,
             delivered: 0,
             dropped: 0,
+            connected_at_ms: wall_clock_ms(),
         };
         match self.slots.get_mut(slot as usize) {
             Some(free) => *free = Some(subscriber),
@@ -163,6 +186,27 @@ impl Subscribers {
         list
     }
 
+    /// Every attached client and the last ones that left, for the dashboard.
+    pub(crate) fn roster(&self) -> Roster {
+        let mut clients: Vec<ClientView> =
+            self.slots.iter().flatten().map(Subscriber::view).collect();
+        clients.sort_unstable_by_key(|c| c.id);
+        Roster {
+            clients,
+            departed: self.departures.list(),
+        }
+    }
+
+    /// A session ended `ending`-ly: removes the client if still attached, or
+    /// tells the roster how the client the dispatcher dropped ended.
+    pub(crate) fn ended(&mut self, id: ClientId, ending: String) {
+        if self.by_id.contains_key(&id) {
+            self.remove(id, Some(ending));
+        } else {
+            self.departures.ended(id, ending);
+        }
+    }
+
     /// The client in `slot`, if any.
     pub(crate) fn slot_mut(&mut self, slot: u32) -> Option<&mut Subscriber> {
         self.slots.get_mut(slot as usize)?.as_mut()
@@ -188,11 +232,17 @@ impl Subscribers {
 
     /// Removes a client, if attached.
     pub(crate) fn detach(&mut self, id: ClientId) {
+        self.remove(id, None);
+    }
+
+    fn remove(&mut self, id: ClientId, ending: Option<String>) {
         let Some(slot) = self.by_id.remove(&id) else {
             return;
         };
         self.remove_from_index(slot);
-        self.slots[slot as usize] = None;
+        if let Some(gone) = self.slots[slot as usize].take() {
+            self.departures.left(gone.view(), ending);
+        }
         self.free.push(slot);
     }
 

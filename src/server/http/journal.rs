@@ -114,6 +114,18 @@ impl RequestJournal {
         }
     }
 
+    /// As [`page`](RequestJournal::page), with only the last `n` entries (the
+    /// dashboard shows the latest without copying the whole journal).
+    pub fn recent(&self, n: usize) -> JournalPage {
+        let inner = self.lock();
+        let skip = inner.entries.len().saturating_sub(n);
+        JournalPage {
+            requests: inner.entries.iter().skip(skip).cloned().collect(),
+            total: inner.total,
+            dropped: inner.dropped,
+        }
+    }
+
     /// Empties it; returns how many entries it held.
     pub fn clear(&self) -> usize {
         let mut inner = self.lock();
@@ -164,6 +176,16 @@ mod tests {
         );
         assert_eq!(page.requests[0].path, "/p/2");
         assert_eq!(page.requests[0].seq, 3);
+        let recent = journal.recent(2);
+        let last: Vec<u64> = recent.requests.iter().map(|e| e.seq).collect();
+        assert_eq!(
+            last,
+            [
+                MAX_JOURNAL_ENTRIES as u64 + 1,
+                MAX_JOURNAL_ENTRIES as u64 + 2
+            ]
+        );
+        assert_eq!(recent.total, page.total);
         assert_eq!(journal.clear(), MAX_JOURNAL_ENTRIES);
         journal.record(arrival("/q"), 404, 3);
         let page = journal.page();

@@ -9,7 +9,9 @@
 pub(crate) mod admission;
 pub(crate) mod config;
 pub(crate) mod control;
+pub(crate) mod cors;
 pub(crate) mod journal;
 pub(crate) mod live;
 pub(crate) mod reply;
 pub(crate) mod routes;
+pub(crate) mod ui;

@@ -22,8 +22,10 @@ use crate::server::transport::upgrade::{self, Handshake, handshake};
 use super::admission::{Refused, admitted, refusal_reply};
 use super::config;
 use super::control::{self, CONTROL_PATH, Dispatcher};
+use super::cors;
 use super::live::{self, LIVE_PATH};
 use super::reply::plain;
+use super::ui;
 
 /// The Event API path (docs/protocol.md §1.1).
 pub const EVENT_PATH: &str = "/communication_manager/ws/event";
@@ -40,14 +42,20 @@ pub(crate) fn routes(
         .and(admitted(Arc::clone(&state), "websocket upgrade"))
         .and(handshake())
         .map(upgrade);
-    events
+    let answered = events
         .or(live::routes(Arc::clone(&state)))
         .unify()
         .or(config::routes(Arc::clone(&state)))
         .unify()
-        .or(control::routes(state, dispatcher))
+        .or(ui::routes(Arc::clone(&state), dispatcher))
+        .unify()
+        .or(control::routes(Arc::clone(&state), dispatcher))
         .unify()
         .recover(answer_rejection)
+        .unify();
+    // Preflights come before admission: browsers send them without credentials.
+    cors::preflights(Arc::clone(&state))
+        .or(cors::decorated(state, answered))
         .unify()
 }
 

@@ -22,10 +22,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use warp::ws::Message;
 
-use crate::protocol::message::lint;
-use crate::protocol::{
-    ClientMessage, MessageError, ParseOptions, ServerReply, parse_client_message,
-};
+use crate::protocol::ParseOptions;
 use crate::scenario::duration::format_duration;
 
 use crate::server::config::Limits;
@@ -34,8 +31,10 @@ use crate::server::fanout::message::{
 };
 use crate::server::stats::Stats;
 
+pub(crate) mod judge;
 mod writer;
 
+use judge::{Judged, judge};
 use writer::Writer;
 
 pub use crate::server::simulation::emitted::EmittedKinds;
@@ -214,7 +213,11 @@ where
         }
     };
     // Leave the fan-out before the close handshake so no more frames are queued.
-    let _ = ctx.bus.send(BusCommand::Detach { id: ctx.id }).await;
+    let detach = BusCommand::Detach {
+        id: ctx.id,
+        ending: ending.to_string(),
+    };
+    let _ = ctx.bus.send(detach).await;
     queue.close();
     let mut discarded = writer.discard();
     while let Ok(item) = queue.try_recv() {
@@ -301,34 +304,19 @@ async fn handle_message(message: Message, ctx: &SessionContext) -> Option<Ending
     if message.is_close() {
         return Some(Ending::ClientClosed);
     }
-    let parsed = match message.to_str() {
-        Ok(text) => parse_client_message(text, ctx.parse),
-        Err(()) if message.is_binary() => Err(MessageError::BinaryFrame),
+    let text = match message.to_str() {
+        Ok(text) => Some(text),
+        Err(()) if message.is_binary() => None,
         // Ping and pong: tungstenite answers pings itself; both count as activity.
         Err(()) => return None,
     };
-    let refusal = |error: String| {
-        Stats::bump(&ctx.stats.bad_client_messages);
-        tracing::debug!(client = ctx.id.0, %error, "client message refused");
-        BusCommand::Reply {
-            id: ctx.id,
-            frame: Message::text(ServerReply::FilterRejected { error }.to_json()),
-        }
-    };
-    let command = match parsed {
-        Ok(ClientMessage::Filter(filters)) if filters.rules().len() > ctx.limits.max_filters => {
-            Stats::bump(&ctx.stats.filters_over_limit);
-            refusal(format!(
-                "the filter message has {} entries; this server accepts at most {} per message (--max-filters); the previous filters stay in force",
-                filters.rules().len(),
-                ctx.limits.max_filters
-            ))
-        }
-        Ok(ClientMessage::Filter(filters)) => {
-            let warnings = ctx
-                .emitted
-                .current()
-                .map_or_else(Vec::new, |kinds| lint(&filters, &kinds));
+    let command = match judge(
+        text,
+        ctx.parse,
+        ctx.limits.max_filters,
+        ctx.emitted.current().as_deref(),
+    ) {
+        Judged::Accepted { filters, reply } => {
             tracing::debug!(
                 client = ctx.id.0,
                 rules = filters.rules().len(),
@@ -337,10 +325,20 @@ async fn handle_message(message: Message, ctx: &SessionContext) -> Option<Ending
             BusCommand::SetFilter {
                 id: ctx.id,
                 filters,
-                reply: Message::text(ServerReply::FilterAccepted { warnings }.to_json()),
+                reply: Message::text(reply.to_json()),
             }
         }
-        Err(err) => refusal(err.to_string()),
+        Judged::Refused { reply, over_limit } => {
+            Stats::bump(&ctx.stats.bad_client_messages);
+            if over_limit {
+                Stats::bump(&ctx.stats.filters_over_limit);
+            }
+            tracing::debug!(client = ctx.id.0, reply = %reply.to_json(), "client message refused");
+            BusCommand::Reply {
+                id: ctx.id,
+                frame: Message::text(reply.to_json()),
+            }
+        }
     };
     if ctx.bus.send(command).await.is_err() {
         return Some(Ending::ServerShutdown);

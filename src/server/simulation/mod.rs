@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
-use crate::model::{Directory, LiveError};
+use crate::model::{Directory, LiveError, Pbx};
 use crate::protocol::{Profile, RawEvent};
 use crate::scenario::{Fault, FaultRequest, Player, Scenario};
 
@@ -26,6 +26,7 @@ use batch::Batch;
 use clock::{Clock, utc_text};
 use emitted::EmittedKinds;
 use feed::EventFeed;
+use timeline::Timeline;
 
 /// The name scenario files sent to `POST /sim/scenario` have in diagnostics.
 pub const POSTED_SCENARIO_PATH: &str = "request body";
@@ -39,6 +40,7 @@ pub(crate) mod feed;
 mod provision;
 pub(crate) mod status;
 pub(crate) mod step;
+pub(crate) mod timeline;
 
 pub(crate) use error::SimError;
 pub(crate) use status::RunStatus;
@@ -77,6 +79,17 @@ struct Inner {
     feed: Box<dyn EventFeed>,
     /// The virtual clock it plays on.
     clock: Clock,
+    /// Since when the model's calls, waits and stays stand (for the dashboard).
+    timeline: Timeline,
+}
+
+impl Inner {
+    /// Records the model's times after a change; see [`Timeline`].
+    fn observe(&mut self) {
+        if let Some(player) = self.feed.player() {
+            self.timeline.observe(player.pbx());
+        }
+    }
 }
 
 impl std::fmt::Debug for Simulation {
@@ -97,6 +110,7 @@ impl Simulation {
             inner: Mutex::new(Inner {
                 feed,
                 clock: Clock::new(Instant::now(), speed, paused),
+                timeline: Timeline::default(),
             }),
             changed: Notify::new(),
             profile,
@@ -116,6 +130,8 @@ impl Simulation {
             .set(linted_profile(feed.as_ref(), self.profile));
         inner.feed = feed;
         inner.clock.restart(Instant::now());
+        inner.timeline.clear();
+        inner.observe();
         drop(inner);
         self.changed.notify_one();
     }
@@ -279,6 +295,7 @@ impl Simulation {
         {
             let mut inner = self.lock();
             restart_player(&mut inner);
+            inner.observe();
             let request = FaultRequest {
                 fault: Fault::Restart,
                 client: None,
@@ -316,7 +333,7 @@ impl Simulation {
     ) -> Result<(), SimError> {
         let slot = publisher.reserve().await?;
         let mut inner = self.lock();
-        let Inner { feed, clock } = &mut *inner;
+        let Inner { feed, clock, .. } = &mut *inner;
         let now = clock.virtual_now(Instant::now());
         if let Some(answer) = feed.live_action(path, body, now) {
             slot.publish(answer?);
@@ -330,6 +347,7 @@ impl Simulation {
         let events = player
             .apply_outside_at(now, command)
             .map_err(LiveError::from)?;
+        inner.observe();
         slot.publish(events);
         // The action may have planned something sooner than the driver's deadline
         // (a simulated person picking up, docs/protocol.md §10.8).
@@ -356,6 +374,14 @@ impl Simulation {
     /// Virtual ms now: what the request journal stamps requests with.
     pub fn virtual_ms(&self) -> u64 {
         self.lock().clock.virtual_now(Instant::now())
+    }
+
+    /// Runs `view` over the model and the times of its timeline, under the lock
+    /// (so keep it short); `None` when no scenario plays.
+    pub(crate) fn with_model<R>(&self, view: impl FnOnce(&Pbx, &Timeline) -> R) -> Option<R> {
+        let inner = self.lock();
+        let player = inner.feed.player()?;
+        Some(view(player.pbx(), &inner.timeline))
     }
 
     /// Where the run stands.
@@ -447,6 +473,7 @@ fn advance(inner: &mut Inner) -> Batch {
     if faults.iter().any(|f| f.request.fault == Fault::Restart) {
         restart_player(inner);
     }
+    inner.observe();
     Batch {
         events,
         faults,
@@ -468,6 +495,7 @@ fn restart_player(inner: &mut Inner) {
             );
             inner.feed = Box::new(restarted);
             inner.clock.restart(Instant::now());
+            inner.timeline.clear();
         }
         // The directory was accepted when the player was built; say so if not.
         Err(err) => tracing::error!(error = %err, "the restarted model refused its directory"),

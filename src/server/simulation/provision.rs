@@ -31,7 +31,7 @@ impl Simulation {
             Some(publisher.reserve().await?)
         };
         let mut inner = self.lock();
-        let Inner { feed, clock } = &mut *inner;
+        let Inner { feed, clock, .. } = &mut *inner;
         let now = clock.virtual_now(Instant::now());
         let player = feed.player_mut().ok_or(SimError::NoModel)?;
         let pending = match provisioning::resolve(player.pbx(), &request) {

@@ -161,6 +161,20 @@ impl Gate {
         Gate { credentials, allow }
     }
 
+    /// The allow-list alone: what a CORS preflight, which never carries
+    /// credentials, must pass.
+    ///
+    /// # Errors
+    /// [`Refusal::AddressNotAllowed`].
+    pub fn check_address(&self, remote: Option<SocketAddr>) -> Result<(), Refusal> {
+        let addr = remote.map(|r| r.ip());
+        if addr.is_some_and(|a| self.allow.iter().any(|c| c.contains(a))) {
+            Ok(())
+        } else {
+            Err(Refusal::AddressNotAllowed { addr })
+        }
+    }
+
     /// Decides one request from its source address and `Authorization` header.
     ///
     /// # Errors
@@ -170,10 +184,7 @@ impl Gate {
         remote: Option<SocketAddr>,
         authorization: Option<&str>,
     ) -> Result<(), Refusal> {
-        let addr = remote.map(|r| r.ip());
-        if !addr.is_some_and(|a| self.allow.iter().any(|c| c.contains(a))) {
-            return Err(Refusal::AddressNotAllowed { addr });
-        }
+        self.check_address(remote)?;
         let Some(encoded) = authorization.and_then(basic_payload) else {
             return Err(Refusal::NoCredentials);
         };

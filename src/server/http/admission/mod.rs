@@ -1,13 +1,16 @@
 //! Who may use the server: the source-address allow-list and the HTTP Basic
-//! credentials, checked by one filter in front of every route, before any upgrade.
+//! credentials, checked by one filter in front of every route, before any upgrade;
+//! `challenge` tells the browser's 401-then-retry flow apart from refusals.
 
+pub(crate) mod challenge;
 pub(crate) mod cidr;
 pub(crate) mod gate;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use warp::http::{StatusCode, header};
+use warp::http::{HeaderValue, StatusCode, header};
+use warp::path::FullPath;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
@@ -15,9 +18,9 @@ use crate::server::session::peer_label;
 use crate::server::state::ServerState;
 use crate::server::transport::accept::remote_addr;
 
-use gate::{REALM, Refusal};
-
 use super::reply::plain;
+use challenge::Asker;
+use gate::{REALM, Refusal};
 
 /// A refused upgrade, carried as a warp rejection to the routes' rejection handler.
 #[derive(Debug)]
@@ -25,46 +28,93 @@ pub(crate) struct Refused(pub(crate) Refusal);
 
 impl warp::reject::Reject for Refused {}
 
+/// An admitted request: the server and where the request came from.
+pub(crate) type Admitted = (Arc<ServerState>, Option<SocketAddr>);
+
 /// Applies the allow-list and credentials, for every route alike; refusals are
 /// logged (as a refused `what`) and counted here, before any upgrade or handler.
+/// A 401 for missing credentials is held as a possible challenge (see
+/// [`challenge`]) and logged when it turns out to be a refusal.
 pub(crate) fn admitted(
     state: Arc<ServerState>,
     what: &'static str,
-) -> impl Filter<Extract = ((Arc<ServerState>, Option<SocketAddr>),), Error = Rejection> + Clone {
+) -> impl Filter<Extract = (Admitted,), Error = Rejection> + Clone {
+    checked(state, what).and_then(|checked: Result<Admitted, Refusal>| async move {
+        checked.map_err(|refusal| warp::reject::custom(Refused(refusal)))
+    })
+}
+
+/// As [`admitted`], with the refusal as a value, for routes that answer it
+/// themselves instead of rejecting (so no route behind them checks again).
+pub(crate) fn checked(
+    state: Arc<ServerState>,
+    what: &'static str,
+) -> impl Filter<Extract = (Result<Admitted, Refusal>,), Error = std::convert::Infallible> + Clone {
+    let origin = warp::header::value(header::ORIGIN.as_str())
+        .map(Some)
+        .or(warp::any().map(|| None))
+        .unify();
     warp::any()
         .map(move || Arc::clone(&state))
         .and(remote_addr())
-        .and(warp::header::optional::<String>("authorization"))
-        .and_then(move |state, remote, authorization| admit(state, remote, authorization, what))
+        .and(
+            warp::header::optional::<String>("authorization")
+                .or(warp::any().map(|| None))
+                .unify(),
+        )
+        .and(origin)
+        .and(warp::path::full())
+        .map(
+            move |state: Arc<ServerState>,
+                  remote: Option<SocketAddr>,
+                  authorization: Option<String>,
+                  origin: Option<HeaderValue>,
+                  path: FullPath| {
+                let asker = || {
+                    let origin = origin.as_ref().and_then(|o| o.to_str().ok());
+                    Asker::new(remote, origin, path.as_str())
+                };
+                match state.gate.admit(remote, authorization.as_deref()) {
+                    Ok(()) => {
+                        state.challenges.admitted(&asker(), &state.stats);
+                        Ok((state, remote))
+                    }
+                    Err(Refusal::NoCredentials) => {
+                        state
+                            .challenges
+                            .challenged(asker(), remote, what, &state.stats);
+                        Err(Refusal::NoCredentials)
+                    }
+                    Err(refusal) => {
+                        refused(&state, remote, &refusal, what);
+                        Err(refusal)
+                    }
+                }
+            },
+        )
 }
 
-/// The answer to a refused request: 401 with a Basic challenge, or 403; one line.
+/// Counts and logs a refusal that is one at once (not a 401 challenge).
+pub(crate) fn refused(
+    state: &ServerState,
+    remote: Option<SocketAddr>,
+    refusal: &Refusal,
+    what: &'static str,
+) {
+    state.stats.count_refusal(refusal);
+    // The reason only: the credentials that were tried are never logged.
+    tracing::warn!(peer = %peer_label(remote), reason = refusal.kind(), "refused {what}");
+}
+
+/// The plain-text answer to a refusal; a 401 carries the Basic challenge.
 pub(crate) fn refusal_reply(refusal: &Refusal) -> Response {
     let mut response = plain(refusal.status(), &refusal.to_string());
-    if refusal.status() == StatusCode::UNAUTHORIZED {
-        let challenge = format!("Basic realm=\"{REALM}\"");
-        if let Ok(value) = challenge.parse() {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, value);
-        }
+    if refusal.status() == StatusCode::UNAUTHORIZED
+        && let Ok(value) = format!("Basic realm=\"{REALM}\"").parse()
+    {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
     }
     response
-}
-
-async fn admit(
-    state: Arc<ServerState>,
-    remote: Option<SocketAddr>,
-    authorization: Option<String>,
-    what: &'static str,
-) -> Result<(Arc<ServerState>, Option<SocketAddr>), Rejection> {
-    match state.gate.admit(remote, authorization.as_deref()) {
-        Ok(()) => Ok((state, remote)),
-        Err(refusal) => {
-            state.stats.count_refusal(&refusal);
-            // The reason only: the credentials that were tried are never logged.
-            tracing::warn!(peer = %peer_label(remote), reason = refusal.kind(), "refused {what}");
-            Err(warp::reject::custom(Refused(refusal)))
-        }
-    }
 }
