@@ -22,6 +22,7 @@ mod journal;
 mod lifecycle;
 mod limits;
 mod load;
+mod overload;
 mod rest;
 mod robustness;
 mod secrets;

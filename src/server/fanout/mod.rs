@@ -13,6 +13,7 @@ pub(crate) mod encoder;
 pub(crate) mod faults;
 pub(crate) mod message;
 pub(crate) mod publisher;
+pub mod queue;
 mod subscribers;
 
 pub use faults::{MALFORMED_FRAME, RESTART_REASON};

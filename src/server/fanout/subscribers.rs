@@ -9,13 +9,15 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::protocol::FilterSet;
 use crate::protocol::compiled::{CompiledFilter, PropId, Symbol, UNMENTIONED, Vocabulary};
+use crate::server::config::SlowConsumer;
 use crate::server::stats::Stats;
 
 use super::message::{ClientId, ClientSummary, Kick, Outbound};
+use super::queue::{QueueSender, Refused};
 
 /// Interned values below which the vocabulary is never rebuilt.
 const MIN_REBUILD_VALUES: usize = 4096;
@@ -31,7 +33,9 @@ pub(crate) struct Subscriber {
     compiled: CompiledFilter,
     /// Where it connected from, for `GET /sim/status`.
     peer: Option<SocketAddr>,
-    pub(crate) queue: mpsc::Sender<Outbound>,
+    pub(crate) queue: QueueSender,
+    /// What a full queue does.
+    policy: SlowConsumer,
     pub(crate) kick: Option<oneshot::Sender<Kick>>,
     /// Set when the client must leave the fan-out after this round.
     pub(crate) gone: bool,
@@ -43,14 +47,38 @@ pub(crate) struct Subscriber {
     pub(crate) delivered: u64,
     /// Events due to it but not queued: its share of `frames_dropped`.
     pub(crate) dropped: u64,
+    /// Of its queued events, those evicted for newer ones (`drop-oldest`): its
+    /// share of `frames_dropped_oldest`.
+    pub(crate) dropped_oldest: u64,
 }
 
 impl Subscriber {
     /// Queues one item to a client; a full queue marks it slow, a closed one gone.
     pub(crate) fn offer(&mut self, item: Outbound, stats: &Stats) -> bool {
-        match self.queue.try_send(item) {
+        let queued = self.queue.try_send(item);
+        self.settle(queued, stats)
+    }
+
+    /// Queues one event frame to a client. Under `drop-oldest` a full queue gives
+    /// up its oldest events for it, counted here and in `frames_dropped_oldest`;
+    /// under `disconnect` (or a queue with no event left to evict) it is slow.
+    pub(crate) fn offer_event(&mut self, frame: Outbound, stats: &Stats) -> bool {
+        let evict = self.policy == SlowConsumer::DropOldest;
+        let queued = self.queue.send_event(frame, evict).map(|evicted| {
+            if evicted > 0 {
+                self.dropped_oldest += evicted;
+                stats
+                    .frames_dropped_oldest
+                    .fetch_add(evicted, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        self.settle(queued, stats)
+    }
+
+    fn settle(&mut self, queued: Result<(), Refused>, stats: &Stats) -> bool {
+        match queued {
             Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(Refused::Full(_)) => {
                 let pending = self.queue.max_capacity();
                 tracing::warn!(
                     client = self.id.0,
@@ -61,7 +89,7 @@ impl Subscriber {
                 self.kick(Kick::SlowConsumer { pending });
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
+            Err(Refused::Closed(_)) => {
                 self.gone = true;
                 false
             }
@@ -105,7 +133,8 @@ impl Subscribers {
         &mut self,
         id: ClientId,
         peer: Option<SocketAddr>,
-        queue: mpsc::Sender<Outbound>,
+        queue: QueueSender,
+        policy: SlowConsumer,
         kick: oneshot::Sender<Kick>,
     ) {
         let slot = self.free.pop().unwrap_or(self.slots.len() as u32);
@@ -116,12 +145,14 @@ impl Subscribers {
             compiled: CompiledFilter::default(),
             peer,
             queue,
+            policy,
             kick: Some(kick),
             gone: false,
             due: Vec::new(),
             duplicates: 0,
             delivered: 0,
             dropped: 0,
+            dropped_oldest: 0,
         };
         match self.slots.get_mut(slot as usize) {
             Some(free) => *free = Some(subscriber),
@@ -156,6 +187,7 @@ impl Subscribers {
                 filters: s.filters.rules().len(),
                 delivered: s.delivered,
                 dropped: s.dropped,
+                dropped_oldest: s.dropped_oldest,
                 duplicates_pending: s.duplicates,
             })
             .collect();
@@ -328,9 +360,9 @@ mod tests {
 
     fn attach(subscribers: &mut Subscribers, id: u64, rules: &[(&str, &str)]) {
         if subscribers.get_mut(ClientId(id)).is_none() {
-            let (queue, _) = mpsc::channel(1);
+            let (queue, _) = super::super::queue::client_queue(1);
             let (kick, _) = oneshot::channel();
-            subscribers.attach(ClientId(id), None, queue, kick);
+            subscribers.attach(ClientId(id), None, queue, SlowConsumer::Disconnect, kick);
         }
         let rules = rules.iter().map(|(p, v)| FilterRule::new(*p, *v)).collect();
         subscribers.set_filters(ClientId(id), FilterSet::from_rules(rules));
