@@ -33,7 +33,7 @@ struct Rig {
 
 /// What the session attached with.
 struct Attached {
-    queue: QueueSender,
+    queue: QueueSender<Outbound>,
     kick: oneshot::Sender<Kick>,
 }
 

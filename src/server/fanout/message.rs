@@ -77,7 +77,7 @@ pub enum BusCommand {
         /// Where it connected from, for `GET /sim/status`.
         peer: Option<SocketAddr>,
         /// Where its frames go.
-        queue: QueueSender,
+        queue: QueueSender<Outbound>,
         /// What the dispatcher does when that queue is full.
         policy: SlowConsumer,
         /// How the dispatcher tells it that it was dropped.

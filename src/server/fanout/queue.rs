@@ -1,4 +1,5 @@
 //! One client's bounded outgoing queue: the dispatcher pushes, the session takes.
+//! Generic over the item, so that it needs nothing from `message`, which names it.
 //!
 //! A tokio `mpsc` channel cannot serve `--slow-consumer drop-oldest`: its sender
 //! cannot take back what it queued. This queue lets the dispatcher evict the
@@ -13,20 +14,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
-use super::message::Outbound;
-
 /// Why an item was not queued.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Refused {
+pub enum Refused<T> {
     /// The queue holds `capacity` items and none could be evicted.
-    Full(Outbound),
+    Full(T),
     /// The session has gone.
-    Closed(Outbound),
+    Closed(T),
 }
 
-struct State {
+struct State<T> {
     /// Items in order, each marked whether it is an event (and so evictable).
-    items: VecDeque<(bool, Outbound)>,
+    items: VecDeque<(bool, T)>,
     /// Events evicted since the session last took a batch.
     evicted_unreported: u64,
     /// The session closed its end.
@@ -35,15 +34,15 @@ struct State {
     sender_gone: bool,
 }
 
-struct Shared {
-    state: Mutex<State>,
+struct Shared<T> {
+    state: Mutex<State<T>>,
     /// Wakes the session when an item arrives or the sender goes.
     ready: Notify,
     capacity: usize,
 }
 
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
+impl<T> Shared<T> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
         // A panic while holding this lock leaves the deque consistent (every
         // operation is one push or pop), so a poisoned lock is still usable.
         self.state
@@ -54,7 +53,7 @@ impl Shared {
 
 /// A new queue of at most `capacity` items (at least 1).
 #[must_use]
-pub fn client_queue(capacity: usize) -> (QueueSender, QueueReceiver) {
+pub fn client_queue<T>(capacity: usize) -> (QueueSender<T>, QueueReceiver<T>) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             items: VecDeque::new(),
@@ -74,17 +73,17 @@ pub fn client_queue(capacity: usize) -> (QueueSender, QueueReceiver) {
 }
 
 /// The dispatcher's end.
-pub struct QueueSender {
-    shared: Arc<Shared>,
+pub struct QueueSender<T> {
+    shared: Arc<Shared<T>>,
 }
 
-impl std::fmt::Debug for QueueSender {
+impl<T> std::fmt::Debug for QueueSender<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "QueueSender(capacity {})", self.shared.capacity)
     }
 }
 
-impl QueueSender {
+impl<T> QueueSender<T> {
     /// The bound.
     #[must_use]
     pub fn max_capacity(&self) -> usize {
@@ -96,7 +95,7 @@ impl QueueSender {
     ///
     /// # Errors
     /// The item back, when the queue is full or the session gone.
-    pub fn try_send(&self, item: Outbound) -> Result<(), Refused> {
+    pub fn try_send(&self, item: T) -> Result<(), Refused<T>> {
         self.push(false, item, false).map(|_| ())
     }
 
@@ -106,11 +105,11 @@ impl QueueSender {
     /// # Errors
     /// The item back, when the queue is full (and nothing could be evicted) or
     /// the session gone.
-    pub fn send_event(&self, item: Outbound, evict: bool) -> Result<u64, Refused> {
+    pub fn send_event(&self, item: T, evict: bool) -> Result<u64, Refused<T>> {
         self.push(true, item, evict)
     }
 
-    fn push(&self, event: bool, item: Outbound, evict: bool) -> Result<u64, Refused> {
+    fn push(&self, event: bool, item: T, evict: bool) -> Result<u64, Refused<T>> {
         let mut state = self.shared.lock();
         if state.receiver_closed {
             return Err(Refused::Closed(item));
@@ -138,7 +137,7 @@ impl QueueSender {
     }
 }
 
-impl Drop for QueueSender {
+impl<T> Drop for QueueSender<T> {
     fn drop(&mut self) {
         self.shared.lock().sender_gone = true;
         self.shared.ready.notify_one();
@@ -146,16 +145,16 @@ impl Drop for QueueSender {
 }
 
 /// The session's end.
-pub struct QueueReceiver {
-    shared: Arc<Shared>,
+pub struct QueueReceiver<T> {
+    shared: Arc<Shared<T>>,
 }
 
-impl QueueReceiver {
+impl<T> QueueReceiver<T> {
     /// Waits for items and moves up to `limit` of them into `batch`, in order.
     /// Returns how many were moved and how many events were evicted before them
     /// since the last call; `(0, _)` once the sender is gone and nothing is left.
     /// Cancel-safe: items move in one synchronous step.
-    pub async fn recv_many(&mut self, batch: &mut Vec<Outbound>, limit: usize) -> (usize, u64) {
+    pub async fn recv_many(&mut self, batch: &mut Vec<T>, limit: usize) -> (usize, u64) {
         loop {
             {
                 let mut state = self.shared.lock();
@@ -180,12 +179,12 @@ impl QueueReceiver {
     }
 
     /// Takes the next queued item, if any.
-    pub fn try_recv(&mut self) -> Option<Outbound> {
+    pub fn try_recv(&mut self) -> Option<T> {
         self.shared.lock().items.pop_front().map(|(_, item)| item)
     }
 }
 
-impl Drop for QueueReceiver {
+impl<T> Drop for QueueReceiver<T> {
     fn drop(&mut self) {
         self.shared.lock().receiver_closed = true;
     }
@@ -194,6 +193,7 @@ impl Drop for QueueReceiver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::fanout::message::Outbound;
     use warp::ws::Message;
 
     fn event(n: u32) -> Outbound {

@@ -33,7 +33,7 @@ pub(crate) struct Subscriber {
     compiled: CompiledFilter,
     /// Where it connected from, for `GET /sim/status`.
     peer: Option<SocketAddr>,
-    pub(crate) queue: QueueSender,
+    pub(crate) queue: QueueSender<Outbound>,
     /// What a full queue does.
     policy: SlowConsumer,
     pub(crate) kick: Option<oneshot::Sender<Kick>>,
@@ -75,7 +75,7 @@ impl Subscriber {
         self.settle(queued, stats)
     }
 
-    fn settle(&mut self, queued: Result<(), Refused>, stats: &Stats) -> bool {
+    fn settle(&mut self, queued: Result<(), Refused<Outbound>>, stats: &Stats) -> bool {
         match queued {
             Ok(()) => true,
             Err(Refused::Full(_)) => {
@@ -133,7 +133,7 @@ impl Subscribers {
         &mut self,
         id: ClientId,
         peer: Option<SocketAddr>,
-        queue: QueueSender,
+        queue: QueueSender<Outbound>,
         policy: SlowConsumer,
         kick: oneshot::Sender<Kick>,
     ) {
