@@ -99,6 +99,16 @@ impl<T> QueueSender<T> {
         self.push(false, item, false).map(|_| ())
     }
 
+    /// Queues an item that is never evicted itself. With `evict`, a full queue
+    /// gives up its oldest queued events to make room; returns how many.
+    ///
+    /// # Errors
+    /// The item back, when the queue is full (and nothing could be evicted) or
+    /// the session gone.
+    pub fn send_kept(&self, item: T, evict: bool) -> Result<u64, Refused<T>> {
+        self.push(false, item, evict)
+    }
+
     /// Queues an event frame. With `evict`, a full queue gives up its oldest
     /// queued events to make room; returns how many were evicted.
     ///
@@ -215,6 +225,19 @@ mod tests {
         assert_eq!(batch, vec![reply, event(3), event(4)]);
         rx.close();
         assert_eq!(tx.try_send(event(5)), Err(Refused::Closed(event(5))));
+    }
+
+    #[tokio::test]
+    async fn a_reply_to_a_full_queue_evicts_an_event_and_is_kept() {
+        let (tx, mut rx) = client_queue(2);
+        let reply = Outbound::Frame(Message::text("reply"));
+        tx.send_event(event(1), true).expect("room");
+        tx.send_event(event(2), true).expect("room");
+        assert_eq!(tx.send_kept(reply.clone(), true), Ok(1));
+        assert_eq!(tx.send_event(event(3), true), Ok(1));
+        let mut batch = Vec::new();
+        assert_eq!(rx.recv_many(&mut batch, 10).await, (2, 2));
+        assert_eq!(batch, vec![reply, event(3)]);
     }
 
     #[tokio::test]

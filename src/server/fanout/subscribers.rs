@@ -53,9 +53,13 @@ pub(crate) struct Subscriber {
 }
 
 impl Subscriber {
-    /// Queues one item to a client; a full queue marks it slow, a closed one gone.
+    /// Queues one item that is not an event (a reply, a fault's hold, close or
+    /// frame): never evicted itself, but under `drop-oldest` it evicts the oldest
+    /// events to make room, so a client behind still gets its replies; a full
+    /// queue otherwise marks it slow, a closed one gone.
     pub(crate) fn offer(&mut self, item: Outbound, stats: &Stats) -> bool {
-        let queued = self.queue.try_send(item);
+        let evict = self.policy == SlowConsumer::DropOldest;
+        let queued = self.queue.send_kept(item, evict);
         self.settle(queued, stats)
     }
 
@@ -64,20 +68,22 @@ impl Subscriber {
     /// under `disconnect` (or a queue with no event left to evict) it is slow.
     pub(crate) fn offer_event(&mut self, frame: Outbound, stats: &Stats) -> bool {
         let evict = self.policy == SlowConsumer::DropOldest;
-        let queued = self.queue.send_event(frame, evict).map(|evicted| {
-            if evicted > 0 {
-                self.dropped_oldest += evicted;
-                stats
-                    .frames_dropped_oldest
-                    .fetch_add(evicted, std::sync::atomic::Ordering::Relaxed);
-            }
-        });
+        let queued = self.queue.send_event(frame, evict);
         self.settle(queued, stats)
     }
 
-    fn settle(&mut self, queued: Result<(), Refused<Outbound>>, stats: &Stats) -> bool {
+    /// Counts what a queueing evicted, or marks the client slow or gone.
+    fn settle(&mut self, queued: Result<u64, Refused<Outbound>>, stats: &Stats) -> bool {
         match queued {
-            Ok(()) => true,
+            Ok(evicted) => {
+                if evicted > 0 {
+                    self.dropped_oldest += evicted;
+                    stats
+                        .frames_dropped_oldest
+                        .fetch_add(evicted, std::sync::atomic::Ordering::Relaxed);
+                }
+                true
+            }
             Err(Refused::Full(_)) => {
                 let pending = self.queue.max_capacity();
                 tracing::warn!(
