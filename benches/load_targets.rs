@@ -7,7 +7,7 @@
 //!   every client message with a success filterResponse and ignores it.
 //!
 //! ```text
-//! cargo bench --bench load_targets -- ours  --rate 20000 --seconds 40 [--quiet 10] [--listen 127.0.0.1:58081]
+//! cargo bench --bench load_targets -- ours  --rate 20000 --seconds 40 [--quiet 10] [--listen 127.0.0.1:58081] [--slow-consumer disconnect|drop-oldest]
 //! cargo bench --bench load_targets -- plain --rate 20000 --seconds 40 [--quiet 10]
 //! ```
 //! `--quiet S` sends no events for the first S seconds, so thousands of clients
@@ -20,10 +20,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use clap::ValueEnum as _;
 use futures_util::{SinkExt, StreamExt};
 use isymphony_sim::load::synthetic::{EventMaker, SyntheticFeed};
 use isymphony_sim::protocol::Event;
-use isymphony_sim::server::{EVENT_PATH, EventFeed, Server, ServerConfig};
+use isymphony_sim::server::{
+    DEFAULT_SLOW_CONSUMER, EVENT_PATH, EventFeed, Server, ServerConfig, SlowConsumer,
+};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -37,6 +40,8 @@ struct Options {
     seconds: u64,
     quiet: u64,
     listen: SocketAddr,
+    /// `ours` only: what a full client queue does, as `serve --slow-consumer`.
+    slow_consumer: SlowConsumer,
 }
 
 fn options() -> Option<Options> {
@@ -59,8 +64,19 @@ fn options() -> Option<Options> {
         eprintln!("load_targets listens on loopback only");
         return None;
     }
+    let slow_consumer = match value("--slow-consumer") {
+        None => DEFAULT_SLOW_CONSUMER,
+        Some(policy) => match SlowConsumer::from_str(&policy, false) {
+            Ok(policy) => policy,
+            Err(_) => {
+                eprintln!("--slow-consumer: `{policy}` is not disconnect or drop-oldest");
+                return None;
+            }
+        },
+    };
     Some(Options {
         mode,
+        slow_consumer,
         rate: value("--rate")
             .and_then(|r| r.parse().ok())
             .unwrap_or(1000.0),
@@ -91,7 +107,14 @@ fn main() {
         let run_for = Duration::from_secs(options.seconds);
         let quiet = Duration::from_secs(options.quiet);
         if options.mode == "ours" {
-            ours(listener, options.rate, quiet, run_for).await;
+            ours(
+                listener,
+                options.rate,
+                quiet,
+                run_for,
+                options.slow_consumer,
+            )
+            .await;
         } else {
             plain(listener, options.rate, quiet, run_for).await;
         }
@@ -115,25 +138,36 @@ impl EventFeed for Delayed {
     }
 }
 
-async fn ours(listener: TcpListener, rate: f64, quiet: Duration, run_for: Duration) {
+async fn ours(
+    listener: TcpListener,
+    rate: f64,
+    quiet: Duration,
+    run_for: Duration,
+    slow_consumer: SlowConsumer,
+) {
     let delay_ms = quiet.as_millis() as u64;
     let playing = run_for.saturating_sub(quiet).as_millis() as u64;
     let feed = Delayed {
         feed: SyntheticFeed::new(7, rate, now_ms() + delay_ms as i64, playing),
         delay_ms,
     };
-    let server = Server::new(ServerConfig::default().with_send_stamp(true)).expect("config");
+    let config = ServerConfig::default()
+        .with_send_stamp(true)
+        .with_slow_consumer(slow_consumer);
+    let server = Server::new(config).expect("config");
     let stats = server.stats();
     server
         .run(listener, feed, tokio::time::sleep(run_for))
         .await;
     let snapshot = stats.snapshot();
     eprintln!(
-        "ours: published {} encoded {} delivered {} slow-consumer kicks {} connections {}",
+        "ours ({slow_consumer}): published {} encoded {} delivered {} slow-consumer kicks {} dropped-oldest {} notices {} connections {}",
         snapshot.events_published,
         snapshot.events_encoded,
         snapshot.frames_delivered,
         snapshot.slow_consumer_disconnects,
+        snapshot.frames_dropped_oldest,
+        snapshot.notices_sent,
         snapshot.connections_total
     );
 }

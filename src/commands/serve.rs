@@ -15,8 +15,9 @@ use isymphony_sim::scenario::{Player, Scenario};
 use isymphony_sim::server::{
     CONTROL_PATH, Cidr, CorsOrigin, CorsPolicy, Credentials, DEFAULT_CLIENT_QUEUE,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD,
-    DEFAULT_PING_INTERVAL, DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH, EventFeed, LIVE_PATH,
-    Limits, Listeners, Server, ServerConfig, TlsIdentity, UI_PATH,
+    DEFAULT_PING_INTERVAL, DEFAULT_SLOW_CONSUMER, DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH,
+    EventFeed, LIVE_PATH, Limits, Listeners, Server, ServerConfig, SlowConsumer, TlsIdentity,
+    UI_PATH,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -80,13 +81,21 @@ pub struct ServeArgs {
     #[arg(long)]
     paused: bool,
 
-    /// Frames each client may have waiting. Slow-consumer policy: a client whose
-    /// queue is full is disconnected with close code 1008 ("slow consumer: N events
-    /// pending"), logged and counted; other clients are never stalled and nothing
-    /// is dropped silently.
+    /// Frames each client may have waiting (ours). What happens when a client's
+    /// queue is full is --slow-consumer; other clients are never stalled and
+    /// nothing is dropped silently.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CLIENT_QUEUE,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     client_queue: usize,
+
+    /// What a full client queue does (ours). `drop-oldest`: its oldest queued
+    /// events make room for the new one, are counted per client in /sim/status
+    /// (`droppedOldest`), and the client is sent
+    /// {"type":"simNotice","dropped":N,"reason":"slow consumer"} before its next
+    /// frame, whatever its filters. `disconnect`: the client is closed with 1008
+    /// "slow consumer: N events pending".
+    #[arg(long, value_name = "POLICY", default_value_t = DEFAULT_SLOW_CONSUMER)]
+    slow_consumer: SlowConsumer,
 
     /// Largest client message in bytes (ours). A bigger frame closes that
     /// connection with 1009 "message too big" and nothing else.
@@ -178,6 +187,7 @@ impl fmt::Debug for ServeArgs {
             .field("speed", &self.speed)
             .field("paused", &self.paused)
             .field("client_queue", &self.client_queue)
+            .field("slow_consumer", &self.slow_consumer)
             .field("max_message_bytes", &self.max_message_bytes)
             .field("max_connections", &self.max_connections)
             .field("max_filters", &self.max_filters)
@@ -217,6 +227,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_paused(args.paused)
         .with_client_queue(args.client_queue)
         .with_cors(CorsPolicy::new(args.cors_origin.clone()))
+        .with_slow_consumer(args.slow_consumer)
         .with_limits(Limits {
             max_message_bytes: args.max_message_bytes,
             max_connections: args.max_connections,
@@ -459,12 +470,14 @@ fn print_banner(
             }
         ),
         format!(
-            "  limits (ours): messages up to {} bytes, {} filters each, connections {}, ping every {}, idle timeout {}",
+            "  limits (ours): messages up to {} bytes, {} filters each, connections {}, ping every {}, idle timeout {}, client queue {} ({} when full)",
             args.max_message_bytes,
             args.max_filters,
             args.max_connections.map_or_else(|| "unlimited".to_string(), |n| n.to_string()),
             every(args.ping_interval),
             every(args.idle_timeout),
+            args.client_queue,
+            args.slow_consumer,
         ),
         first_event_line(opening.first_due, opening.clock, args.speed, args.paused),
     ]);

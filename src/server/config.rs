@@ -12,6 +12,39 @@ use super::http::cors::CorsPolicy;
 /// Default capacity of each client's outgoing queue, in frames (`--client-queue`).
 pub const DEFAULT_CLIENT_QUEUE: usize = 1024;
 
+/// What `serve` does with a client whose queue is full (`--slow-consumer`): ours.
+/// `drop-oldest`, so that overload sheds the stalest events of the one slow
+/// client, counted and announced to it, rather than ending its connection.
+pub const DEFAULT_SLOW_CONSUMER: SlowConsumer = SlowConsumer::DropOldest;
+
+/// The slow-consumer policy: what happens when a client's queue is full
+/// (docs/protocol.md §10.6). Either way the dispatcher never waits for a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SlowConsumer {
+    /// Close the connection with 1008 "slow consumer: N events pending".
+    Disconnect,
+    /// Evict the oldest queued events to make room, count them per client and
+    /// tell the client with a `simNotice` before its next frame.
+    DropOldest,
+}
+
+impl SlowConsumer {
+    /// The flag value.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            SlowConsumer::Disconnect => "disconnect",
+            SlowConsumer::DropOldest => "drop-oldest",
+        }
+    }
+}
+
+impl std::fmt::Display for SlowConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Default largest client message (`--max-message-bytes`). Filter messages are a
 /// few hundred bytes; the library default (64 MiB) would let one client make the
 /// server buffer that much.
@@ -73,6 +106,8 @@ pub struct ServerConfig {
     pub profile: Profile,
     /// Frames a client may have waiting before it is disconnected as a slow consumer.
     pub client_queue: usize,
+    /// What happens when a client's queue is full.
+    pub slow_consumer: SlowConsumer,
     /// Wall-clock speed factor of the feed: virtual ms / speed = wall ms.
     pub speed: f64,
     /// Start with the virtual clock stopped (`--paused`), so a test can connect
@@ -101,6 +136,7 @@ impl Default for ServerConfig {
             lenient_filters: false,
             profile: Profile::default(),
             client_queue: DEFAULT_CLIENT_QUEUE,
+            slow_consumer: DEFAULT_SLOW_CONSUMER,
             speed: 1.0,
             paused: false,
             close_timeout: DEFAULT_CLOSE_TIMEOUT,
@@ -144,6 +180,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_client_queue(mut self, frames: usize) -> Self {
         self.client_queue = frames;
+        self
+    }
+
+    /// Sets the slow-consumer policy.
+    #[must_use]
+    pub fn with_slow_consumer(mut self, policy: SlowConsumer) -> Self {
+        self.slow_consumer = policy;
         self
     }
 

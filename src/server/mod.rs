@@ -60,7 +60,8 @@ use transport::capacity::ConnectionLimit;
 
 pub use config::{
     ConfigError, DEFAULT_CLIENT_QUEUE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PING_INTERVAL, Limits, ServerConfig,
+    DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PING_INTERVAL, DEFAULT_SLOW_CONSUMER,
+    Limits, ServerConfig, SlowConsumer,
 };
 pub use fanout::publisher::{BusClosed, PublishSlot, Publisher};
 pub use http::admission::challenge::{CHALLENGE_WINDOW, MAX_HELD_CHALLENGES};
@@ -151,6 +152,7 @@ impl Server {
                 lenient: config.lenient_filters,
             },
             client_queue: config.client_queue,
+            slow_consumer: config.slow_consumer,
             close_timeout: config.close_timeout,
             limits: config.limits,
             connections: ConnectionLimit::new(config.limits.max_connections),

@@ -36,6 +36,8 @@ pub(crate) struct ServerState {
     pub(crate) parse: ParseOptions,
     /// Capacity of each client's queue; a full queue disconnects the client.
     pub(crate) client_queue: usize,
+    /// What a full queue does (`--slow-consumer`).
+    pub(crate) slow_consumer: crate::server::config::SlowConsumer,
     /// Upper bound on each close handshake, so shutdown cannot hang.
     pub(crate) close_timeout: Duration,
     /// Message size, connection, filter, ping and idle limits.

@@ -35,15 +35,20 @@ pub struct Stats {
     pub(crate) frames_dropped: AtomicU64,
     /// Extra copies queued by `duplicate` faults (not in `frames_delivered`).
     pub(crate) frames_duplicated: AtomicU64,
+    /// Queued event frames evicted for newer ones under `--slow-consumer
+    /// drop-oldest` (each client was told in a `simNotice`).
+    pub(crate) frames_dropped_oldest: AtomicU64,
+    /// `simNotice` frames sessions queued to tell a client of evicted events.
+    pub(crate) notices_sent: AtomicU64,
     /// Non-JSON frames queued by `malformed` faults.
     pub(crate) malformed_sent: AtomicU64,
     /// Frames of any kind (events, replies, fault frames) sessions took from their
     /// queues and handed to the socket.
     pub(crate) frames_written: AtomicU64,
     /// Frames still queued when their session ended (client gone, kicked, closed):
-    /// queued frames are either written or discarded, so at rest
-    /// `frames_delivered + frames_duplicated + malformed_sent + replies_sent ==
-    /// frames_written + frames_discarded`.
+    /// queued frames are written, discarded or evicted, so at rest
+    /// `frames_delivered + frames_duplicated + malformed_sent + replies_sent +
+    /// notices_sent == frames_written + frames_discarded + frames_dropped_oldest`.
     pub(crate) frames_discarded: AtomicU64,
     /// Events injected as JSON text through `POST /sim/inject` (also counted in
     /// `events_published`, never by kind: their type may be outside the catalogue).
@@ -139,6 +144,8 @@ impl Stats {
             events_admitted: read(&self.events_admitted),
             frames_dropped: read(&self.frames_dropped),
             frames_duplicated: read(&self.frames_duplicated),
+            frames_dropped_oldest: read(&self.frames_dropped_oldest),
+            notices_sent: read(&self.notices_sent),
             malformed_sent: read(&self.malformed_sent),
             frames_written: read(&self.frames_written),
             frames_discarded: read(&self.frames_discarded),
@@ -195,6 +202,10 @@ pub struct StatsSnapshot {
     pub frames_dropped: u64,
     /// Extra copies queued by `duplicate` faults.
     pub frames_duplicated: u64,
+    /// Queued event frames evicted for newer ones (`--slow-consumer drop-oldest`).
+    pub frames_dropped_oldest: u64,
+    /// `simNotice` frames queued to tell clients of evicted events.
+    pub notices_sent: u64,
     /// Non-JSON frames queued by `malformed` faults.
     pub malformed_sent: u64,
     /// Queued frames of any kind handed to the socket.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use isymphony_sim::protocol::filter::reference;
-use isymphony_sim::server::ServerConfig;
+use isymphony_sim::server::{ServerConfig, SlowConsumer};
 use serde_json::{Map, Value};
 
 use crate::events::{login, mixed, wire};
@@ -127,6 +127,7 @@ async fn a_client_that_stops_reading_is_closed_with_1008_and_others_carry_on() {
     const QUEUE: usize = 8;
     let config = ServerConfig::default()
         .with_client_queue(QUEUE)
+        .with_slow_consumer(SlowConsumer::Disconnect)
         // The stalled client only reads its close frame after the test notices the
         // disconnect; give that plenty of room.
         .with_close_timeout(Duration::from_secs(30));

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use isymphony_sim::protocol::Profile;
 use isymphony_sim::scenario::{Player, Scenario};
-use isymphony_sim::server::ServerConfig;
 use isymphony_sim::server::fanout::{MALFORMED_FRAME, RESTART_REASON};
+use isymphony_sim::server::{ServerConfig, SlowConsumer};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -103,6 +103,7 @@ async fn duplicate_sends_the_next_events_twice_and_malformed_sends_one_non_json_
 async fn delay_holds_what_follows_in_the_queue_then_lets_it_go_in_order() {
     let config = ServerConfig::default()
         .with_client_queue(4)
+        .with_slow_consumer(SlowConsumer::Disconnect)
         .with_close_timeout(Duration::from_secs(30));
     let server = TestServer::start(config).await;
     let mut brief = server.connect().await;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use isymphony_sim::server::session::PING_PAYLOAD;
-use isymphony_sim::server::{Credentials, Limits, ServerConfig};
+use isymphony_sim::server::{Credentials, Limits, ServerConfig, SlowConsumer};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use warp::http::StatusCode;
 
@@ -136,6 +136,7 @@ async fn bursts_never_stall_a_healthy_client_and_a_stalled_one_is_accounted_for(
     const EVENTS: i64 = 3000;
     let config = ServerConfig::default()
         .with_client_queue(QUEUE)
+        .with_slow_consumer(SlowConsumer::Disconnect)
         .with_close_timeout(Duration::from_secs(30));
     let server = TestServer::start(config).await;
     let mut stalled = server.connect_with_small_buffer().await;

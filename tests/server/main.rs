@@ -24,6 +24,7 @@ mod journal;
 mod lifecycle;
 mod limits;
 mod load;
+mod overload;
 mod provisioning;
 mod rest;
 mod robustness;

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use futures_util::{sink, stream};
 use isymphony_sim::protocol::{EventKind, FilterSet, ParseOptions, Profile};
+use isymphony_sim::server::fanout::queue::QueueSender;
 use isymphony_sim::server::fanout::{BusCommand, ClientId, Kick, Outbound};
 use isymphony_sim::server::session::{SessionContext, run_session};
-use isymphony_sim::server::{Limits, Stats};
+use isymphony_sim::server::{Limits, SlowConsumer, Stats};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -32,7 +33,7 @@ struct Rig {
 
 /// What the session attached with.
 struct Attached {
-    queue: mpsc::Sender<Outbound>,
+    queue: QueueSender<Outbound>,
     kick: oneshot::Sender<Kick>,
 }
 
@@ -58,6 +59,7 @@ impl Rig {
             parse: ParseOptions::default(),
             emitted: Profile::Standard.kinds().into(),
             client_queue: 4,
+            slow_consumer: SlowConsumer::Disconnect,
             close_timeout: Duration::from_secs(5),
             limits: Limits {
                 // No timers unless a test asks: frames written are then exactly the queued ones.
@@ -130,8 +132,7 @@ async fn queued_frames_are_written_in_order() {
     for n in 0..3 {
         attached
             .queue
-            .send(Outbound::Frame(Message::text(format!("{n}"))))
-            .await
+            .try_send(Outbound::Frame(Message::text(format!("{n}"))))
             .expect("queue open");
     }
     let frames = [

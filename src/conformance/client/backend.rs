@@ -15,8 +15,8 @@ use tokio::task::JoinHandle;
 use crate::protocol::{Profile, RawEvent};
 use crate::scenario::Player;
 use crate::server::{
-    Credentials, EVENT_PATH, Limits, Publisher, REQUESTS_PATH, Server, ServerConfig, Stats,
-    StatsSnapshot,
+    Credentials, EVENT_PATH, Limits, Publisher, REQUESTS_PATH, Server, ServerConfig, SlowConsumer,
+    Stats, StatsSnapshot,
 };
 
 use super::super::connection::{Connector, TlsSettings};
@@ -78,6 +78,9 @@ impl Backend {
             .with_paused(true)
             .with_profile(profile)
             .with_close_timeout(Duration::from_secs(1))
+            // The "keeps up" check judges a client by the 1008 close, so the
+            // case's server keeps that policy whatever `serve` defaults to.
+            .with_slow_consumer(SlowConsumer::Disconnect)
             .with_limits(plan.limits);
         let server = Server::new(config).map_err(|err| format!("the case's server: {err}"))?;
         let listener = TcpListener::bind("127.0.0.1:0")

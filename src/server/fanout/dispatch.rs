@@ -12,8 +12,11 @@
 //! message's reply were judged by the old filters, events after it by the new ones.
 //!
 //! Slow consumers: each client has a bounded queue of `client_queue` items. When
-//! the dispatcher finds it full, it drops the client from the fan-out and tells the
-//! session to close with 1008 "slow consumer: N events pending". The dispatcher
+//! the dispatcher finds it full, under `--slow-consumer drop-oldest` it evicts the
+//! client's oldest queued events to make room (counted in `frames_dropped_oldest`
+//! and per client; the session then sends a `simNotice`), and under `disconnect`
+//! (or when only replies fill the queue) it drops the client from the fan-out and
+//! tells the session to close with 1008 "slow consumer: N events pending". The dispatcher
 //! never waits on a client, so one slow client cannot stall the others, and no
 //! queue grows without bound. Nothing is dropped silently: the close frame says so,
 //! a warning is logged, `slow_consumer_disconnects` is counted, and every event
@@ -157,11 +160,12 @@ fn fan_out(subscribers: &mut Subscribers, run: &mut Run, stats: &Stats) {
         let mut queued = 0u64;
         for &position in &due {
             let frame = &run.frames[position as usize];
-            if !subscriber.offer(Outbound::Frame(frame.clone()), stats) {
+            if !subscriber.offer_event(Outbound::Frame(frame.clone()), stats) {
                 break;
             }
             queued += 1;
-            if subscriber.duplicates > 0 && subscriber.offer(Outbound::Frame(frame.clone()), stats)
+            if subscriber.duplicates > 0
+                && subscriber.offer_event(Outbound::Frame(frame.clone()), stats)
             {
                 subscriber.duplicates -= 1;
                 duplicated += 1;
@@ -210,8 +214,9 @@ fn apply(command: BusCommand, subscribers: &mut Subscribers, stats: &Stats) {
             id,
             peer,
             queue,
+            policy,
             kick,
-        } => subscribers.attach(id, peer, queue, kick),
+        } => subscribers.attach(id, peer, queue, policy, kick),
         BusCommand::SetFilter { id, filters, reply } => {
             if subscribers.set_filters(id, filters) {
                 answer(subscribers, id, reply);

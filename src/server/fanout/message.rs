@@ -7,11 +7,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use warp::ws::Message;
 
 use crate::protocol::{Event, FilterSet, RawEvent};
 use crate::scenario::{FaultRequest, PlacedFault};
+use crate::server::config::SlowConsumer;
+
+use super::queue::QueueSender;
 
 use super::roster::Roster;
 
@@ -76,7 +79,9 @@ pub enum BusCommand {
         /// Where it connected from, for `GET /sim/status`.
         peer: Option<SocketAddr>,
         /// Where its frames go.
-        queue: mpsc::Sender<Outbound>,
+        queue: QueueSender<Outbound>,
+        /// What the dispatcher does when that queue is full.
+        policy: SlowConsumer,
         /// How the dispatcher tells it that it was dropped.
         kick: oneshot::Sender<Kick>,
     },
@@ -136,6 +141,9 @@ pub struct ClientSummary {
     pub delivered: u64,
     /// Events due to it that could not be queued (it was slow or leaving).
     pub dropped: u64,
+    /// Events queued to it and then evicted for newer ones (`--slow-consumer
+    /// drop-oldest`); it was told of each in a `simNotice`.
+    pub dropped_oldest: u64,
     /// Events still to be sent twice (`duplicate` faults).
     pub duplicates_pending: u64,
 }

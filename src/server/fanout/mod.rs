@@ -13,6 +13,7 @@ pub(crate) mod encoder;
 pub(crate) mod faults;
 pub(crate) mod message;
 pub(crate) mod publisher;
+pub mod queue;
 pub mod roster;
 mod subscribers;
 

@@ -9,13 +9,15 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::protocol::FilterSet;
 use crate::protocol::compiled::{CompiledFilter, PropId, Symbol, UNMENTIONED, Vocabulary};
+use crate::server::config::SlowConsumer;
 use crate::server::stats::Stats;
 
 use super::message::{ClientId, ClientSummary, Kick, Outbound};
+use super::queue::{QueueSender, Refused};
 use super::roster::{ClientView, Departures, Roster, grouped, wall_clock_ms};
 
 /// Interned values below which the vocabulary is never rebuilt.
@@ -32,7 +34,9 @@ pub(crate) struct Subscriber {
     compiled: CompiledFilter,
     /// Where it connected from, for `GET /sim/status`.
     peer: Option<SocketAddr>,
-    pub(crate) queue: mpsc::Sender<Outbound>,
+    pub(crate) queue: QueueSender<Outbound>,
+    /// What a full queue does.
+    policy: SlowConsumer,
     pub(crate) kick: Option<oneshot::Sender<Kick>>,
     /// Set when the client must leave the fan-out after this round.
     pub(crate) gone: bool,
@@ -46,14 +50,44 @@ pub(crate) struct Subscriber {
     pub(crate) dropped: u64,
     /// When it attached, wall-clock epoch ms, for the dashboard.
     connected_at_ms: i64,
+    /// Of its queued events, those evicted for newer ones (`drop-oldest`): its
+    /// share of `frames_dropped_oldest`.
+    pub(crate) dropped_oldest: u64,
 }
 
 impl Subscriber {
-    /// Queues one item to a client; a full queue marks it slow, a closed one gone.
+    /// Queues one item that is not an event (a reply, a fault's hold, close or
+    /// frame): never evicted itself, but under `drop-oldest` it evicts the oldest
+    /// events to make room, so a client behind still gets its replies; a full
+    /// queue otherwise marks it slow, a closed one gone.
     pub(crate) fn offer(&mut self, item: Outbound, stats: &Stats) -> bool {
-        match self.queue.try_send(item) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+        let evict = self.policy == SlowConsumer::DropOldest;
+        let queued = self.queue.send_kept(item, evict);
+        self.settle(queued, stats)
+    }
+
+    /// Queues one event frame to a client. Under `drop-oldest` a full queue gives
+    /// up its oldest events for it, counted here and in `frames_dropped_oldest`;
+    /// under `disconnect` (or a queue with no event left to evict) it is slow.
+    pub(crate) fn offer_event(&mut self, frame: Outbound, stats: &Stats) -> bool {
+        let evict = self.policy == SlowConsumer::DropOldest;
+        let queued = self.queue.send_event(frame, evict);
+        self.settle(queued, stats)
+    }
+
+    /// Counts what a queueing evicted, or marks the client slow or gone.
+    fn settle(&mut self, queued: Result<u64, Refused<Outbound>>, stats: &Stats) -> bool {
+        match queued {
+            Ok(evicted) => {
+                if evicted > 0 {
+                    self.dropped_oldest += evicted;
+                    stats
+                        .frames_dropped_oldest
+                        .fetch_add(evicted, std::sync::atomic::Ordering::Relaxed);
+                }
+                true
+            }
+            Err(Refused::Full(_)) => {
                 let pending = self.queue.max_capacity();
                 tracing::warn!(
                     client = self.id.0,
@@ -64,7 +98,7 @@ impl Subscriber {
                 self.kick(Kick::SlowConsumer { pending });
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
+            Err(Refused::Closed(_)) => {
                 self.gone = true;
                 false
             }
@@ -127,7 +161,8 @@ impl Subscribers {
         &mut self,
         id: ClientId,
         peer: Option<SocketAddr>,
-        queue: mpsc::Sender<Outbound>,
+        queue: QueueSender<Outbound>,
+        policy: SlowConsumer,
         kick: oneshot::Sender<Kick>,
     ) {
         let slot = self.free.pop().unwrap_or(self.slots.len() as u32);
@@ -138,6 +173,7 @@ impl Subscribers {
             compiled: CompiledFilter::default(),
             peer,
             queue,
+            policy,
             kick: Some(kick),
             gone: false,
             due: Vec::new(),
@@ -145,6 +181,7 @@ impl Subscribers {
             delivered: 0,
             dropped: 0,
             connected_at_ms: wall_clock_ms(),
+            dropped_oldest: 0,
         };
         match self.slots.get_mut(slot as usize) {
             Some(free) => *free = Some(subscriber),
@@ -179,6 +216,7 @@ impl Subscribers {
                 filters: s.filters.rules().len(),
                 delivered: s.delivered,
                 dropped: s.dropped,
+                dropped_oldest: s.dropped_oldest,
                 duplicates_pending: s.duplicates,
             })
             .collect();
@@ -378,9 +416,9 @@ mod tests {
 
     fn attach(subscribers: &mut Subscribers, id: u64, rules: &[(&str, &str)]) {
         if subscribers.get_mut(ClientId(id)).is_none() {
-            let (queue, _) = mpsc::channel(1);
+            let (queue, _) = super::super::queue::client_queue(1);
             let (kick, _) = oneshot::channel();
-            subscribers.attach(ClientId(id), None, queue, kick);
+            subscribers.attach(ClientId(id), None, queue, SlowConsumer::Disconnect, kick);
         }
         let rules = rules.iter().map(|(p, v)| FilterRule::new(*p, *v)).collect();
         subscribers.set_filters(ClientId(id), FilterSet::from_rules(rules));

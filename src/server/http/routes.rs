@@ -93,6 +93,7 @@ fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Handshak
             parse: state.parse,
             emitted: state.simulation.emitted(),
             client_queue: state.client_queue,
+            slow_consumer: state.slow_consumer,
             close_timeout: state.close_timeout,
             limits: state.limits,
             permit: Some(Arc::new(permit)),

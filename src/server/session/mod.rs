@@ -25,13 +25,15 @@ use warp::ws::Message;
 use crate::protocol::ParseOptions;
 use crate::scenario::duration::format_duration;
 
-use crate::server::config::Limits;
+use crate::server::config::{Limits, SlowConsumer};
 use crate::server::fanout::message::{
     BusCommand, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, ClientId, Kick, Outbound,
 };
+use crate::server::fanout::queue::client_queue;
 use crate::server::stats::Stats;
 
 pub(crate) mod judge;
+mod notice;
 mod writer;
 
 use judge::{Judged, judge};
@@ -61,6 +63,8 @@ pub struct SessionContext {
     pub emitted: EmittedKinds,
     /// Capacity of this session's outgoing queue.
     pub client_queue: usize,
+    /// What the dispatcher does when that queue is full.
+    pub slow_consumer: SlowConsumer,
     /// Upper bound on a close handshake.
     pub close_timeout: Duration,
     /// Message size, filters, ping and idle limits.
@@ -141,12 +145,13 @@ where
     let _gauge = ConnectionGauge::open(&ctx.stats);
     tracing::info!(client = ctx.id.0, peer = %peer_label(ctx.peer), "client connected");
 
-    let (queue_tx, mut queue) = mpsc::channel(ctx.client_queue);
+    let (queue_tx, mut queue) = client_queue(ctx.client_queue);
     let (kick_tx, mut kick) = oneshot::channel();
     let attach = BusCommand::Attach {
         id: ctx.id,
         peer: ctx.peer,
         queue: queue_tx,
+        policy: ctx.slow_consumer,
         kick: kick_tx,
     };
     let mut writer = Writer::new(Arc::clone(&ctx.stats));
@@ -201,8 +206,13 @@ where
                         }
                     }
                 },
-                taken = queue.recv_many(&mut incoming, WRITE_BATCH), if writer.is_empty() => {
-                    if taken == 0 {
+                (taken, evicted) = queue.recv_many(&mut incoming, WRITE_BATCH), if writer.is_empty() => {
+                    if evicted > 0 {
+                        // The gap is right here, before what was taken now.
+                        incoming.insert(0, Outbound::Frame(Message::text(notice::behind(evicted))));
+                        Stats::bump(&ctx.stats.notices_sent);
+                    }
+                    if taken == 0 && evicted == 0 {
                         // The dispatcher let go of this client: it kicked it (the
                         // kick is sent first) or it is shutting down.
                         break kick.try_recv().map_or(Ending::ServerShutdown, Ending::Kicked);
@@ -220,7 +230,7 @@ where
     let _ = ctx.bus.send(detach).await;
     queue.close();
     let mut discarded = writer.discard();
-    while let Ok(item) = queue.try_recv() {
+    while let Some(item) = queue.try_recv() {
         discarded += u64::from(matches!(item, Outbound::Frame(_)));
     }
     ctx.stats

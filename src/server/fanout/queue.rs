@@ -1,0 +1,260 @@
+//! One client's bounded outgoing queue: the dispatcher pushes, the session takes.
+//! Generic over the item, so that it needs nothing from `message`, which names it.
+//!
+//! A tokio `mpsc` channel cannot serve `--slow-consumer drop-oldest`: its sender
+//! cannot take back what it queued. This queue lets the dispatcher evict the
+//! oldest queued *event* frames to make room for a new one (replies, holds and
+//! closes are never evicted), so the newest events get through, and it keeps the
+//! count of what it evicted for the session to report in a `simNotice`
+//! (docs/protocol.md §10.6). The bound is the same in both policies: never more
+//! than `capacity` items wait here.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::Notify;
+
+/// Why an item was not queued.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refused<T> {
+    /// The queue holds `capacity` items and none could be evicted.
+    Full(T),
+    /// The session has gone.
+    Closed(T),
+}
+
+struct State<T> {
+    /// Items in order, each marked whether it is an event (and so evictable).
+    items: VecDeque<(bool, T)>,
+    /// Events evicted since the session last took a batch.
+    evicted_unreported: u64,
+    /// The session closed its end.
+    receiver_closed: bool,
+    /// The dispatcher let go of this client.
+    sender_gone: bool,
+}
+
+struct Shared<T> {
+    state: Mutex<State<T>>,
+    /// Wakes the session when an item arrives or the sender goes.
+    ready: Notify,
+    capacity: usize,
+}
+
+impl<T> Shared<T> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        // A panic while holding this lock leaves the deque consistent (every
+        // operation is one push or pop), so a poisoned lock is still usable.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A new queue of at most `capacity` items (at least 1).
+#[must_use]
+pub fn client_queue<T>(capacity: usize) -> (QueueSender<T>, QueueReceiver<T>) {
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            items: VecDeque::new(),
+            evicted_unreported: 0,
+            receiver_closed: false,
+            sender_gone: false,
+        }),
+        ready: Notify::new(),
+        capacity: capacity.max(1),
+    });
+    (
+        QueueSender {
+            shared: Arc::clone(&shared),
+        },
+        QueueReceiver { shared },
+    )
+}
+
+/// The dispatcher's end.
+pub struct QueueSender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> std::fmt::Debug for QueueSender<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "QueueSender(capacity {})", self.shared.capacity)
+    }
+}
+
+impl<T> QueueSender<T> {
+    /// The bound.
+    #[must_use]
+    pub fn max_capacity(&self) -> usize {
+        self.shared.capacity
+    }
+
+    /// Queues an item (a reply, a hold, a close, a frame a fault asked for) if
+    /// there is room.
+    ///
+    /// # Errors
+    /// The item back, when the queue is full or the session gone.
+    pub fn try_send(&self, item: T) -> Result<(), Refused<T>> {
+        self.push(false, item, false).map(|_| ())
+    }
+
+    /// Queues an item that is never evicted itself. With `evict`, a full queue
+    /// gives up its oldest queued events to make room; returns how many.
+    ///
+    /// # Errors
+    /// The item back, when the queue is full (and nothing could be evicted) or
+    /// the session gone.
+    pub fn send_kept(&self, item: T, evict: bool) -> Result<u64, Refused<T>> {
+        self.push(false, item, evict)
+    }
+
+    /// Queues an event frame. With `evict`, a full queue gives up its oldest
+    /// queued events to make room; returns how many were evicted.
+    ///
+    /// # Errors
+    /// The item back, when the queue is full (and nothing could be evicted) or
+    /// the session gone.
+    pub fn send_event(&self, item: T, evict: bool) -> Result<u64, Refused<T>> {
+        self.push(true, item, evict)
+    }
+
+    fn push(&self, event: bool, item: T, evict: bool) -> Result<u64, Refused<T>> {
+        let mut state = self.shared.lock();
+        if state.receiver_closed {
+            return Err(Refused::Closed(item));
+        }
+        let mut evicted = 0;
+        while state.items.len() >= self.shared.capacity {
+            let oldest_event = if evict {
+                state.items.iter().position(|(is_event, _)| *is_event)
+            } else {
+                None
+            };
+            match oldest_event {
+                Some(at) => {
+                    state.items.remove(at);
+                    evicted += 1;
+                }
+                None => return Err(Refused::Full(item)),
+            }
+        }
+        state.evicted_unreported += evicted;
+        state.items.push_back((event, item));
+        drop(state);
+        self.shared.ready.notify_one();
+        Ok(evicted)
+    }
+}
+
+impl<T> Drop for QueueSender<T> {
+    fn drop(&mut self) {
+        self.shared.lock().sender_gone = true;
+        self.shared.ready.notify_one();
+    }
+}
+
+/// The session's end.
+pub struct QueueReceiver<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> QueueReceiver<T> {
+    /// Waits for items and moves up to `limit` of them into `batch`, in order.
+    /// Returns how many were moved and how many events were evicted before them
+    /// since the last call; `(0, _)` once the sender is gone and nothing is left.
+    /// Cancel-safe: items move in one synchronous step.
+    pub async fn recv_many(&mut self, batch: &mut Vec<T>, limit: usize) -> (usize, u64) {
+        loop {
+            {
+                let mut state = self.shared.lock();
+                if !state.items.is_empty() || state.sender_gone {
+                    let n = state.items.len().min(limit);
+                    batch.extend(state.items.drain(..n).map(|(_, item)| item));
+                    let evicted = std::mem::take(&mut state.evicted_unreported);
+                    if n > 0 || evicted > 0 || state.sender_gone {
+                        return (n, evicted);
+                    }
+                }
+            }
+            // `notify_one` keeps a permit when no one waits, so a push between
+            // the check above and this await is not missed.
+            self.shared.ready.notified().await;
+        }
+    }
+
+    /// Refuses every later item; what is queued stays for [`QueueReceiver::try_recv`].
+    pub fn close(&mut self) {
+        self.shared.lock().receiver_closed = true;
+    }
+
+    /// Takes the next queued item, if any.
+    pub fn try_recv(&mut self) -> Option<T> {
+        self.shared.lock().items.pop_front().map(|(_, item)| item)
+    }
+}
+
+impl<T> Drop for QueueReceiver<T> {
+    fn drop(&mut self) {
+        self.shared.lock().receiver_closed = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::fanout::message::Outbound;
+    use warp::ws::Message;
+
+    fn event(n: u32) -> Outbound {
+        Outbound::Frame(Message::text(n.to_string()))
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_evicts_its_oldest_events_but_never_a_reply() {
+        let (tx, mut rx) = client_queue(3);
+        let reply = Outbound::Frame(Message::text("reply"));
+        tx.try_send(reply.clone()).expect("room");
+        assert_eq!(tx.send_event(event(1), true), Ok(0));
+        assert_eq!(tx.send_event(event(2), true), Ok(0));
+        assert_eq!(tx.send_event(event(3), false), Err(Refused::Full(event(3))));
+        assert_eq!(tx.send_event(event(3), true), Ok(1));
+        assert_eq!(tx.send_event(event(4), true), Ok(1));
+        let mut batch = Vec::new();
+        assert_eq!(rx.recv_many(&mut batch, 10).await, (3, 2));
+        assert_eq!(batch, vec![reply, event(3), event(4)]);
+        rx.close();
+        assert_eq!(tx.try_send(event(5)), Err(Refused::Closed(event(5))));
+    }
+
+    #[tokio::test]
+    async fn a_reply_to_a_full_queue_evicts_an_event_and_is_kept() {
+        let (tx, mut rx) = client_queue(2);
+        let reply = Outbound::Frame(Message::text("reply"));
+        tx.send_event(event(1), true).expect("room");
+        tx.send_event(event(2), true).expect("room");
+        assert_eq!(tx.send_kept(reply.clone(), true), Ok(1));
+        assert_eq!(tx.send_event(event(3), true), Ok(1));
+        let mut batch = Vec::new();
+        assert_eq!(rx.recv_many(&mut batch, 10).await, (2, 2));
+        assert_eq!(batch, vec![reply, event(3)]);
+    }
+
+    #[tokio::test]
+    async fn a_queue_of_replies_only_is_full_even_when_evicting() {
+        let (tx, _rx) = client_queue(1);
+        let reply = Outbound::Frame(Message::text("reply"));
+        tx.try_send(reply).expect("room");
+        assert_eq!(tx.send_event(event(1), true), Err(Refused::Full(event(1))));
+    }
+
+    #[tokio::test]
+    async fn the_end_of_the_sender_ends_the_receiver_after_what_is_queued() {
+        let (tx, mut rx) = client_queue(2);
+        tx.send_event(event(1), true).expect("room");
+        drop(tx);
+        let mut batch = Vec::new();
+        assert_eq!(rx.recv_many(&mut batch, 10).await, (1, 0));
+        assert_eq!(rx.recv_many(&mut batch, 10).await, (0, 0));
+    }
+}
