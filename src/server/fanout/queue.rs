@@ -90,6 +90,12 @@ impl<T> QueueSender<T> {
         self.shared.capacity
     }
 
+    /// How many items wait in the queue now (the dashboard's queue depth).
+    #[must_use]
+    pub fn queued(&self) -> usize {
+        self.shared.lock().items.len()
+    }
+
     /// Queues an item (a reply, a hold, a close, a frame a fault asked for) if
     /// there is room.
     ///

@@ -116,7 +116,7 @@ impl Subscriber {
             filter_entries: self.filters.rules().len(),
             delivered: self.delivered,
             dropped: self.dropped,
-            queued: capacity.saturating_sub(self.queue.capacity()),
+            queued: self.queue.queued(),
             queue_capacity: capacity,
             duplicates_pending: self.duplicates,
         }
