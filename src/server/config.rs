@@ -7,7 +7,7 @@ use crate::protocol::Profile;
 
 use super::http::admission::cidr::Cidr;
 use super::http::admission::gate::Credentials;
-use super::http::cors::CorsPolicy;
+use super::http::cors::policy::CorsPolicy;
 
 /// Default capacity of each client's outgoing queue, in frames (`--client-queue`).
 pub const DEFAULT_CLIENT_QUEUE: usize = 1024;

@@ -17,7 +17,7 @@ use super::fanout::message::BusCommand;
 use super::fanout::publisher::Publisher;
 use super::http::admission::challenge::Challenges;
 use super::http::admission::gate::Gate;
-use super::http::cors::CorsPolicy;
+use super::http::cors::policy::CorsPolicy;
 use super::http::journal::RequestJournal;
 use super::simulation::Simulation;
 use super::stats::Stats;

@@ -15,8 +15,6 @@ use serde::Serialize;
 use crate::protocol::FilterSet;
 use crate::protocol::filter::{RuleValue, WILDCARD};
 
-use super::message::ClientId;
-
 /// Ended connections the roster remembers.
 pub const MAX_DEPARTED: usize = 50;
 
@@ -134,9 +132,10 @@ impl Departures {
         });
     }
 
-    /// Fills in how an already departed client ended; false if it is not here.
-    pub(crate) fn ended(&mut self, id: ClientId, ending: String) -> bool {
-        match self.ring.iter_mut().find(|d| d.client.id == id.0) {
+    /// Fills in how the departed client `id` ended; false if it is not here.
+    /// (A bare id: the bus's types import this file, not the other way round.)
+    pub(crate) fn ended(&mut self, id: u64, ending: String) -> bool {
+        match self.ring.iter_mut().find(|d| d.client.id == id) {
             Some(departed) => {
                 departed.ending = ending;
                 true
@@ -208,8 +207,8 @@ mod tests {
         }
         departures.left(view(1000), None);
 
-        assert!(departures.ended(ClientId(1000), "slow consumer".into()));
-        assert!(!departures.ended(ClientId(0), "gone long ago".into()));
+        assert!(departures.ended(1000, "slow consumer".into()));
+        assert!(!departures.ended(0, "gone long ago".into()));
         let list = departures.list();
         assert_eq!(list.len(), MAX_DEPARTED);
         assert_eq!(

@@ -241,7 +241,7 @@ impl Subscribers {
         if self.by_id.contains_key(&id) {
             self.remove(id, Some(ending));
         } else {
-            self.departures.ended(id, ending);
+            self.departures.ended(id.0, ending);
         }
     }
 
