@@ -13,3 +13,4 @@ pub mod replay_choice;
 pub mod scenario_choice;
 pub mod serve;
 pub mod serve_flags;
+pub mod serve_setup;

@@ -28,6 +28,7 @@ use super::directory_choice::DirectoryChoice;
 use super::replay_choice::ReplayChoice;
 use super::scenario_choice::ScenarioChoice;
 use super::serve_flags::{Interval, parse_every, parse_interval, parse_speed};
+use super::serve_setup::{tls_identity, wall_clock_ms};
 
 /// Arguments of `serve`.
 #[derive(clap::Args)]
@@ -314,7 +315,11 @@ fn serve_feed(
         _ => None,
     };
     let identity = if args.tls {
-        Some(tls_identity(args)?)
+        Some(tls_identity(
+            args.cert.as_deref(),
+            args.key.as_deref(),
+            args.tls_listen,
+        )?)
     } else {
         None
     };
@@ -354,32 +359,6 @@ fn serve_feed(
     })?;
     args.directory.save(&reader)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The certificate from --cert/--key, or a self-signed one for the local names
-/// and the TLS address.
-fn tls_identity(args: &ServeArgs) -> anyhow::Result<TlsIdentity> {
-    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
-        return Ok(TlsIdentity::from_pem_files(cert, key)?);
-    }
-    let mut names = vec![
-        "localhost".to_string(),
-        "127.0.0.1".to_string(),
-        "::1".to_string(),
-    ];
-    let ip = args.tls_listen.ip();
-    if !ip.is_unspecified() && !names.contains(&ip.to_string()) {
-        names.push(ip.to_string());
-    }
-    Ok(TlsIdentity::self_signed(&names)?)
-}
-
-/// Now, in Unix epoch milliseconds.
-fn wall_clock_ms() -> anyhow::Result<i64> {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .context("the system clock is before 1970; pass --epoch")?;
-    i64::try_from(since.as_millis()).context("the system clock is out of range; pass --epoch")
 }
 
 /// What a user needs to connect and to repeat the run, on stdout. A closed stdout

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::model::LiveError;
-use crate::protocol::{Event, RawEvent};
+use crate::protocol::{Event, Profile, RawEvent};
 use crate::scenario::{PlacedFault, Player};
 
 /// A source of timed events: the scenario player implements it.
@@ -134,4 +134,16 @@ impl EventFeed for Player {
     fn player_mut(&mut self) -> Option<&mut Player> {
         Some(self)
     }
+}
+
+/// The profile filters are linted against: `None` for a feed that may send
+/// anything (a replay), else the profile it emits.
+pub(super) fn linted_profile(feed: &dyn EventFeed, default: Profile) -> Option<Profile> {
+    (!feed.sends_anything()).then(|| profile_of(feed, default))
+}
+
+/// The profile `feed` emits: its player's, else `default`.
+pub(super) fn profile_of(feed: &dyn EventFeed, default: Profile) -> Profile {
+    feed.player()
+        .map_or(default, |player| player.pbx().profile())
 }

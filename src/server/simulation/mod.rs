@@ -25,7 +25,7 @@ use crate::server::fanout::publisher::{BusClosed, PublishSlot, Publisher};
 use batch::Batch;
 use clock::{Clock, utc_text};
 use emitted::EmittedKinds;
-use feed::EventFeed;
+use feed::{EventFeed, linted_profile, profile_of};
 use timeline::Timeline;
 
 /// The name scenario files sent to `POST /sim/scenario` have in diagnostics.
@@ -450,18 +450,6 @@ impl Simulation {
         // A panic elsewhere must not take every later request down with it.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-/// The profile filters are linted against: `None` for a feed that may send
-/// anything (a replay), else the profile it emits.
-fn linted_profile(feed: &dyn EventFeed, default: Profile) -> Option<Profile> {
-    (!feed.sends_anything()).then(|| profile_of(feed, default))
-}
-
-/// The profile `feed` emits: its player's, else `default`.
-fn profile_of(feed: &dyn EventFeed, default: Profile) -> Profile {
-    feed.player()
-        .map_or(default, |player| player.pbx().profile())
 }
 
 /// Applies the next batch; a `restart` fault among its steps swaps in the
