@@ -10,6 +10,7 @@ pub mod load;
 pub mod play;
 pub mod record;
 pub mod replay_choice;
+pub mod run_limits;
 pub mod scenario_choice;
 pub mod serve;
 pub mod serve_flags;

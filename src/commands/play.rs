@@ -14,6 +14,7 @@ use isymphony_sim::record::{Capture, Replay, ReplayOptions};
 use isymphony_sim::scenario::duration::{format_duration, parse_moment};
 use isymphony_sim::scenario::{Player, dump_script};
 
+use super::run_limits::RunLimitArgs;
 use super::scenario_choice::ScenarioChoice;
 
 /// Arguments of `play`.
@@ -54,6 +55,9 @@ pub struct PlayArgs {
     /// nothing else changes.
     #[arg(long, requires = "replay")]
     retime: bool,
+
+    #[command(flatten)]
+    limits: RunLimitArgs,
 }
 
 /// Runs `play`.
@@ -75,7 +79,8 @@ pub fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
     for warning in lint(&filter, &args.profile.kinds()) {
         eprintln!("--filter: warning: {warning}");
     }
-    let scenario = args.choice.load()?;
+    let limits = args.limits.limits();
+    let scenario = args.choice.load(&limits)?;
     let until = match &args.until {
         None => scenario.length_ms,
         Some(text) => parse_moment(text, scenario.starts_at_ms)
@@ -87,7 +92,8 @@ pub fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
     }
     let looping = until > scenario.length_ms;
     let mut player = Player::new(scenario, seed, args.epoch, args.profile, looping)
-        .context("the model refuses the scenario's directory")?;
+        .context("the model refuses the scenario's directory")?
+        .within(limits);
     if args.dump_script.is_some() {
         player.record_commands();
     }
@@ -127,6 +133,10 @@ pub fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
         other => other.context("cannot write to stdout")?,
     }
     let failed = report_failures(&player);
+    if let Some(stop) = player.stopped() {
+        eprintln!("{stop}");
+    }
+    let failed = failed || player.stopped().is_some();
     if !failed {
         covered = until;
     }

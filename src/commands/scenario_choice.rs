@@ -1,7 +1,7 @@
 //! The scenario and seed options `play` and `serve` share.
 
 use anyhow::Context as _;
-use isymphony_sim::scenario::{Scenario, shipped};
+use isymphony_sim::scenario::{RunLimits, Scenario, shipped};
 
 /// Which scenario to run and with which seed.
 #[derive(Debug, clap::Args)]
@@ -21,9 +21,9 @@ impl ScenarioChoice {
     /// # Errors
     /// Every problem of the file, one `file:line:column: message` per line; or why the
     /// file cannot be read or the name is unknown.
-    pub fn load(&self) -> anyhow::Result<Scenario> {
+    pub fn load(&self, limits: &RunLimits) -> anyhow::Result<Scenario> {
         let name = self.scenario.as_deref().unwrap_or(shipped::DEFAULT);
-        Ok(Scenario::open(name)?)
+        Ok(Scenario::open_within(name, limits)?)
     }
 
     /// The seed to use: `--seed`, else the file's, else a fresh random one. The flag

@@ -26,8 +26,9 @@ use super::activity::{
 };
 use super::directory_choice::DirectoryChoice;
 use super::replay_choice::ReplayChoice;
+use super::run_limits::RunLimitArgs;
 use super::scenario_choice::ScenarioChoice;
-use super::serve_flags::{Interval, parse_every, parse_interval, parse_speed};
+use super::serve_flags::{Interval, parse_epoch, parse_every, parse_interval, parse_speed};
 use super::serve_setup::{tls_identity, wall_clock_ms};
 
 /// Arguments of `serve`.
@@ -73,7 +74,8 @@ pub struct ServeArgs {
     #[arg(long, value_enum, default_value_t = Profile::Standard)]
     profile: Profile,
 
-    /// Playback speed: 1 = real time, 10 = ten times faster (wall ms = virtual ms / speed).
+    /// Playback speed: 1 = real time, 10 = ten times faster (wall ms = virtual ms /
+    /// speed); from 0.001 to 1000000.
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
     speed: f64,
 
@@ -154,9 +156,12 @@ pub struct ServeArgs {
     directory: DirectoryChoice,
 
     /// Epoch milliseconds of virtual time zero; event `time` counts from it.
-    /// Default: now, so event times look like wall-clock times.
-    #[arg(long, value_name = "MS")]
+    /// Default: now, so event times look like wall-clock times. From year 1 to 9999.
+    #[arg(long, value_name = "MS", value_parser = parse_epoch)]
     epoch: Option<i64>,
+
+    #[command(flatten)]
+    run_limits: RunLimitArgs,
 
     /// Log filter for stderr: a level (error, warn, info, debug, trace) or
     /// tracing directives such as `isymphony_sim=debug`.
@@ -219,7 +224,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 
+    let run_limits = args.run_limits.limits();
     let config = ServerConfig::default()
+        .with_run_limits(run_limits)
         .with_credentials(Credentials::new(&args.username, &args.password))
         .with_lenient_filters(args.lenient_filters)
         .with_send_stamp(args.stamp)
@@ -264,7 +271,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let scenario = match (&args.choice.scenario, args.directory.empty) {
         (None, true) => Scenario::idle(),
-        _ => args.choice.load()?,
+        _ => args.choice.load(&run_limits)?,
     };
     // The banner prints the seed, random or not.
     let (seed, _) = args.choice.seed_for(&scenario)?;
@@ -282,7 +289,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let (directory, origin) = args.directory.starting(&scenario)?;
     // The server loops the scenario forever: each loop ends with a wind-down.
     let feed = Player::with_directory(scenario, directory, seed, epoch, args.profile, true)
-        .with_context(|| format!("the model refuses the directory ({origin})"))?;
+        .with_context(|| format!("the model refuses the directory ({origin})"))?
+        .within(run_limits);
     serve_feed(&args, server, feed, epoch, &origin, opening)
 }
 

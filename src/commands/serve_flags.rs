@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use isymphony_sim::scenario::duration::{format_duration, parse_duration};
+use isymphony_sim::scenario::limits::check_epoch;
+use isymphony_sim::server::{MAX_SPEED, MIN_SPEED, speed_in_range};
 
 /// A duration flag that can be turned off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +46,17 @@ pub fn parse_every(text: &str) -> Result<Interval, String> {
 
 pub fn parse_speed(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
-        Ok(speed) if speed.is_finite() && speed > 0.0 => Ok(speed),
+        Ok(speed) if speed_in_range(speed) => Ok(speed),
         _ => Err(format!(
-            "`{text}` is not a positive number; use 1 for real time, 10 for ten times faster"
+            "`{text}` is not a speed from {MIN_SPEED} to {MAX_SPEED}; use 1 for real time, 10 for ten times faster"
         )),
     }
+}
+
+/// An epoch in milliseconds, from year 1 to 9999.
+pub fn parse_epoch(text: &str) -> Result<i64, String> {
+    let epoch = text
+        .parse::<i64>()
+        .map_err(|_| format!("`{text}` is not whole milliseconds such as 1700000000000"))?;
+    check_epoch(epoch)
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::directory::{Administrator, UserConfig};
 use super::directory::{CoreServerConfig, Directory, ExtensionConfig, QueueConfig, RoomConfig};
 use super::error::ModelError;
+use super::limits::CallLimits;
 use super::password::{Password, PasswordHash};
 use super::pbx::Pbx;
 use super::state::{Agent, CoreServer, Extension, Queue, Room, User};
@@ -231,6 +232,8 @@ impl Pbx {
             ids,
             salts,
             next_seq: next(),
+            limits: CallLimits::default(),
+            waiting: BTreeMap::new(),
         })
     }
 }

@@ -6,6 +6,7 @@
 
 use super::command::{Destination, Party};
 use super::error::ModelError;
+use super::limits::CallLimit;
 use super::pbx::Pbx;
 use super::state::{Call, CallState};
 use crate::protocol::EventBody;
@@ -26,6 +27,13 @@ impl Pbx {
             ));
         }
         // Check everything before creating anything, so a refusal changes nothing.
+        if self.calls.len() >= self.limits.max_live_calls {
+            return Err(ModelError::LimitReached {
+                action: "dial",
+                limit: CallLimit::LiveCalls,
+                max: self.limits.max_live_calls,
+            });
+        }
         if let Party::Extension(n) = from {
             self.require_free(n, "dial from")?;
         }
@@ -39,6 +47,13 @@ impl Pbx {
                         format!("queue `{q}`"),
                         "the queue is disabled",
                     ));
+                }
+                Some(_) if self.waiting_in(q) >= self.limits.max_queue_callers => {
+                    return Err(ModelError::LimitReached {
+                        action: "dial",
+                        limit: CallLimit::QueueCallers,
+                        max: self.limits.max_queue_callers,
+                    });
                 }
                 Some(_) => {}
             },
@@ -72,6 +87,7 @@ impl Pbx {
                 if let Some(seg) = self.segments.get_mut(&caller_id) {
                     seg.queue = Some(q.clone());
                 }
+                *self.waiting.entry(q.clone()).or_default() += 1;
                 (CallState::Queued, None)
             }
             Destination::Conference(r) => {
@@ -165,6 +181,7 @@ impl Pbx {
                 if let Some(s) = self.segments.get_mut(&call.caller) {
                     s.queue = None;
                 }
+                self.leave_queue(&queue);
                 if let Some(a) = self
                     .queues
                     .get_mut(&queue)
@@ -261,7 +278,16 @@ impl Pbx {
                     self.emit_hangup(callee, out);
                 }
             }
-            CallState::Queued => self.emit_hangup(&call.caller, out),
+            CallState::Queued => {
+                let queue = self
+                    .segments
+                    .get(&call.caller)
+                    .and_then(|s| s.queue.clone());
+                if let Some(queue) = queue {
+                    self.leave_queue(&queue);
+                }
+                self.emit_hangup(&call.caller, out);
+            }
             CallState::Conference => {
                 self.emit_conf_leave(&call.caller, out);
                 self.emit_hangup(&call.caller, out);
@@ -273,6 +299,16 @@ impl Pbx {
         }
         self.calls.remove(label);
         Ok(())
+    }
+
+    /// One caller fewer waits in `queue`.
+    fn leave_queue(&mut self, queue: &str) {
+        if let Some(count) = self.waiting.get_mut(queue) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.waiting.remove(queue);
+            }
+        }
     }
 
     fn live_call(&self, label: &str) -> Result<&Call, ModelError> {

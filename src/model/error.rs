@@ -32,6 +32,21 @@ pub enum ModelError {
         /// Why not ("it is connected, not ringing").
         reason: String,
     },
+    /// The command would take the model past one of its size limits.
+    #[error(
+        "cannot {action}: {max} {} at once is the limit ({}); raise it with serve --{} or make the scenario lighter",
+        limit.counts(),
+        limit.name(),
+        limit.name()
+    )]
+    LimitReached {
+        /// What was attempted ("dial").
+        action: &'static str,
+        /// Which limit.
+        limit: super::limits::CallLimit,
+        /// Its value.
+        max: usize,
+    },
 }
 
 impl ModelError {

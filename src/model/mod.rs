@@ -10,6 +10,7 @@ pub mod command;
 mod configure;
 pub mod directory;
 mod error;
+pub mod limits;
 mod live;
 mod password;
 mod pbx;
@@ -27,6 +28,7 @@ pub use directory::{
     RecordingAgent, RoomConfig, Routing, UserConfig, VoicemailAgent,
 };
 pub use error::ModelError;
+pub use limits::{CallLimit, CallLimits};
 pub use live::LiveError;
 pub use password::{PASSWORD_HASH_ROUNDS, Password, PasswordHash, Secret};
 pub use pbx::Pbx;

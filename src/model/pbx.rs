@@ -7,6 +7,7 @@ use super::directory::{
     Administrator, License, ParkingLot, PbxServer, RecordingAgent, VoicemailAgent,
 };
 use super::error::ModelError;
+use super::limits::CallLimits;
 use super::state::{Call, CallSegment, CallState, CoreServer, Extension, Queue, Room, User};
 use crate::protocol::{Event, EventBody, Profile};
 use crate::rng::SimRng;
@@ -48,9 +49,35 @@ pub struct Pbx {
     pub(crate) salts: SimRng,
     /// The creation order the next new user, extension, queue or room gets.
     pub(crate) next_seq: u64,
+    /// How big the model may grow (live calls, callers per queue).
+    pub(crate) limits: CallLimits,
+    /// Callers waiting (queued, unanswered) per queue identifier, kept as calls
+    /// enter and leave queues so the per-queue limit costs nothing to check.
+    pub(crate) waiting: BTreeMap<String, usize>,
 }
 
 impl Pbx {
+    /// Sets how big the model may grow; commands past a limit are refused with
+    /// [`ModelError::LimitReached`].
+    pub fn set_limits(&mut self, limits: CallLimits) {
+        self.limits = limits;
+    }
+
+    /// The model's size limits.
+    pub fn limits(&self) -> CallLimits {
+        self.limits
+    }
+
+    /// How many calls are live.
+    pub fn live_call_count(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// How many callers wait, unanswered, in `queue`.
+    pub fn waiting_in(&self, queue: &str) -> usize {
+        self.waiting.get(queue).copied().unwrap_or(0)
+    }
+
     /// Sets the virtual clock (epoch ms); later events carry this `time`.
     pub fn set_time(&mut self, epoch_ms: i64) {
         self.now = epoch_ms;

@@ -36,6 +36,36 @@ impl fmt::Display for ScenarioError {
     }
 }
 
+impl ScenarioError {
+    /// At most `max_lines` problems, one a line as [`Display`](fmt::Display) gives
+    /// them, each cut at `max_line_chars` characters, then a line saying how many
+    /// were left out: a bounded answer however broken the file is.
+    pub fn bounded(&self, max_lines: usize, max_line_chars: usize) -> String {
+        let mut out = String::new();
+        for d in self.diagnostics.iter().take(max_lines) {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let line = format!("{}:{}:{}: {}", self.path, d.line, d.column, d.message);
+            match line.char_indices().nth(max_line_chars) {
+                Some((cut, _)) => {
+                    out.push_str(&line[..cut]);
+                    out.push_str(" [...]");
+                }
+                None => out.push_str(&line),
+            }
+        }
+        let left_out = self.diagnostics.len().saturating_sub(max_lines);
+        if left_out > 0 {
+            out.push_str(&format!(
+                "\n{}: ... and {left_out} more problem(s) not shown; fix these first, or run `isymphony-sim check` on the file",
+                self.path
+            ));
+        }
+        out
+    }
+}
+
 /// Why a scenario could not be read from a file or found by name.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -184,6 +214,28 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bounded_report_cuts_long_lines_and_counts_what_it_left_out() {
+        let error = ScenarioError {
+            path: "f.toml".into(),
+            diagnostics: (1..=5)
+                .map(|line| Diagnostic {
+                    line,
+                    column: 1,
+                    message: "x".repeat(100),
+                })
+                .collect(),
+        };
+
+        let shown = error.bounded(2, 20);
+
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines.len(), 3, "{shown}");
+        assert_eq!(lines[0], "f.toml:1:1: xxxxxxxx [...]");
+        assert!(lines[2].contains("3 more problem(s)"), "{shown}");
+        assert_eq!(error.bounded(10, 1000), error.to_string());
+    }
 
     #[test]
     fn positions_are_one_based_and_count_characters() {

@@ -100,6 +100,7 @@
 //! - `conference`: room, start; participants, guests, join_within, duration,
 //!   leave_within, attendance.
 
+mod budget;
 mod definition;
 mod dump;
 pub mod duration;
@@ -107,6 +108,7 @@ mod error;
 pub mod fault;
 mod file;
 pub mod generator;
+pub mod limits;
 mod outcome;
 mod pickup;
 mod player;
@@ -119,6 +121,7 @@ pub use dump::dump_script;
 pub use error::{Diagnostic, ReadError, ScenarioError};
 pub use fault::{Fault, FaultRequest, PlacedFault};
 pub use generator::{GeneratorKind, GeneratorSpec};
+pub use limits::{RunLimits, RunStop, StopReason};
 pub use outcome::{GeneratorFault, RecordedCommand, StepFailure};
 pub use player::Player;
 
@@ -128,7 +131,20 @@ impl Scenario {
     /// # Errors
     /// Every problem of the file, each with line, column and a fix.
     pub fn from_toml(text: &str, path: &str) -> Result<Scenario, ScenarioError> {
-        file::parse(text, path)
+        Scenario::from_toml_within(text, path, &RunLimits::default())
+    }
+
+    /// Reads a scenario from TOML text against `limits`: a generator rate, a
+    /// length or a number of steps past them is a problem of the file.
+    ///
+    /// # Errors
+    /// Every problem of the file, each with line, column and a fix.
+    pub fn from_toml_within(
+        text: &str,
+        path: &str,
+        limits: &RunLimits,
+    ) -> Result<Scenario, ScenarioError> {
+        file::parse(text, path, limits)
     }
 
     /// Reads a scenario file.
@@ -137,12 +153,20 @@ impl Scenario {
     /// [`ReadError::Unreadable`] when the file cannot be read, [`ReadError::Invalid`]
     /// with every problem otherwise.
     pub fn from_file(path: &Path) -> Result<Scenario, ReadError> {
+        Scenario::from_file_within(path, &RunLimits::default())
+    }
+
+    /// Reads a scenario file against `limits` (see [`Scenario::from_toml_within`]).
+    ///
+    /// # Errors
+    /// As [`Scenario::from_file`].
+    pub fn from_file_within(path: &Path, limits: &RunLimits) -> Result<Scenario, ReadError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ReadError::Unreadable {
             path: shown.clone(),
             source,
         })?;
-        Ok(Scenario::from_toml(&text, &shown)?)
+        Ok(Scenario::from_toml_within(&text, &shown, limits)?)
     }
 
     /// Opens `path_or_name`: a file if one exists there, else a shipped scenario by
@@ -151,9 +175,18 @@ impl Scenario {
     /// # Errors
     /// As [`Scenario::from_file`]; [`ReadError::NotFound`] when neither exists.
     pub fn open(path_or_name: &str) -> Result<Scenario, ReadError> {
+        Scenario::open_within(path_or_name, &RunLimits::default())
+    }
+
+    /// Opens `path_or_name` as [`Scenario::open`] does, a file against `limits`
+    /// (the shipped scenarios are within the default limits).
+    ///
+    /// # Errors
+    /// As [`Scenario::open`].
+    pub fn open_within(path_or_name: &str, limits: &RunLimits) -> Result<Scenario, ReadError> {
         let path = Path::new(path_or_name);
         if path.exists() {
-            return Scenario::from_file(path);
+            return Scenario::from_file_within(path, limits);
         }
         match shipped::find(path_or_name) {
             Some(shipped) => Ok(shipped.scenario()?),

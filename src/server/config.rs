@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::protocol::Profile;
+use crate::scenario::RunLimits;
 
 use super::http::admission::cidr::Cidr;
 use super::http::admission::gate::Credentials;
@@ -61,6 +62,19 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Default bound on one close handshake ([`ServerConfig::close_timeout`]).
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Slowest speed of the virtual clock (`--speed`, `POST /sim/speed`): a
+/// thousand times slower than real time.
+pub const MIN_SPEED: f64 = 0.001;
+
+/// Fastest speed of the virtual clock: a virtual day in under a tenth of a
+/// second. Far faster only spins; an absurd one (1e308) made deadlines meaningless.
+pub const MAX_SPEED: f64 = 1_000_000.0;
+
+/// Whether `speed` is a finite factor from [`MIN_SPEED`] to [`MAX_SPEED`].
+pub fn speed_in_range(speed: f64) -> bool {
+    (MIN_SPEED..=MAX_SPEED).contains(&speed)
+}
 
 /// What each connection may do before the server refuses or closes it. Ours, not
 /// iSymphony's (its limits are undocumented).
@@ -126,6 +140,9 @@ pub struct ServerConfig {
     /// Origins whose pages may call the Live API and `/sim/` (`--cors-origin`);
     /// default none: CORS off (ours).
     pub cors: CorsPolicy,
+    /// How much work a scenario may ask for: what `POST /sim/scenario` reads
+    /// files against and plays them under.
+    pub run_limits: RunLimits,
 }
 
 impl Default for ServerConfig {
@@ -143,6 +160,7 @@ impl Default for ServerConfig {
             send_stamp: false,
             limits: Limits::default(),
             cors: CorsPolicy::default(),
+            run_limits: RunLimits::default(),
         }
     }
 }
@@ -232,6 +250,13 @@ impl ServerConfig {
         self
     }
 
+    /// Sets the scenario limits `POST /sim/scenario` reads and plays under.
+    #[must_use]
+    pub fn with_run_limits(mut self, run_limits: RunLimits) -> Self {
+        self.run_limits = run_limits;
+        self
+    }
+
     /// Checks the values that have a valid range.
     ///
     /// # Errors
@@ -240,7 +265,7 @@ impl ServerConfig {
         if self.client_queue == 0 {
             return Err(ConfigError::ClientQueue);
         }
-        if !(self.speed.is_finite() && self.speed > 0.0) {
+        if !speed_in_range(self.speed) {
             return Err(ConfigError::Speed(self.speed));
         }
         if self.allow.is_empty() {
@@ -272,8 +297,10 @@ pub enum ConfigError {
     /// A queue of zero frames would disconnect every client on its first event.
     #[error("client queue must hold at least 1 frame (--client-queue)")]
     ClientQueue,
-    /// Speed must be a positive finite factor.
-    #[error("speed must be a positive number such as 1 (real time) or 10, got {0} (--speed)")]
+    /// Speed must be a finite factor within the documented range.
+    #[error(
+        "speed must be a number from {MIN_SPEED} to {MAX_SPEED}, such as 1 (real time) or 10, got {0} (--speed)"
+    )]
     Speed(f64),
     /// No address could ever connect.
     #[error("the allow-list is empty, so no client could connect; pass --allow CIDR")]

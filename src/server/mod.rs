@@ -61,7 +61,7 @@ use transport::capacity::ConnectionLimit;
 pub use config::{
     ConfigError, DEFAULT_CLIENT_QUEUE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PING_INTERVAL, DEFAULT_SLOW_CONSUMER,
-    Limits, ServerConfig, SlowConsumer,
+    Limits, MAX_SPEED, MIN_SPEED, ServerConfig, SlowConsumer, speed_in_range,
 };
 pub use fanout::publisher::{BusClosed, PublishSlot, Publisher};
 pub use http::admission::challenge::{CHALLENGE_WINDOW, MAX_HELD_CHALLENGES};
@@ -162,6 +162,7 @@ impl Server {
                 config.speed,
                 config.paused,
                 config.profile,
+                config.run_limits,
             )),
             stats: Arc::new(Stats::default()),
             send_stamp: config.send_stamp,

@@ -120,7 +120,7 @@ fn check_exit_codes_say_ok_problems_or_unreadable() {
     assert_eq!(ok.status.code(), Some(0));
     assert_eq!(
         stdout(&ok),
-        "scenarios/smoke.toml: ok (5 users, 31 steps, 1 generator)\n"
+        "scenarios/smoke.toml: ok (5 users, 31 steps, 1 generator); dry run of the whole 5m\n"
     );
 
     let broken = run(&[

@@ -8,6 +8,7 @@ mod filter;
 mod format;
 mod generators;
 mod harness;
+mod limits;
 mod looping;
 mod opening;
 mod pickups;

@@ -124,17 +124,22 @@ async fn pause_resume_and_speed_change_the_clock() {
 }
 
 #[tokio::test]
-async fn a_bad_speed_is_412() {
+async fn a_bad_speed_is_400() {
     let server = desk::server(ServerConfig::default());
     let cases = [
         ("{", "not valid JSON"),
+        ("NaN", "not valid JSON"),
+        (r#"{"speed":NaN}"#, "not valid JSON"),
         (r#"{"speed":"fast"}"#, "expected a body like"),
-        (r#"{"speed":0}"#, "positive number"),
-        (r#"{"speed":-2}"#, "positive number"),
+        (r#"{"speed":0}"#, "from 0.001 to 1000000"),
+        (r#"{"speed":-2}"#, "from 0.001 to 1000000"),
+        (r#"{"speed":1e308}"#, "from 0.001 to 1000000"),
+        (r#"{"speed":1e-9}"#, "from 0.001 to 1000000"),
+        (r#"{"speed":1000001}"#, "from 0.001 to 1000000"),
     ];
     for (body, needle) in cases {
         let response = send(&server, "POST", "/sim/speed", body).await;
-        assert_error(&response, 412, needle);
+        assert_error(&response, 400, needle);
     }
     assert_eq!(get_json(&server, "/sim/status").await["speed"], 1.0);
 }

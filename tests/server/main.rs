@@ -12,6 +12,7 @@ mod actions;
 mod admission;
 mod control;
 mod cors;
+mod costs;
 mod dashboard;
 mod desk;
 mod events;

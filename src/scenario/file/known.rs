@@ -6,11 +6,14 @@ use super::fields::Text;
 use crate::model::Directory;
 use crate::scenario::duration::{format_clock, format_duration};
 use crate::scenario::error::{Problems, did_you_mean};
+use crate::scenario::limits::RunLimits;
 
 /// What the directory defines, for checking references in steps and generators.
 pub(crate) struct Known<'d> {
     /// The users, extensions, queues and rooms the file defines.
     pub directory: &'d Directory,
+    /// The limits the file is read against.
+    pub limits: &'d RunLimits,
     /// The clock time at which the run starts.
     pub starts_at: u64,
     /// The run's length, if the file gave a valid one.

@@ -16,15 +16,18 @@ use std::collections::BTreeSet;
 use toml::de::{DeTable, DeValue};
 
 use super::Scenario;
+use super::duration::format_duration;
 use super::error::{Problems, ScenarioError};
+use super::limits::RunLimits;
 use fields::Fields;
 use known::Known;
 
 /// The default length of a run when the file gives none (only reached with errors).
 const FALLBACK_LENGTH_MS: u64 = 3_600_000;
 
-/// Reads a scenario from TOML text; `path` names the file in messages.
-pub(crate) fn parse(text: &str, path: &str) -> Result<Scenario, ScenarioError> {
+/// Reads a scenario from TOML text; `path` names the file in messages. A file
+/// past one of the static `limits` (rates, length, steps) is refused.
+pub(crate) fn parse(text: &str, path: &str, limits: &RunLimits) -> Result<Scenario, ScenarioError> {
     let mut p = Problems::new(text);
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
@@ -39,13 +42,14 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Scenario, ScenarioError> {
         return Err(p.into_error(path));
     }
     let mut root = Fields::new(document.get_ref(), 0..0, "the top level of the file");
-    let header = read_header(&mut root, &mut p);
+    let header = read_header(&mut root, limits, &mut p);
     let (directory, dynamic_agents) = directory::read(&mut root, &mut p);
     let known = Known {
         directory: &directory,
         starts_at: header.starts_at,
         length: header.length,
         provisioned: header.provisioned,
+        limits,
     };
     let steps = steps::read(root.get("steps"), &known, &mut p);
     let generators = generators::read(root.get("generators"), &known, &dynamic_agents, &mut p);
@@ -78,7 +82,7 @@ struct Header {
     provisioned: bool,
 }
 
-fn read_header(root: &mut Fields<'_, '_>, p: &mut Problems) -> Header {
+fn read_header(root: &mut Fields<'_, '_>, limits: &RunLimits, p: &mut Problems) -> Header {
     let mut header = Header {
         name: String::new(),
         description: String::new(),
@@ -125,6 +129,20 @@ fn read_header(root: &mut Fields<'_, '_>, p: &mut Problems) -> Header {
             "`length` must be longer than 0s; write e.g. length = \"8h\"",
         ),
         None if !fields.has("length") => fields.missing("length", "\"8h\"", p),
+        Some(length) if length > limits.max_length_ms => {
+            let span = fields
+                .get("length")
+                .map_or_else(|| fields.span(), |n| n.span());
+            p.at(
+                span,
+                format!(
+                    "`length` = {} is longer than the limit of {} (max-scenario-length); shorten it, or raise the limit with --max-scenario-length",
+                    format_duration(length),
+                    format_duration(limits.max_length_ms)
+                ),
+            );
+            header.length = None;
+        }
         _ => {}
     }
     if let Some(node) = fields.get("seed") {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use toml::de::DeValue;
 
-use super::fields::{Fields, Node, Text, describe, expect_number, expect_text, moment};
+use super::fields::{Fields, Node, Span, Text, describe, expect_number, expect_text, moment};
 use super::known::Known;
 use crate::scenario::duration::parse_duration;
 use crate::scenario::error::{Problems, did_you_mean};
@@ -38,7 +38,9 @@ impl Settings<'_, '_, '_> {
                 p.at(span, format!("`per_hour` = {rate} must not be negative"));
                 None
             }
-            (Some((rate, _)), None) => Some(Rate::PerHour(rate)),
+            (Some((rate, span)), None) => self
+                .within_rate_limit(rate, "per_hour", span, p)
+                .then_some(Rate::PerHour(rate)),
             (None, Some(node)) => self.hourly(node, p),
             (None, None) => {
                 if !self.f.has("per_hour") {
@@ -47,6 +49,21 @@ impl Settings<'_, '_, '_> {
                 None
             }
         }
+    }
+
+    /// Whether `rate` (per hour) is a finite number within the generator rate limit.
+    fn within_rate_limit(&self, rate: f64, key: &str, span: Span, p: &mut Problems) -> bool {
+        let max = self.known.limits.max_generator_rate;
+        if rate.is_finite() && rate <= max {
+            return true;
+        }
+        p.at(
+            span,
+            format!(
+                "`{key}` = {rate} is above the limit of {max} arrivals per hour for one generator (max-generator-rate); lower it, split the traffic over several generators, or raise the limit with --max-generator-rate"
+            ),
+        );
+        false
     }
 
     fn hourly(&self, node: &Node<'_>, p: &mut Problems) -> Option<Rate> {
@@ -63,12 +80,15 @@ impl Settings<'_, '_, '_> {
         let mut rates = Vec::with_capacity(items.len());
         for item in items.iter() {
             match expect_number(item, "hourly", p) {
-                Some(rate) if rate >= 0.0 => rates.push(rate),
-                Some(rate) => p.at(
+                Some(rate) if rate < 0.0 => p.at(
                     item.span(),
                     format!("`hourly` rate {rate} must not be negative"),
                 ),
-                None => {}
+                // Reported by the check when it fails.
+                Some(rate) if self.within_rate_limit(rate, "hourly", item.span(), p) => {
+                    rates.push(rate);
+                }
+                Some(_) | None => {}
             }
         }
         if let Some(length) = self.known.length {

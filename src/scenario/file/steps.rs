@@ -7,7 +7,10 @@ use super::fault_step::read_fault;
 use super::fields::{Fields, Node, Text, describe, table_list};
 use super::known::Known;
 use crate::model::{Command, Destination, Party, StatusChange, StatusType};
+use crate::scenario::duration::format_duration;
 use crate::scenario::error::{Problems, did_you_mean};
+use crate::scenario::fault::{Fault, FaultRequest};
+use crate::scenario::limits::MIN_RESTART_AT_MS;
 use crate::scenario::{Step, StepAction};
 
 /// Every action a step can take, as files spell them.
@@ -36,7 +39,20 @@ const TO_FIX: &str = "; for a queue, room or outside number write to = { queue =
 /// Reads `[[steps]]`, sorted by time (steps at the same moment keep file order).
 pub(super) fn read(node: Option<&Node<'_>>, known: &Known<'_>, p: &mut Problems) -> Vec<Step> {
     let mut steps = Vec::new();
-    for mut fields in table_list(node, "steps", p) {
+    let tables = table_list(node, "steps", p);
+    let max = known.limits.max_steps;
+    if let Some(first_over) = tables.get(max) {
+        // Reading on would only cost time: the file is refused anyway.
+        p.at(
+            first_over.span(),
+            format!(
+                "this file has {} steps; the limit is {max} (max-steps); split the scenario, use generators for bulk traffic, or raise the limit with --max-steps",
+                tables.len()
+            ),
+        );
+        return steps;
+    }
+    for mut fields in tables {
         let at = fields.opt_moment("at", known.starts_at, p);
         if !fields.has("at") {
             fields.missing("at", "\"08:30\"", p);
@@ -50,7 +66,9 @@ pub(super) fn read(node: Option<&Node<'_>>, known: &Known<'_>, p: &mut Problems)
                 action_known = true;
                 fields.rename(format!("this \"{}\" step", action.value));
                 if action.value == "fault" {
-                    read_fault(&mut fields, p).map(StepAction::Fault)
+                    read_fault(&mut fields, p)
+                        .filter(|request| restart_comes_late_enough(request, at.as_ref(), p))
+                        .map(StepAction::Fault)
                 } else {
                     read_command(&action.value, &mut fields, known, p).map(StepAction::Command)
                 }
@@ -85,6 +103,30 @@ pub(super) fn read(node: Option<&Node<'_>>, known: &Known<'_>, p: &mut Problems)
     }
     steps.sort_by_key(|s| s.at_ms);
     steps
+}
+
+/// A `restart` starts the scenario over, so a restart step before
+/// [`MIN_RESTART_AT_MS`] would fire again as soon as it had: refused.
+fn restart_comes_late_enough(
+    request: &FaultRequest,
+    at: Option<&(u64, Text)>,
+    p: &mut Problems,
+) -> bool {
+    let Some((at_ms, text)) = at else {
+        return true;
+    };
+    if request.fault != Fault::Restart || *at_ms >= MIN_RESTART_AT_MS {
+        return true;
+    }
+    p.at(
+        text.span.clone(),
+        format!(
+            "a \"restart\" fault at `at` = \"{}\" would restart the scenario again the moment it starts over, for ever; put it at least {} into the scenario, e.g. at = \"10m\"",
+            text.value,
+            format_duration(MIN_RESTART_AT_MS)
+        ),
+    );
+    false
 }
 
 fn read_command(

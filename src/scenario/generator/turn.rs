@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Command, Pbx};
+use crate::model::{Command, ModelError, Pbx};
 use crate::protocol::Event;
 
 /// What a generator may do during one wake-up: read the model, apply commands, and
@@ -19,7 +19,7 @@ pub(crate) struct Turn<'a> {
     /// player winds the PBX down at that moment.
     pub loop_end: u64,
     pub(crate) pbx: &'a mut Pbx,
-    pub(crate) applied: &'a mut Vec<(Command, Result<(), String>)>,
+    pub(crate) applied: &'a mut Vec<(Command, Result<(), ModelError>)>,
     pub(crate) events: &'a mut Vec<Event>,
     pub(crate) wakes: &'a mut Vec<(u64, u64)>,
 }
@@ -43,7 +43,7 @@ impl Turn<'_> {
                 self.events.extend(events);
                 Ok(())
             }
-            Err(err) => Err(err.to_string()),
+            Err(err) => Err(err),
         };
         let ok = outcome.is_ok();
         self.applied.push((command, outcome));

@@ -5,64 +5,29 @@
 //! number), so actions at the same instant run in the order they were planned and
 //! a run is the same on every machine.
 
+mod actions;
+mod due;
 mod outside;
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::ops::ControlFlow;
 
+use super::Scenario;
+use super::budget::SecondBudget;
 use super::fault::PlacedFault;
-use super::generator::{self, Traffic, Turn};
+use super::generator::{self, Traffic};
+use super::limits::{RunLimits, RunStop, StopReason};
 use super::outcome::{GeneratorFault, RecordedCommand, StepFailure};
-use super::pickup::{PickUp, PickUps};
-use super::{Scenario, StepAction};
+use super::pickup::PickUps;
 use crate::model::{Command, Directory, ModelError, Pbx};
 use crate::protocol::{Event, Profile};
 use crate::rng::SimRng;
+use due::{Action, Due};
 
 /// How many step failures and generator faults are kept for inspection; later ones
 /// are only counted.
 const KEPT_PROBLEMS: usize = 100;
-
-/// Something due at a virtual instant.
-#[derive(Debug)]
-enum Action {
-    /// A loop begins: plan its steps and generators.
-    LoopStart,
-    /// A loop ends: wind the PBX down, then begin the next loop.
-    LoopEnd,
-    /// Scripted step number `index` (in `Scenario::steps`).
-    Step(usize),
-    /// Generator number `generator` asked to be woken with `token`.
-    Wake { generator: usize, token: u64 },
-    /// A simulated person picks up a call a REST action made ring.
-    PickUp(PickUp),
-}
-
-#[derive(Debug)]
-struct Due {
-    at: u64,
-    seq: u64,
-    loop_index: u64,
-    action: Action,
-}
-
-impl PartialEq for Due {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for Due {}
-impl PartialOrd for Due {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Due {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
 
 /// Runs a scenario on a virtual clock.
 pub struct Player {
@@ -89,10 +54,18 @@ pub struct Player {
     faults: Vec<GeneratorFault>,
     fault_count: u64,
     /// Reused buffers for what a generator did during one wake-up.
-    applied: Vec<(Command, Result<(), String>)>,
+    applied: Vec<(Command, Result<(), ModelError>)>,
     wakes: Vec<(u64, u64)>,
     /// Faults the scripted steps of the last batch asked for.
     faults_due: Vec<PlacedFault>,
+    /// How much work the run may ask for.
+    limits: RunLimits,
+    /// Events and actions of the virtual second being played.
+    budget: SecondBudget,
+    /// Set when a limit stopped the run: nothing more is due.
+    stopped: Option<RunStop>,
+    /// Steps and generator wake-ups run so far, for budgets such as `check`'s.
+    actions_run: u64,
 }
 
 impl Player {
@@ -140,7 +113,7 @@ impl Player {
     /// The model refuses the directory (it accepted it before, so never).
     pub fn restarted(&self) -> Result<Player, ModelError> {
         let now = i64::try_from(self.now_ms).unwrap_or(i64::MAX);
-        Player::build(
+        Ok(Player::build(
             self.scenario.clone(),
             self.pbx.restart_directory(),
             self.seed,
@@ -148,7 +121,32 @@ impl Player {
             self.profile,
             self.looping,
             self.restarts + 1,
-        )
+        )?
+        .within(self.limits))
+    }
+
+    /// The same player under `limits` instead of the defaults: the model's size
+    /// limits, and events and actions per virtual second (see [`RunLimits`]).
+    #[must_use]
+    pub fn within(mut self, limits: RunLimits) -> Player {
+        self.limits = limits;
+        self.pbx.set_limits(limits.calls);
+        self
+    }
+
+    /// The limits the run plays under.
+    pub fn limits(&self) -> &RunLimits {
+        &self.limits
+    }
+
+    /// Steps and generator wake-ups run so far (the work a run has done).
+    pub fn actions_run(&self) -> u64 {
+        self.actions_run
+    }
+
+    /// Why the run stopped before its end, if a limit stopped it.
+    pub fn stopped(&self) -> Option<&RunStop> {
+        self.stopped.as_ref()
     }
 
     fn build(
@@ -195,6 +193,10 @@ impl Player {
             applied: Vec::new(),
             wakes: Vec::new(),
             faults_due: Vec::new(),
+            limits: RunLimits::default(),
+            budget: SecondBudget::default(),
+            stopped: None,
+            actions_run: 0,
         };
         player.push(0, Action::LoopStart);
         Ok(player)
@@ -208,6 +210,9 @@ impl Player {
     /// Virtual ms since the start of the next batch of actions; `None` when the run
     /// is over (never while looping).
     pub fn next_due(&mut self) -> Option<u64> {
+        if self.stopped.is_some() {
+            return None;
+        }
         let Reverse(top) = self.queue.peek()?;
         (self.looping || top.at <= self.scenario.length_ms).then_some(top.at)
     }
@@ -229,9 +234,46 @@ impl Player {
             let Some(Reverse(due)) = self.queue.pop() else {
                 break;
             };
+            // The model's own loop start and wind-down are bounded by the directory
+            // and the live calls; only the scenario's actions count.
+            let counted = matches!(due.action, Action::Step(_) | Action::Wake { .. });
+            if counted {
+                self.actions_run += 1;
+                if let Err(reason) = self.budget.action(at, &self.limits) {
+                    self.stop(at, None, reason);
+                    break;
+                }
+            }
+            let before = events.len();
             self.run(due, &mut events);
+            if self.stopped.is_some() {
+                break;
+            }
+            if counted
+                && let Err(reason) = self.budget.events(at, events.len() - before, &self.limits)
+            {
+                self.stop(at, None, reason);
+                break;
+            }
         }
         events
+    }
+
+    /// Ends the run at `at`: nothing more is due, and the plans are dropped so
+    /// their memory goes. Only the first stop is kept.
+    fn stop(&mut self, at: u64, line: Option<usize>, reason: StopReason) {
+        if self.stopped.is_some() {
+            return;
+        }
+        let stop = RunStop {
+            path: self.scenario.path.clone(),
+            line,
+            at_ms: at,
+            reason,
+        };
+        tracing::error!(%stop, "scenario run stopped at a limit");
+        self.stopped = Some(stop);
+        self.queue = BinaryHeap::new();
     }
 
     /// Runs until the next batch would be later than `until_ms` (virtual ms) or the
@@ -330,159 +372,5 @@ impl Player {
             loop_index,
             action,
         }));
-    }
-
-    fn run(&mut self, due: Due, events: &mut Vec<Event>) {
-        let stale = due.loop_index != self.loop_index;
-        match due.action {
-            Action::LoopStart => self.start_loop(due.at, events),
-            Action::LoopEnd => {
-                for command in self.pbx.wind_down() {
-                    if let Err(err) = self.apply(due.at, command, events) {
-                        // The model's own wind-down refused: as much a bug as a generator's.
-                        tracing::error!(error = %err, "wind-down command refused by the model");
-                    }
-                }
-                self.loop_index += 1;
-                self.start_loop(due.at, events);
-            }
-            Action::Step(_) | Action::Wake { .. } | Action::PickUp(_) if stale => {}
-            Action::Step(index) => self.run_step(due.at, index, events),
-            Action::Wake { generator, token } => self.wake(due.at, generator, token, events),
-            Action::PickUp(pickup) => {
-                if let Some(answer) = pickup.answer(&self.pbx)
-                    && let Err(err) = self.apply(due.at, answer, events)
-                {
-                    tracing::warn!(error = %err, "a simulated pick-up was refused");
-                }
-            }
-        }
-    }
-
-    fn start_loop(&mut self, at: u64, events: &mut Vec<Event>) {
-        for index in 0..self.scenario.steps.len() {
-            let step_at = at + self.scenario.steps[index].at_ms;
-            self.push(step_at, Action::Step(index));
-        }
-        for generator in 0..self.generators.len() {
-            self.with_turn(at, generator, events, |traffic, turn| {
-                traffic.begin_loop(turn)
-            });
-        }
-        if self.looping {
-            self.push(at + self.scenario.length_ms, Action::LoopEnd);
-        }
-    }
-
-    fn run_step(&mut self, at: u64, index: usize, events: &mut Vec<Event>) {
-        let command = match &self.scenario.steps[index].action {
-            StepAction::Command(command) => command.clone(),
-            StepAction::Fault(request) => {
-                self.faults_due.push(PlacedFault {
-                    after_events: events.len(),
-                    request: request.clone(),
-                });
-                return;
-            }
-        };
-        let action = command.action_name();
-        let Err(err) = self.apply(at, command, events) else {
-            return;
-        };
-        let step = &self.scenario.steps[index];
-        let failure = StepFailure {
-            path: self.scenario.path.clone(),
-            line: step.line,
-            at_text: step.at_text.clone(),
-            action,
-            loop_index: self.loop_index,
-            reason: err.to_string(),
-        };
-        if self.looping {
-            tracing::warn!(%failure, "scripted step refused");
-        }
-        self.step_failure_count += 1;
-        if self.step_failures.len() < KEPT_PROBLEMS {
-            self.step_failures.push(failure);
-        }
-    }
-
-    fn wake(&mut self, at: u64, generator: usize, token: u64, events: &mut Vec<Event>) {
-        self.with_turn(at, generator, events, |traffic, turn| {
-            traffic.wake(token, turn)
-        });
-    }
-
-    /// Lets generator number `generator` act at `at`, then records what it applied and
-    /// plans the wake-ups it asked for.
-    fn with_turn(
-        &mut self,
-        at: u64,
-        generator: usize,
-        events: &mut Vec<Event>,
-        act: impl FnOnce(&mut dyn Traffic, &mut Turn<'_>),
-    ) {
-        let length = self.scenario.length_ms;
-        let loop_start = self.loop_index.saturating_mul(length);
-        let mut turn = Turn {
-            now: at,
-            loop_start,
-            loop_end: loop_start.saturating_add(length),
-            pbx: &mut self.pbx,
-            applied: &mut self.applied,
-            events,
-            wakes: &mut self.wakes,
-        };
-        act(self.generators[generator].as_mut(), &mut turn);
-        let mut applied = std::mem::take(&mut self.applied);
-        for (command, outcome) in applied.drain(..) {
-            match outcome {
-                Ok(()) => {
-                    if let Some(record) = &mut self.record {
-                        record.push(RecordedCommand { at_ms: at, command });
-                    }
-                }
-                Err(reason) => self.fault(at, generator, command, reason),
-            }
-        }
-        let mut wakes = std::mem::take(&mut self.wakes);
-        for (wake_at, token) in wakes.drain(..) {
-            self.push(wake_at, Action::Wake { generator, token });
-        }
-        // Hand the buffers back so their capacity is reused.
-        self.applied = applied;
-        self.wakes = wakes;
-    }
-
-    fn fault(&mut self, at: u64, generator: usize, command: Command, reason: String) {
-        let spec = &self.scenario.generators[generator];
-        let fault = GeneratorFault {
-            path: self.scenario.path.clone(),
-            line: spec.line,
-            kind: spec.kind.name(),
-            at_ms: at,
-            command,
-            reason,
-            seed: self.seed,
-        };
-        tracing::error!(%fault, "generator bug");
-        self.fault_count += 1;
-        if self.faults.len() < KEPT_PROBLEMS {
-            self.faults.push(fault);
-        }
-    }
-
-    fn apply(
-        &mut self,
-        at: u64,
-        command: Command,
-        events: &mut Vec<Event>,
-    ) -> Result<(), ModelError> {
-        let caused = self.pbx.apply(&command)?;
-        events.extend(caused);
-        if let Some(record) = &mut self.record {
-            record.push(RecordedCommand { at_ms: at, command });
-        }
-        Ok(())
     }
 }

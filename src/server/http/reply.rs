@@ -68,9 +68,21 @@ where
     Ok(body)
 }
 
-/// A plain-text answer: `line` and a newline.
+/// Longest plain-text answer: an error that quotes what it was sent must not
+/// answer a big request with an even bigger reply.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// Problems of a posted scenario shown in a 422, and the longest line of one.
+const MAX_SHOWN_PROBLEMS: usize = 100;
+const MAX_SHOWN_LINE_CHARS: usize = 500;
+
+/// A plain-text answer: `line` and a newline, cut at [`MAX_REPLY_BYTES`].
 pub(crate) fn plain(status: StatusCode, line: &str) -> Response {
-    warp::reply::with_status(format!("{line}\n"), status).into_response()
+    let text = match line.char_indices().find(|(at, _)| *at >= MAX_REPLY_BYTES) {
+        Some((cut, _)) => format!("{} [... cut at {MAX_REPLY_BYTES} bytes]\n", &line[..cut]),
+        None => format!("{line}\n"),
+    };
+    warp::reply::with_status(text, status).into_response()
 }
 
 /// A JSON answer.
@@ -102,10 +114,11 @@ pub(crate) fn method_not_allowed(method: &Method, allowed: &[Method]) -> Respons
 /// A simulation error as plain text: one line, or one line per problem of a
 /// scenario file (`request body:LINE:COLUMN: message`).
 pub(crate) fn sim_error(err: &SimError) -> Response {
-    let text = err.to_string();
     let text = match err {
-        SimError::InvalidScenario(_) => text,
-        _ => text.replace('\n', " "),
+        SimError::InvalidScenario(problems) => {
+            problems.bounded(MAX_SHOWN_PROBLEMS, MAX_SHOWN_LINE_CHARS)
+        }
+        _ => err.to_string().replace('\n', " "),
     };
     plain(status_of(err), &text)
 }
@@ -114,9 +127,8 @@ pub(crate) fn sim_error(err: &SimError) -> Response {
 fn status_of(err: &SimError) -> StatusCode {
     match err {
         SimError::Live(LiveError::NotFound(_)) => StatusCode::NOT_FOUND,
-        SimError::Live(LiveError::InvalidBody(_)) | SimError::BadSpeed(_) => {
-            StatusCode::PRECONDITION_FAILED
-        }
+        SimError::Live(LiveError::InvalidBody(_)) => StatusCode::PRECONDITION_FAILED,
+        SimError::BadSpeed(_) => StatusCode::BAD_REQUEST,
         SimError::Live(LiveError::Refused(_)) | SimError::RunOver | SimError::NotRestartable => {
             StatusCode::CONFLICT
         }

@@ -10,6 +10,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+/// The latest virtual time the clock can show: 2^53 ms (about 285,000 years),
+/// the last integer an f64 holds exactly. Virtual time stops there, whatever
+/// speeds and steps are applied, so it never nears `u64::MAX`.
+pub const MAX_VIRTUAL_MS: u64 = 1 << 53;
+
 /// Virtual time against the wall clock.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clock {
@@ -52,13 +57,13 @@ impl Clock {
         let elapsed = now.saturating_duration_since(self.anchor_wall);
         // `as` saturates: an absurd speed gives the far future, not a wrap-around.
         let ms = (elapsed.as_secs_f64() * 1000.0 * self.speed) as u64;
-        self.anchor_virtual.saturating_add(ms)
+        self.anchor_virtual.saturating_add(ms).min(MAX_VIRTUAL_MS)
     }
 
     /// The wall instant at which virtual time reaches `due` (at once for a time
     /// already passed); `None` while paused or when it is too far away to come.
     pub fn deadline(&self, due: u64) -> Option<Instant> {
-        if self.paused {
+        if self.paused || due > MAX_VIRTUAL_MS {
             return None;
         }
         let offset = wall_offset(due.saturating_sub(self.anchor_virtual), self.speed)?;
@@ -90,6 +95,7 @@ impl Clock {
     /// Moves virtual time forward to `at` if it is behind (a step ran a batch
     /// early); never moves it back.
     pub fn advance_to(&mut self, now: Instant, at: u64) {
+        let at = at.min(MAX_VIRTUAL_MS);
         if self.virtual_now(now) < at {
             self.rebase(now, at);
         }
@@ -214,6 +220,22 @@ mod tests {
         clock.restart(start + ms(1));
         assert_eq!(clock.virtual_now(start + ms(99)), 0);
         assert!(clock.is_paused());
+    }
+
+    #[test]
+    fn virtual_time_stops_at_its_maximum_whatever_the_speed_and_steps() {
+        let start = Instant::now();
+        let mut clock = Clock::new(start, 1_000_000.0, false);
+        let year = ms(365 * 24 * 3_600_000);
+
+        clock.advance_to(start, u64::MAX);
+        let stepped = clock.virtual_now(start);
+        clock.set_speed(start + year, 1_000_000.0);
+        let later = clock.virtual_now(start + year * 1000);
+
+        assert_eq!(stepped, MAX_VIRTUAL_MS);
+        assert_eq!(later, MAX_VIRTUAL_MS);
+        assert_eq!(clock.deadline(MAX_VIRTUAL_MS + 1), None);
     }
 
     #[test]

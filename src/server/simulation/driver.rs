@@ -48,6 +48,7 @@ mod tests {
     use super::*;
     use crate::protocol::event::{EventBody, UserSession};
     use crate::protocol::{Event, Profile};
+    use crate::scenario::RunLimits;
     use crate::server::fanout::message::BusCommand;
     use crate::server::simulation::feed::EventFeed;
     use crate::server::stats::Stats;
@@ -91,6 +92,7 @@ mod tests {
             speed,
             paused,
             Profile::Standard,
+            RunLimits::default(),
         ));
         let shutdown = CancellationToken::new();
         tokio::spawn(drive(Arc::clone(&sim), publisher, shutdown.clone()));
@@ -176,6 +178,7 @@ mod tests {
             1.0,
             false,
             Profile::Standard,
+            RunLimits::default(),
         ));
         let shutdown = CancellationToken::new();
         let driver = tokio::spawn(drive(sim, publisher, shutdown.clone()));

@@ -3,6 +3,7 @@
 use crate::model::{LiveError, ModelError};
 use crate::scenario::ScenarioError;
 
+use crate::server::config::{MAX_SPEED, MIN_SPEED};
 use crate::server::fanout::publisher::BusClosed;
 
 /// Why the simulation could not do what was asked; the HTTP layer answers each
@@ -25,8 +26,10 @@ pub enum SimError {
         "what plays is not a scenario, so it cannot be started again; load one with POST /sim/scenario"
     )]
     NotRestartable,
-    /// The speed is not a positive finite number.
-    #[error("speed must be a positive number such as 1 (real time) or 10, got {0}")]
+    /// The speed is not a number in the documented range.
+    #[error(
+        "speed must be a number from {MIN_SPEED} to {MAX_SPEED}, such as 1 (real time) or 10, got {0}"
+    )]
     BadSpeed(f64),
     /// The scenario text has problems, one diagnostic per line.
     #[error("{0}")]

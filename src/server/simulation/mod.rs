@@ -17,7 +17,8 @@ use tokio::time::Instant;
 
 use crate::model::{Directory, LiveError, Pbx};
 use crate::protocol::{Profile, RawEvent};
-use crate::scenario::{Fault, FaultRequest, Player, Scenario};
+use crate::scenario::{Fault, FaultRequest, Player, RunLimits, Scenario};
+use crate::server::config::speed_in_range;
 
 use crate::server::fanout::message::ClientId;
 use crate::server::fanout::publisher::{BusClosed, PublishSlot, Publisher};
@@ -72,6 +73,8 @@ pub struct Simulation {
     profile: Profile,
     /// The kinds of the profile in play, for filter warnings.
     emitted: EmittedKinds,
+    /// What posted scenarios are read against and played under.
+    limits: RunLimits,
 }
 
 struct Inner {
@@ -81,6 +84,8 @@ struct Inner {
     clock: Clock,
     /// Since when the model's calls, waits and stays stand (for the dashboard).
     timeline: Timeline,
+    /// Runs a limit stopped since the server started (each counted once).
+    runs_stopped: u64,
 }
 
 impl Inner {
@@ -104,17 +109,25 @@ impl Simulation {
     /// A simulation playing `feed` from virtual time zero now, at `speed`
     /// (positive, finite), paused or not; scenarios posted later emit `profile`
     /// unless told otherwise.
-    pub fn new(feed: Box<dyn EventFeed>, speed: f64, paused: bool, profile: Profile) -> Self {
+    pub fn new(
+        feed: Box<dyn EventFeed>,
+        speed: f64,
+        paused: bool,
+        profile: Profile,
+        limits: RunLimits,
+    ) -> Self {
         let emitted = EmittedKinds::from(linted_profile(feed.as_ref(), profile));
         Simulation {
             inner: Mutex::new(Inner {
                 feed,
                 clock: Clock::new(Instant::now(), speed, paused),
                 timeline: Timeline::default(),
+                runs_stopped: 0,
             }),
             changed: Notify::new(),
             profile,
             emitted,
+            limits,
         }
     }
 
@@ -151,9 +164,10 @@ impl Simulation {
     /// Changes the speed from now on.
     ///
     /// # Errors
-    /// [`SimError::BadSpeed`] unless `speed` is positive and finite.
+    /// [`SimError::BadSpeed`] unless `speed` is within
+    /// [`MIN_SPEED`](crate::server::config::MIN_SPEED)..=[`MAX_SPEED`](crate::server::config::MAX_SPEED).
     pub fn set_speed(&self, speed: f64) -> Result<(), SimError> {
-        if !(speed.is_finite() && speed > 0.0) {
+        if !speed_in_range(speed) {
             return Err(SimError::BadSpeed(speed));
         }
         self.lock().clock.set_speed(Instant::now(), speed);
@@ -234,7 +248,7 @@ impl Simulation {
     /// [`SimError::InvalidScenario`] with every problem of the text,
     /// [`SimError::RefusedDirectory`], [`SimError::NoSeed`].
     pub fn play_scenario(&self, toml: &str, options: ScenarioOptions) -> Result<u64, SimError> {
-        let scenario = Scenario::from_toml(toml, POSTED_SCENARIO_PATH)?;
+        let scenario = Scenario::from_toml_within(toml, POSTED_SCENARIO_PATH, &self.limits)?;
         let in_use = self.lock().feed.player().map(Player::seed);
         let seed = match options.seed.or(scenario.seed).or(in_use) {
             Some(seed) => seed,
@@ -277,7 +291,8 @@ impl Simulation {
             options.profile.unwrap_or(profile),
             options.looping.unwrap_or(looping),
         )
-        .map_err(SimError::RefusedDirectory)?;
+        .map_err(SimError::RefusedDirectory)?
+        .within(self.limits);
         self.play(Box::new(player));
         Ok(())
     }
@@ -411,6 +426,8 @@ impl Simulation {
             step_failures: player.map_or(0, Player::step_failure_count),
             generator_faults: player.map_or(0, Player::generator_fault_count),
             restarts: player.map(Player::restarts),
+            stopped: player.and_then(Player::stopped).map(ToString::to_string),
+            runs_stopped: inner.runs_stopped,
         }
     }
 
@@ -455,7 +472,13 @@ impl Simulation {
 /// Applies the next batch; a `restart` fault among its steps swaps in the
 /// restarted player at once, so the batches after it are the new server's.
 fn advance(inner: &mut Inner) -> Batch {
+    let is_stopped = |inner: &Inner| inner.feed.player().is_some_and(|p| p.stopped().is_some());
+    let was_stopped = is_stopped(inner);
     let events = inner.feed.advance();
+    if !was_stopped && is_stopped(inner) {
+        // The player has logged why; the count makes it visible in /sim/status.
+        inner.runs_stopped += 1;
+    }
     let faults = inner.feed.take_faults();
     let frames = inner.feed.take_frames();
     if faults.iter().any(|f| f.request.fault == Fault::Restart) {

@@ -35,4 +35,9 @@ pub struct RunStatus {
     pub generator_faults: u64,
     /// Simulated restarts (`restart` faults) so far, for a scenario.
     pub restarts: Option<u64>,
+    /// Why the run in play stopped at a limit before its end, if it did; then
+    /// nothing more is scheduled until a reset or a new scenario.
+    pub stopped: Option<String>,
+    /// Runs a limit has stopped since the server started.
+    pub runs_stopped: u64,
 }

@@ -6,6 +6,8 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 
 use crate::protocol::Profile;
+use crate::scenario::limits::check_epoch;
+use crate::server::config::{MAX_SPEED, MIN_SPEED};
 use crate::server::http::reply::plain;
 use crate::server::simulation::{ScenarioOptions, StepTo};
 
@@ -19,19 +21,22 @@ impl BadInput {
     }
 }
 
-/// The speed of a `{"speed": N}` body.
+/// The speed of a `{"speed": N}` body; 400 for anything else, and for a speed
+/// outside the documented range (checked by the simulation).
 pub(super) fn speed_of(body: &[u8]) -> Result<f64, BadInput> {
-    let expected = "expected a body like {\"speed\": 10} (virtual ms per wall ms)";
+    let expected = format!(
+        "expected a body like {{\"speed\": 10}} (virtual ms per wall ms, from {MIN_SPEED} to {MAX_SPEED})"
+    );
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         BadInput(
-            StatusCode::PRECONDITION_FAILED,
+            StatusCode::BAD_REQUEST,
             format!("the request body is not valid JSON: {e}; {expected}"),
         )
     })?;
     value
         .get("speed")
         .and_then(Value::as_f64)
-        .ok_or_else(|| BadInput(StatusCode::PRECONDITION_FAILED, expected.to_string()))
+        .ok_or(BadInput(StatusCode::BAD_REQUEST, expected))
 }
 
 /// How far `POST /sim/step` goes: `?to=event` (the default) or `?to=batch`.
@@ -68,11 +73,12 @@ pub(super) fn scenario_options_of(query: &str) -> Result<ScenarioOptions, BadInp
     let bad = |message: String| BadInput(StatusCode::BAD_REQUEST, message);
     let epoch_ms = query_value(query, "epoch")
         .map(|text| {
-            text.parse().map_err(|_| {
+            let epoch = text.parse().map_err(|_| {
                 bad(format!(
                     "epoch must be whole epoch milliseconds such as 1700000000000, got `{text}`"
                 ))
-            })
+            })?;
+            check_epoch(epoch).map_err(bad)
         })
         .transpose()?;
     let profile = query_value(query, "profile")
@@ -127,7 +133,14 @@ mod tests {
                 looping: Some(false),
             })
         );
-        for query in ["epoch=soon", "profile=full", "loop=1", "seed=x&loop=true"] {
+        for query in [
+            "epoch=soon",
+            "epoch=9223372036854775807",
+            "epoch=-9223372036854775808",
+            "profile=full",
+            "loop=1",
+            "seed=x&loop=true",
+        ] {
             assert_eq!(
                 scenario_options_of(query).err().map(|bad| bad.0),
                 Some(StatusCode::BAD_REQUEST),
@@ -149,10 +162,16 @@ mod tests {
     #[test]
     fn speed_needs_a_number_in_json() {
         assert_eq!(speed_of(br#"{"speed": 2.5}"#).ok(), Some(2.5));
-        for body in [&b"{"[..], br#"{"speed":"fast"}"#, b"[]"] {
+        for body in [
+            &b"{"[..],
+            br#"{"speed":"fast"}"#,
+            b"[]",
+            b"NaN",
+            br#"{"speed":NaN}"#,
+        ] {
             assert_eq!(
                 speed_of(body).err().map(|bad| bad.0),
-                Some(StatusCode::PRECONDITION_FAILED)
+                Some(StatusCode::BAD_REQUEST)
             );
         }
     }

@@ -138,13 +138,27 @@ async fn answer(
                 Ok(options) => options,
                 Err(bad) => return bad.reply(),
             };
-            let Ok(text) = std::str::from_utf8(&body) else {
+            let Ok(text) = String::from_utf8(body) else {
                 return plain(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "the scenario must be UTF-8 TOML text",
                 );
             };
-            sim.play_scenario(text, options).map(|_| ())
+            // Reading a large file and building its model takes a while: off the
+            // async workers, so events keep flowing meanwhile.
+            let sim = Arc::clone(sim);
+            let played =
+                tokio::task::spawn_blocking(move || sim.play_scenario(&text, options)).await;
+            match played {
+                Ok(played) => played.map(|_| ()),
+                Err(err) => {
+                    tracing::error!(error = %err, "loading a posted scenario failed");
+                    return plain(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "loading the scenario failed; see the server log",
+                    );
+                }
+            }
         }
         ControlRoute::Reset => sim.reset(),
         ControlRoute::Step => {
