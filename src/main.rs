@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the Event API on a websocket, driven by a scenario in (scaled) real time.
-    Serve(commands::serve::ServeArgs),
+    Serve(Box<commands::serve::ServeArgs>),
     /// Print a scenario's event stream as JSON lines, as fast as possible.
     Play(commands::play::PlayArgs),
     /// Validate scenario files; exit 1 on any error.
@@ -37,7 +37,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => commands::serve::run(args),
+        Command::Serve(args) => commands::serve::run(*args),
         Command::Play(args) => commands::play::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Events(args) => commands::events::run(args),

@@ -59,6 +59,20 @@ pub struct RunLimitArgs {
 }
 
 impl RunLimitArgs {
+    /// One line for the start-up banner.
+    pub fn banner(&self) -> String {
+        format!(
+            "  scenario limits (ours): {} live calls, {} callers per queue, {} events and {} actions per virtual second, generators up to {}/h, length up to {}, {} steps",
+            self.max_live_calls,
+            self.max_queue_callers,
+            self.max_events_per_second,
+            self.max_actions_per_second,
+            self.max_generator_rate,
+            self.max_scenario_length,
+            self.max_steps
+        )
+    }
+
     /// The limits the flags ask for.
     pub fn limits(&self) -> RunLimits {
         RunLimits {

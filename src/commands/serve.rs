@@ -5,6 +5,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::ValueEnum as _;
@@ -24,12 +25,14 @@ use tracing_subscriber::EnvFilter;
 use super::activity::{
     Activity, DEFAULT_ACTIVITY_EVERY, ScenarioClock, first_event_line, first_event_ms,
 };
+use super::connection_limits::ConnectionLimitArgs;
 use super::directory_choice::DirectoryChoice;
 use super::replay_choice::ReplayChoice;
 use super::run_limits::RunLimitArgs;
 use super::scenario_choice::ScenarioChoice;
 use super::serve_flags::{Interval, parse_epoch, parse_every, parse_interval, parse_speed};
 use super::serve_setup::{tls_identity, wall_clock_ms};
+use super::signals;
 
 /// Arguments of `serve`.
 #[derive(clap::Args)]
@@ -163,6 +166,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     run_limits: RunLimitArgs,
 
+    #[command(flatten)]
+    connection_limits: ConnectionLimitArgs,
+
     /// Log filter for stderr: a level (error, warn, info, debug, trace) or
     /// tracing directives such as `isymphony_sim=debug`.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
@@ -227,6 +233,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let run_limits = args.run_limits.limits();
     let config = ServerConfig::default()
         .with_run_limits(run_limits)
+        .with_transport_limits(args.connection_limits.limits())
         .with_credentials(Credentials::new(&args.username, &args.password))
         .with_lenient_filters(args.lenient_filters)
         .with_send_stamp(args.stamp)
@@ -336,7 +343,7 @@ fn serve_feed(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -357,14 +364,18 @@ fn serve_feed(
             ));
             listeners = listeners.with_tls(tls_listener, identity.acceptor()?);
         }
-        let shutdown = shutdown_signal();
+        let shutdown = signals::first_then_exit_on_second();
         print_banner(bound, tls_bound, args, &feed, epoch, directory, &opening);
         if let Some(activity) = activity {
             tokio::spawn(activity.run());
         }
         server.run_on(listeners, feed, shutdown).await;
         anyhow::Ok(())
-    })?;
+    });
+    // The server has stopped (or dropped what was left at its deadline): a
+    // scenario still being read on a blocking thread must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    served?;
     args.directory.save(&reader)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -467,35 +478,9 @@ fn print_banner(
             args.slow_consumer,
         ),
         first_event_line(opening.first_due, opening.clock, args.speed, args.paused),
+        args.connection_limits.banner(),
+        args.run_limits.banner(),
     ]);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", banner.join("\n")).and_then(|()| out.flush());
-}
-
-/// Resolves on Ctrl-C or SIGTERM. The handlers are in place when this returns (it
-/// must run inside the runtime), so a signal sent right after the banner stops the
-/// server gracefully instead of killing it.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    let handlers = {
-        use tokio::signal::unix::{SignalKind, signal};
-        (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        )
-    };
-    async move {
-        #[cfg(unix)]
-        if let (Ok(mut term), Ok(mut int)) = handlers {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-            return;
-        }
-        if tokio::signal::ctrl_c().await.is_err() {
-            // Without a signal handler the server can only be killed; wait forever.
-            std::future::pending::<()>().await;
-        }
-    }
 }

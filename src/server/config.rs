@@ -9,6 +9,7 @@ use crate::scenario::RunLimits;
 use super::http::admission::cidr::Cidr;
 use super::http::admission::gate::Credentials;
 use super::http::cors::policy::CorsPolicy;
+use super::transport::limits::TransportLimits;
 
 /// Default capacity of each client's outgoing queue, in frames (`--client-queue`).
 pub const DEFAULT_CLIENT_QUEUE: usize = 1024;
@@ -143,6 +144,9 @@ pub struct ServerConfig {
     /// How much work a scenario may ask for: what `POST /sim/scenario` reads
     /// files against and plays them under.
     pub run_limits: RunLimits,
+    /// Bounds before authentication (pending connections, descriptors) and on
+    /// reading requests (header and body timeouts), and the shutdown deadline.
+    pub transport: TransportLimits,
 }
 
 impl Default for ServerConfig {
@@ -161,6 +165,7 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             cors: CorsPolicy::default(),
             run_limits: RunLimits::default(),
+            transport: TransportLimits::default(),
         }
     }
 }
@@ -257,6 +262,14 @@ impl ServerConfig {
         self
     }
 
+    /// Sets the bounds on connections before authentication, the request
+    /// timeouts and the shutdown deadline.
+    #[must_use]
+    pub fn with_transport_limits(mut self, transport: TransportLimits) -> Self {
+        self.transport = transport;
+        self
+    }
+
     /// Checks the values that have a valid range.
     ///
     /// # Errors
@@ -283,6 +296,13 @@ impl ServerConfig {
         }
         if [limits.ping_interval, limits.idle_timeout].contains(&Some(Duration::ZERO)) {
             return Err(ConfigError::ZeroInterval);
+        }
+        let transport = &self.transport;
+        if transport.header_timeout.is_zero() || transport.body_timeout.is_zero() {
+            return Err(ConfigError::ZeroRequestTimeout);
+        }
+        if transport.max_pending == 0 || transport.max_pending_per_address == 0 {
+            return Err(ConfigError::NoPending);
         }
         Ok(())
     }
@@ -323,6 +343,14 @@ pub enum ConfigError {
         "ping interval and idle timeout must be longer than 0; use `off` to turn them off (--ping-interval, --idle-timeout)"
     )]
     ZeroInterval,
+    /// A zero request timeout would close every connection at once.
+    #[error("header and body timeouts must be longer than 0 (--header-timeout, --body-timeout)")]
+    ZeroRequestTimeout,
+    /// No pending connection allowed means no connection at all.
+    #[error(
+        "at least 1 connection must be allowed to wait for authentication (--max-pending, --max-pending-per-address)"
+    )]
+    NoPending,
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -57,6 +58,7 @@ use http::control::Dispatcher;
 use http::journal::RequestJournal;
 use state::ServerState;
 use transport::capacity::ConnectionLimit;
+use transport::intake::Intake;
 
 pub use config::{
     ConfigError, DEFAULT_CLIENT_QUEUE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
@@ -78,7 +80,16 @@ pub use http::ui::{MAX_DASHBOARDS, UI_PATH};
 pub use simulation::clock::utc_text;
 pub use simulation::feed::{EmptyFeed, EventFeed, FeedInfo};
 pub use stats::{Stats, StatsSnapshot};
+pub use transport::limits::{
+    DEFAULT_BODY_TIMEOUT, DEFAULT_FD_RESERVE, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_PENDING,
+    DEFAULT_MAX_PENDING_PER_ADDRESS, DEFAULT_SHUTDOWN_TIMEOUT, MAX_REQUEST_HEAD_BYTES,
+    TransportLimits, descriptor_limit,
+};
 pub use transport::tls::{DEFAULT_TLS_LISTEN, TlsError, TlsIdentity};
+
+/// How long tasks get to end after the shutdown deadline dropped them; they end
+/// at their next poll, so this only guards against a task that never yields.
+const HARD_STOP_GRACE: Duration = Duration::from_secs(1);
 
 /// Bus commands that may wait for the dispatcher before publishers are slowed down.
 const BUS_CAPACITY: usize = 1024;
@@ -144,6 +155,14 @@ impl Server {
     pub fn new(config: ServerConfig) -> Result<Server, ConfigError> {
         config.validate()?;
         let (bus_tx, bus_rx) = mpsc::channel(BUS_CAPACITY);
+        let stats = Arc::new(Stats::default());
+        let max_open = transport::limits::max_open_connections(&config.transport);
+        let intake = Intake::new(
+            config.allow.clone(),
+            config.transport,
+            max_open,
+            Arc::clone(&stats),
+        );
         let state = ServerState {
             gate: Gate::new(config.credentials, config.allow),
             challenges: Challenges::new(CHALLENGE_WINDOW),
@@ -164,10 +183,13 @@ impl Server {
                 config.profile,
                 config.run_limits,
             )),
-            stats: Arc::new(Stats::default()),
+            stats,
             send_stamp: config.send_stamp,
             bus: bus_tx,
             shutdown: CancellationToken::new(),
+            hard_stop: CancellationToken::new(),
+            intake,
+            transport_limits: config.transport,
             sessions: TaskTracker::new(),
             transports: TaskTracker::new(),
             next_client: AtomicU64::new(1),
@@ -271,6 +293,9 @@ impl Server {
             stats: Arc::clone(&state.stats),
             tasks: state.transports.clone(),
             shutdown: token.clone(),
+            hard_stop: state.hard_stop.clone(),
+            intake: Arc::clone(&state.intake),
+            limits: state.transport_limits,
         };
         let routes = http::routes::routes(Arc::clone(&state), Dispatcher::Running);
         let plain = listeners.plain.map(|listener| {
@@ -284,9 +309,26 @@ impl Server {
         token.cancel();
 
         state.sessions.close();
-        state.sessions.wait().await;
         state.transports.close();
-        state.transports.wait().await;
+        let finished = async {
+            state.sessions.wait().await;
+            state.transports.wait().await;
+        };
+        let deadline = state.transport_limits.shutdown_timeout;
+        if tokio::time::timeout(deadline, finished).await.is_err() {
+            tracing::warn!(
+                sessions = state.sessions.len(),
+                connections = state.transports.len(),
+                "shutdown deadline of {deadline:?} passed: dropping the connections still open"
+            );
+            // Every connection task and session selects on this and ends at once.
+            state.hard_stop.cancel();
+            let dropped = async {
+                state.sessions.wait().await;
+                state.transports.wait().await;
+            };
+            let _ = tokio::time::timeout(HARD_STOP_GRACE, dropped).await;
+        }
         // Both stop on the token; a join error would mean a panic, already reported.
         let _ = dispatcher.await;
         let _ = driver.await;

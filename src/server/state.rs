@@ -22,6 +22,8 @@ use super::http::journal::RequestJournal;
 use super::simulation::Simulation;
 use super::stats::Stats;
 use super::transport::capacity::ConnectionLimit;
+use super::transport::intake::Intake;
+use super::transport::limits::TransportLimits;
 
 /// What every connection and task of one server shares.
 #[derive(Debug)]
@@ -56,6 +58,12 @@ pub(crate) struct ServerState {
     pub(crate) bus: mpsc::Sender<BusCommand>,
     /// Fires once, when the server starts shutting down.
     pub(crate) shutdown: CancellationToken,
+    /// Fires at the shutdown deadline: every connection still open is dropped.
+    pub(crate) hard_stop: CancellationToken,
+    /// The accept-time rules: allow-list, pending connections, descriptors.
+    pub(crate) intake: Arc<Intake>,
+    /// Request timeouts and the shutdown deadline.
+    pub(crate) transport_limits: TransportLimits,
     /// Every session task, so shutdown can wait for their close handshakes.
     pub(crate) sessions: TaskTracker,
     /// Every transport connection task (plain or TLS), so `run` returns only

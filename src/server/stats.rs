@@ -90,9 +90,11 @@ pub struct Stats {
     pub(crate) refused_cors_preflights: AtomicU64,
     /// Requests refused for wrong credentials (403).
     pub(crate) refused_wrong_credentials: AtomicU64,
-    /// Requests refused because the source address is not allowed (403).
+    /// Requests and connections refused because the source address is not
+    /// allowed: 403, or closed at accept before a byte was read.
     pub(crate) refused_address: AtomicU64,
-    /// Authorised requests to the event path that were not websocket upgrades.
+    /// Authorised requests to the event path that were not valid websocket
+    /// upgrades: none asked for (426), or one that breaks RFC 6455 (400, 426).
     pub(crate) refused_not_websocket: AtomicU64,
     /// Websocket sessions open right now.
     pub(crate) connections_current: AtomicU64,
@@ -100,6 +102,21 @@ pub struct Stats {
     pub(crate) connections_total: AtomicU64,
     /// TCP connections (plain or TLS) being served right now, websocket or not.
     pub(crate) transport_connections_current: AtomicU64,
+    /// Connections accepted that no request of has passed admission yet.
+    pub(crate) pending_connections: AtomicU64,
+    /// Connections closed at accept: `--max-pending` were pending already.
+    pub(crate) refused_pending_limit: AtomicU64,
+    /// Connections closed at accept: `--max-pending-per-address` were pending
+    /// from the same source address.
+    pub(crate) refused_pending_per_address: AtomicU64,
+    /// Connections closed at accept: every file descriptor but `--fd-reserve`
+    /// was in use.
+    pub(crate) refused_descriptor_limit: AtomicU64,
+    /// Connections closed for sending no complete request head within
+    /// `--header-timeout` (after accept, or after their last response).
+    pub(crate) header_timeouts: AtomicU64,
+    /// Requests answered 408 for a body that took longer than `--body-timeout`.
+    pub(crate) body_timeouts: AtomicU64,
 }
 
 impl Stats {
@@ -115,6 +132,13 @@ impl Stats {
         if let Some(i) = EventKind::ALL.iter().position(|k| *k == kind) {
             Self::bump(&self.events_by_kind[i]);
         }
+    }
+
+    /// Sockets open now: connections served over HTTP plus websocket sessions
+    /// (a websocket leaves the HTTP side once upgraded).
+    pub(crate) fn open_connections(&self) -> u64 {
+        let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        read(&self.transport_connections_current) + read(&self.connections_current)
     }
 
     /// Counts one injected fault under its kind.
@@ -180,6 +204,12 @@ impl Stats {
             connections_current: read(&self.connections_current),
             connections_total: read(&self.connections_total),
             transport_connections_current: read(&self.transport_connections_current),
+            pending_connections: read(&self.pending_connections),
+            refused_pending_limit: read(&self.refused_pending_limit),
+            refused_pending_per_address: read(&self.refused_pending_per_address),
+            refused_descriptor_limit: read(&self.refused_descriptor_limit),
+            header_timeouts: read(&self.header_timeouts),
+            body_timeouts: read(&self.body_timeouts),
         }
     }
 }
@@ -254,4 +284,16 @@ pub struct StatsSnapshot {
     pub connections_total: u64,
     /// TCP connections (plain or TLS) being served now.
     pub transport_connections_current: u64,
+    /// Connections no request of has passed admission yet.
+    pub pending_connections: u64,
+    /// Connections closed at accept at `--max-pending`.
+    pub refused_pending_limit: u64,
+    /// Connections closed at accept at `--max-pending-per-address`.
+    pub refused_pending_per_address: u64,
+    /// Connections closed at accept to keep `--fd-reserve` descriptors free.
+    pub refused_descriptor_limit: u64,
+    /// Connections closed without a complete request head within `--header-timeout`.
+    pub header_timeouts: u64,
+    /// Requests answered 408 at `--body-timeout`.
+    pub body_timeouts: u64,
 }

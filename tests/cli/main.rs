@@ -398,3 +398,87 @@ fn serve_refuses_a_damaged_state_file_naming_the_line() {
     assert!(stderr.contains("damaged.jsonl:2: not JSON"), "{stderr}");
     assert!(out.stdout.is_empty(), "nothing is served");
 }
+
+/// Issue #17 §5: the child's exit, or a failure after [`PATIENCE`].
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "serve did not exit within {PATIENCE:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Sends `signal` (such as `-TERM`) to the child.
+fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+/// A request whose body never comes: it holds a graceful shutdown until the deadline.
+async fn hold_a_request(served: &Served) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let host = served
+        .url
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .expect("host");
+    let mut socket = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let request = format!(
+        "POST /sim/inject HTTP/1.1\r\nHost: {host}\r\nAuthorization: {}\r\nContent-Length: 1000\r\n\r\n{{",
+        Credentials::default().basic_header()
+    );
+    socket.write_all(request.as_bytes()).await.expect("send");
+    socket
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_exits_0_at_its_shutdown_deadline() {
+    let mut served = serve(&["--shutdown-timeout", "500ms", "--body-timeout", "1h"]);
+    let held = hold_a_request(&served).await;
+
+    signal(&served.child, "-TERM");
+    let exit = wait_exit(&mut served.child);
+
+    assert!(exit.success(), "{exit:?}");
+    drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_makes_serve_exit_at_once() {
+    // Without the second signal this would wait an hour.
+    let mut served = serve(&["--shutdown-timeout", "1h", "--body-timeout", "1h"]);
+    let held = hold_a_request(&served).await;
+    let host = served
+        .url
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .expect("host")
+        .to_string();
+
+    signal(&served.child, "-TERM");
+    // The first signal is taken once the listener stops accepting.
+    let started = std::time::Instant::now();
+    while tokio::net::TcpStream::connect(&host).await.is_ok() {
+        assert!(
+            started.elapsed() < PATIENCE,
+            "the first signal was not taken"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    signal(&served.child, "-INT");
+    let exit = wait_exit(&mut served.child);
+
+    assert!(exit.success(), "{exit:?}");
+    drop(held);
+}

@@ -175,3 +175,65 @@ where
         }
     }
 }
+
+/// Issue #17 §4: over TLS only `http/1.1` is offered by ALPN, so a client that
+/// asks for HTTP/2 alone gets no connection, and one without ALPN that sends the
+/// HTTP/2 preface anyway is not answered in HTTP/2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_offers_http_1_1_only() {
+    let identity = TlsIdentity::self_signed(&["localhost".to_string()]).expect("certificate");
+    let (plain_listener, _) = bind().await;
+    let (tls_listener, tls) = bind().await;
+    let server = Server::new(ServerConfig::default()).expect("config");
+    let shutdown = CancellationToken::new();
+    let listeners = Listeners::plain(plain_listener)
+        .with_tls(tls_listener, identity.acceptor().expect("acceptor"));
+    let task = tokio::spawn(server.run_on(
+        listeners,
+        isymphony_sim::server::EmptyFeed,
+        shutdown.clone().cancelled_owned(),
+    ));
+    let with_alpn = |protocols: Vec<Vec<u8>>| {
+        let mut roots = RootCertStore::empty();
+        roots.add(identity.certificate().clone()).expect("anchor");
+        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("default versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = protocols;
+        TlsConnector::from(Arc::new(config))
+    };
+
+    let h2_only = within(
+        "a TLS handshake",
+        tls_connect(&with_alpn(vec![b"h2".to_vec()]), tls),
+    )
+    .await;
+    let both = within(
+        "a TLS handshake",
+        tls_connect(&with_alpn(vec![b"h2".to_vec(), b"http/1.1".to_vec()]), tls),
+    )
+    .await
+    .expect("http/1.1 is agreed");
+    let mut no_alpn = within("a TLS handshake", tls_connect(&trusting(&identity), tls))
+        .await
+        .expect("no ALPN is fine");
+    no_alpn
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .expect("send the HTTP/2 preface");
+    let mut answer = Vec::new();
+    let _ = within("the server to end it", no_alpn.read_to_end(&mut answer)).await;
+
+    assert!(h2_only.is_err(), "no common protocol: no connection");
+    assert_eq!(both.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]));
+    assert!(
+        answer.is_empty() || answer.starts_with(b"HTTP/1.1 "),
+        "{answer:?}"
+    );
+    shutdown.cancel();
+    within("the server to stop", task)
+        .await
+        .expect("server task");
+}

@@ -29,6 +29,10 @@ use super::reply::{BodyError, capped_body, json, no_content, plain, sim_error};
 pub(crate) fn routes(
     state: Arc<ServerState>,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    let body = capped_body(
+        state.transport_limits.body_timeout,
+        Arc::clone(&state.stats),
+    );
     let client = warp::path!("communication_manager" / "api" / "resource" / ..);
     let documented = warp::path!("communication_manager" / "rest" / "config" / ..);
     client
@@ -37,7 +41,7 @@ pub(crate) fn routes(
         .and(admitted(state, "Configuration API request"))
         .and(warp::method())
         .and(warp::path::full())
-        .and(capped_body())
+        .and(body)
         .then(answer)
 }
 

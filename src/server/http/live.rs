@@ -45,10 +45,14 @@ pub(crate) fn routes(
     state: Arc<ServerState>,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     let journal = Arc::clone(&state);
+    let body = capped_body(
+        state.transport_limits.body_timeout,
+        Arc::clone(&state.stats),
+    );
     let answered = admitted(state, "REST request")
         .and(warp::method())
         .and(warp::path::tail())
-        .and(capped_body())
+        .and(body)
         .then(answer)
         .recover(answer_refusal)
         .unify();

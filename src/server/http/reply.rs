@@ -3,13 +3,17 @@
 
 use futures_util::{Stream, StreamExt};
 use serde::Serialize;
-use warp::http::header::{ALLOW, HeaderValue};
+use std::sync::Arc;
+use std::time::Duration;
+
+use warp::http::header::{ALLOW, CONNECTION, HeaderValue};
 use warp::http::{Method, StatusCode};
 use warp::reply::{Reply, Response};
 use warp::{Buf, Filter, Rejection};
 
 use crate::model::LiveError;
 use crate::server::simulation::SimError;
+use crate::server::stats::Stats;
 
 /// Largest request body accepted. Scenario files and events are a few KiB; the
 /// cap keeps one client from making the server buffer without bound.
@@ -22,6 +26,8 @@ pub(crate) enum BodyError {
     TooLarge,
     /// The connection failed while the body was read.
     Unreadable(String),
+    /// The body had not arrived within the body timeout.
+    TimedOut(Duration),
 }
 
 impl BodyError {
@@ -36,14 +42,41 @@ impl BodyError {
                 StatusCode::BAD_REQUEST,
                 &format!("cannot read the request body: {reason}"),
             ),
+            BodyError::TimedOut(after) => {
+                let mut response = plain(
+                    StatusCode::REQUEST_TIMEOUT,
+                    &format!(
+                        "the request body did not arrive within {after:?} (--body-timeout); send it whole, at once"
+                    ),
+                );
+                // The rest of the body may still be on its way: do not wait for it.
+                response
+                    .headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+                response
+            }
         }
     }
 }
 
-/// The request body, read up to [`MAX_REQUEST_BODY`] bytes and no further.
-pub(crate) fn capped_body()
--> impl Filter<Extract = (Result<Vec<u8>, BodyError>,), Error = Rejection> + Clone {
-    warp::body::stream().then(read_capped)
+/// The request body, read up to [`MAX_REQUEST_BODY`] bytes and no further, and
+/// for no longer than `timeout` (counted in `stats` when it passes).
+pub(crate) fn capped_body(
+    timeout: Duration,
+    stats: Arc<Stats>,
+) -> impl Filter<Extract = (Result<Vec<u8>, BodyError>,), Error = Rejection> + Clone {
+    warp::body::stream().then(move |stream| {
+        let stats = Arc::clone(&stats);
+        async move {
+            match tokio::time::timeout(timeout, read_capped(stream)).await {
+                Ok(read) => read,
+                Err(_) => {
+                    Stats::bump(&stats.body_timeouts);
+                    Err(BodyError::TimedOut(timeout))
+                }
+            }
+        }
+    })
 }
 
 async fn read_capped<S, B>(stream: S) -> Result<Vec<u8>, BodyError>

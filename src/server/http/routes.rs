@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use futures_util::StreamExt;
-use warp::http::StatusCode;
+use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
@@ -17,7 +17,7 @@ use crate::server::fanout::message::ClientId;
 use crate::server::session::{SessionContext, peer_label, run_session};
 use crate::server::state::ServerState;
 use crate::server::stats::Stats;
-use crate::server::transport::upgrade::{self, Handshake, handshake};
+use crate::server::transport::upgrade::{self, Asked, handshake};
 
 use super::admission::{Refused, admitted, refusal_reply};
 use super::config;
@@ -59,17 +59,32 @@ pub(crate) fn routes(
         .unify()
 }
 
-fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Handshake>) -> Response {
+fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), asked: Asked) -> Response {
     let (state, peer) = admitted;
-    let Some(ws) = ws else {
-        Stats::bump(&state.stats.refused_not_websocket);
-        tracing::info!(peer = %peer_label(peer), "refused a request that is not a websocket upgrade");
-        return plain(
-            StatusCode::UPGRADE_REQUIRED,
-            &format!(
-                "this is the websocket Event API; connect with a websocket client to ws://<host>{EVENT_PATH}"
-            ),
-        );
+    let ws = match asked {
+        Asked::Upgrade(ws) => ws,
+        Asked::Plain => {
+            Stats::bump(&state.stats.refused_not_websocket);
+            tracing::info!(peer = %peer_label(peer), "refused a request that is not a websocket upgrade");
+            return plain(
+                StatusCode::UPGRADE_REQUIRED,
+                &format!(
+                    "this is the websocket Event API; connect with a websocket client to ws://<host>{EVENT_PATH}"
+                ),
+            );
+        }
+        Asked::BadUpgrade(status, reason) => {
+            Stats::bump(&state.stats.refused_not_websocket);
+            tracing::info!(peer = %peer_label(peer), reason, "refused a broken websocket upgrade");
+            let mut response = plain(status, reason);
+            if status == StatusCode::UPGRADE_REQUIRED {
+                response.headers_mut().insert(
+                    header::SEC_WEBSOCKET_VERSION,
+                    HeaderValue::from_static("13"),
+                );
+            }
+            return response;
+        }
     };
     let Some(permit) = state.connections.try_acquire() else {
         Stats::bump(&state.stats.refused_connection_limit);
@@ -100,11 +115,19 @@ fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), ws: Option<Handshak
             shutdown: state.shutdown.clone(),
         };
         let (close_timeout, shutdown) = (state.close_timeout, state.shutdown.clone());
+        let hard_stop = state.hard_stop.clone();
         state.sessions.track_future(async move {
-            let (mut sink, mut stream) = socket.split();
-            run_session(&mut sink, &mut stream, ctx).await;
-            if let Ok(socket) = sink.reunite(stream) {
-                socket.linger(close_timeout, &shutdown).await;
+            let session = async {
+                let (mut sink, mut stream) = socket.split();
+                run_session(&mut sink, &mut stream, ctx).await;
+                if let Ok(socket) = sink.reunite(stream) {
+                    socket.linger(close_timeout, &shutdown).await;
+                }
+            };
+            // At the shutdown deadline the session is dropped, socket and all.
+            tokio::select! {
+                () = session => {}
+                () = hard_stop.cancelled() => {}
             }
         })
     })

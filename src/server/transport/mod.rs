@@ -2,6 +2,9 @@
 //! and the connection limit taken before it.
 
 pub(crate) mod accept;
+pub(crate) mod burst_log;
 pub(crate) mod capacity;
+pub(crate) mod intake;
+pub(crate) mod limits;
 pub(crate) mod tls;
 pub(crate) mod upgrade;

@@ -3,9 +3,9 @@
 //! zero-filled before each read) and has no setting for it. That cost 148 KiB of
 //! RSS per connection at 19,000 connections (BENCHMARKS.md §5).
 //!
-//! [`handshake`] checks the request as `warp::ws()` does (GET, `Connection:
-//! upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Version: 13`, a key) and takes
-//! hyper's upgrade handle; [`Handshake::accept`] answers 101 with the RFC 6455
+//! [`handshake`] checks the request as RFC 6455 §4.1 and §4.2.1 ask (HTTP/1.1,
+//! GET, `Connection: upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Version:
+//! 13`, a key that is 16 bytes in base64) and takes hyper's upgrade handle; [`Handshake::accept`] answers 101 with the RFC 6455
 //! accept key and, once hyper hands the connection over, builds the stream with
 //! [`config`]. [`Socket`] carries [`warp::ws::Message`]s, so sessions, the bus and
 //! the tests keep the one message type.
@@ -26,7 +26,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
 use tokio_util::sync::CancellationToken;
 use warp::Filter;
-use warp::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use warp::http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use warp::hyper::upgrade::{OnUpgrade, Upgraded};
 use warp::reply::Response;
 use warp::ws::Message;
@@ -57,24 +57,53 @@ pub struct Handshake {
     on_upgrade: Option<OnUpgrade>,
 }
 
-/// `Some` for a websocket upgrade request (the checks of `warp::ws()`), `None`
-/// for anything else.
-pub fn handshake()
--> impl Filter<Extract = (Option<Handshake>,), Error = std::convert::Infallible> + Clone {
-    warp::method()
-        .and(warp::header::headers_cloned())
-        .and(warp::ext::optional::<OnUpgrade>())
-        .map(|method: Method, headers: HeaderMap, on_upgrade| {
-            let key = upgrade_key(&method, &headers)?;
-            Some(Handshake {
-                key: key.clone(),
-                on_upgrade,
-            })
-        })
+/// What a request to the event path asks for.
+#[derive(Debug)]
+pub enum Asked {
+    /// A valid websocket upgrade.
+    Upgrade(Handshake),
+    /// An upgrade to websocket that breaks RFC 6455: answered with this status
+    /// and reason, before any upgrade.
+    BadUpgrade(StatusCode, &'static str),
+    /// A plain request, no upgrade asked for.
+    Plain,
 }
 
-/// The `Sec-WebSocket-Key` of a valid upgrade request.
-fn upgrade_key<'a>(method: &Method, headers: &'a HeaderMap) -> Option<&'a HeaderValue> {
+/// The HTTP version of the request, put in by our accept loop (warp has no
+/// filter for it); HTTP/1.1 when absent, as in in-process tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestVersion(pub Version);
+
+/// What a request to the event path asks for: a checked upgrade, a broken one,
+/// or none.
+pub fn handshake() -> impl Filter<Extract = (Asked,), Error = std::convert::Infallible> + Clone {
+    warp::method()
+        .and(warp::header::headers_cloned())
+        .and(warp::ext::optional::<RequestVersion>())
+        .and(warp::ext::optional::<OnUpgrade>())
+        .map(
+            |method: Method, headers: HeaderMap, version: Option<RequestVersion>, on_upgrade| {
+                let version = version.map_or(Version::HTTP_11, |v| v.0);
+                match upgrade_key(&method, version, &headers) {
+                    Ok(Some(key)) => Asked::Upgrade(Handshake {
+                        key: key.clone(),
+                        on_upgrade,
+                    }),
+                    Ok(None) => Asked::Plain,
+                    Err((status, reason)) => Asked::BadUpgrade(status, reason),
+                }
+            },
+        )
+}
+
+/// The `Sec-WebSocket-Key` of a valid upgrade request; `None` for a request
+/// that asks for no upgrade; the refusal for one that asks for a websocket and
+/// breaks the handshake rules.
+fn upgrade_key<'a>(
+    method: &Method,
+    version: Version,
+    headers: &'a HeaderMap,
+) -> Result<Option<&'a HeaderValue>, (StatusCode, &'static str)> {
     let connection_has_upgrade = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -85,14 +114,45 @@ fn upgrade_key<'a>(method: &Method, headers: &'a HeaderMap) -> Option<&'a Header
         .get(header::UPGRADE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.eq_ignore_ascii_case("websocket"));
+    let key = headers.get(header::SEC_WEBSOCKET_KEY);
+    if !upgrade_is_websocket && key.is_none() {
+        return Ok(None);
+    }
+    let bad = |reason| Err((StatusCode::BAD_REQUEST, reason));
+    if version != Version::HTTP_11 {
+        return bad("a websocket upgrade needs HTTP/1.1 (RFC 6455 §4.1)");
+    }
+    if method != Method::GET {
+        return bad("a websocket upgrade is a GET request (RFC 6455 §4.1)");
+    }
+    if !(connection_has_upgrade && upgrade_is_websocket) {
+        return bad(
+            "a websocket upgrade needs `Connection: Upgrade` and `Upgrade: websocket` (RFC 6455 §4.1)",
+        );
+    }
     let version_13 = headers
         .get(header::SEC_WEBSOCKET_VERSION)
         .is_some_and(|value| value == "13");
-    let ok = method == Method::GET && connection_has_upgrade && upgrade_is_websocket && version_13;
-    if !ok {
-        return None;
+    if !version_13 {
+        return Err((
+            StatusCode::UPGRADE_REQUIRED,
+            "this server speaks websocket version 13: send `Sec-WebSocket-Version: 13` (RFC 6455 §4.4)",
+        ));
     }
-    headers.get(header::SEC_WEBSOCKET_KEY)
+    match key {
+        Some(key) if is_nonce(key) => Ok(Some(key)),
+        _ => bad(
+            "`Sec-WebSocket-Key` must be 16 random bytes in base64, e.g. dGhlIHNhbXBsZSBub25jZQ== (RFC 6455 §4.1)",
+        ),
+    }
+}
+
+/// Whether a key is 16 bytes in base64, as RFC 6455 §4.1 asks.
+fn is_nonce(key: &HeaderValue) -> bool {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(key.as_bytes())
+        .is_ok_and(|bytes| bytes.len() == 16)
 }
 
 impl Handshake {
@@ -289,16 +349,54 @@ mod tests {
             header::SEC_WEBSOCKET_KEY,
             HeaderValue::from_static("dGhlIHNhbXBsZSBub25jZQ=="),
         );
-        assert!(upgrade_key(&Method::GET, &headers).is_some());
-        assert!(upgrade_key(&Method::POST, &headers).is_none());
+        let status = |method: &Method, version, headers: &HeaderMap| {
+            upgrade_key(method, version, headers).map(|key| key.is_some())
+        };
+        let v11 = Version::HTTP_11;
+        assert_eq!(status(&Method::GET, v11, &headers), Ok(true));
+        assert_eq!(status(&Method::GET, v11, &HeaderMap::new()), Ok(false));
+        let refused = |method, version, headers: &HeaderMap| {
+            upgrade_key(method, version, headers).err().map(|(s, _)| s)
+        };
+        assert_eq!(
+            refused(&Method::POST, v11, &headers),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(
+            refused(&Method::GET, Version::HTTP_10, &headers),
+            Some(StatusCode::BAD_REQUEST)
+        );
         let mut old = headers.clone();
         old.insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("8"));
-        assert!(upgrade_key(&Method::GET, &old).is_none());
+        assert_eq!(
+            refused(&Method::GET, v11, &old),
+            Some(StatusCode::UPGRADE_REQUIRED)
+        );
         let mut plain = headers.clone();
         plain.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
-        assert!(upgrade_key(&Method::GET, &plain).is_none());
+        assert_eq!(
+            refused(&Method::GET, v11, &plain),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        for key in [
+            "",
+            "short",
+            "dGhlIHNhbXBsZSBub25jZQ",
+            "!!!!!!!!!!!!!!!!!!!!!!!!",
+        ] {
+            let mut bad_key = headers.clone();
+            bad_key.insert(header::SEC_WEBSOCKET_KEY, HeaderValue::from_static(key));
+            assert_eq!(
+                refused(&Method::GET, v11, &bad_key),
+                Some(StatusCode::BAD_REQUEST),
+                "{key:?}"
+            );
+        }
         headers.remove(header::SEC_WEBSOCKET_KEY);
-        assert!(upgrade_key(&Method::GET, &headers).is_none());
+        assert_eq!(
+            refused(&Method::GET, v11, &headers),
+            Some(StatusCode::BAD_REQUEST)
+        );
     }
 
     #[test]

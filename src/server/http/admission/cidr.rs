@@ -65,15 +65,21 @@ impl Cidr {
         Ok(Cidr { network, prefix })
     }
 
-    /// Whether `addr` lies in this network. IPv4-mapped IPv6 addresses
-    /// (`::ffff:127.0.0.1`, seen on dual-stack listeners) count as their IPv4 form.
+    /// Whether `addr` lies in this network. An IPv4 client is the same client
+    /// as its IPv4-mapped IPv6 form (`::ffff:127.0.0.1`, what a dual-stack
+    /// listener sees), so it matches an IPv4 network and any IPv6 network that
+    /// holds its mapped form (`::/0`, `::ffff:0:0/96`).
     pub fn contains(&self, addr: IpAddr) -> bool {
         let addr = addr.to_canonical();
         match (self.network, addr) {
             (IpAddr::V4(_), IpAddr::V4(_)) | (IpAddr::V6(_), IpAddr::V6(_)) => {
                 mask(addr, self.prefix) == self.network
             }
-            _ => false,
+            (IpAddr::V6(_), IpAddr::V4(v4)) => {
+                let mapped = IpAddr::V6(v4.to_ipv6_mapped());
+                mask(mapped, self.prefix) == self.network
+            }
+            (IpAddr::V4(_), IpAddr::V6(_)) => false,
         }
     }
 }
@@ -129,6 +135,15 @@ impl FromStr for Cidr {
                 ))
             })?,
         };
+        // `::ffff:10.0.0.0/104` is 10.0.0.0/8 written the IPv6 way: keep the
+        // IPv4 form, which is what clients are matched and shown as.
+        let (network, prefix) = match network {
+            IpAddr::V6(v6) if prefix >= 96 => match v6.to_ipv4_mapped() {
+                Some(v4) => (IpAddr::V4(v4), prefix - 96),
+                None => (network, prefix),
+            },
+            _ => (network, prefix),
+        };
         Cidr::new(network, prefix).map_err(|e| error(e.reason))
     }
 }
@@ -164,6 +179,24 @@ mod tests {
             assert!(allow.iter().any(|c| c.contains(ip(addr))), "{addr}");
         }
         assert!(!allow.iter().any(|c| c.contains(ip("192.168.1.1"))));
+    }
+
+    #[test]
+    fn ipv4_mapped_networks_and_v6_wildcards_match_ipv4_clients() {
+        let mapped: Cidr = "::ffff:127.0.0.1".parse().expect("valid");
+        let mapped_net: Cidr = "::ffff:10.0.0.0/104".parse().expect("valid");
+        let everything: Cidr = "::/0".parse().expect("valid");
+
+        assert_eq!(mapped.to_string(), "127.0.0.1/32");
+        assert_eq!(mapped_net.to_string(), "10.0.0.0/8");
+        for addr in ["127.0.0.1", "::ffff:127.0.0.1"] {
+            assert!(mapped.contains(ip(addr)), "{addr}");
+            assert!(everything.contains(ip(addr)), "::/0 holds {addr}");
+        }
+        assert!(mapped_net.contains(ip("::ffff:10.9.8.7")));
+        assert!(!mapped.contains(ip("127.0.0.2")));
+        let v6_only: Cidr = "2001:db8::/32".parse().expect("valid");
+        assert!(!v6_only.contains(ip("127.0.0.1")));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use warp::{Filter, Rejection};
 
 use crate::server::session::peer_label;
 use crate::server::state::ServerState;
-use crate::server::transport::accept::remote_addr;
+use crate::server::transport::accept::{Pending, remote_addr};
 
 use super::reply::plain;
 use challenge::Asker;
@@ -64,12 +64,14 @@ pub(crate) fn checked(
         )
         .and(origin)
         .and(warp::path::full())
+        .and(warp::ext::optional::<Pending>())
         .map(
             move |state: Arc<ServerState>,
                   remote: Option<SocketAddr>,
                   authorization: Option<String>,
                   origin: Option<HeaderValue>,
-                  path: FullPath| {
+                  path: FullPath,
+                  pending: Option<Pending>| {
                 let asker = || {
                     let origin = origin.as_ref().and_then(|o| o.to_str().ok());
                     Asker::new(remote, origin, path.as_str())
@@ -77,6 +79,10 @@ pub(crate) fn checked(
                 match state.gate.admit(remote, authorization.as_deref()) {
                     Ok(()) => {
                         state.challenges.admitted(&asker(), &state.stats);
+                        // The connection has authenticated: it is no longer pending.
+                        if let Some(Pending(slot)) = pending {
+                            slot.release();
+                        }
                         Ok((state, remote))
                     }
                     Err(Refusal::NoCredentials) => {
@@ -106,9 +112,16 @@ pub(crate) fn refused(
     tracing::warn!(peer = %peer_label(remote), reason = refusal.kind(), "refused {what}");
 }
 
-/// The plain-text answer to a refusal; a 401 carries the Basic challenge.
+/// The plain-text answer to a refusal; a 401 carries the Basic challenge, and
+/// a 403 closes the connection after the answer: nobody refused holds one open
+/// (a 401's connection stays for the browser's retry, under the header timeout).
 pub(crate) fn refusal_reply(refusal: &Refusal) -> Response {
     let mut response = plain(refusal.status(), &refusal.to_string());
+    if refusal.status() == StatusCode::FORBIDDEN {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if refusal.status() == StatusCode::UNAUTHORIZED
         && let Ok(value) = format!("Basic realm=\"{REALM}\"").parse()
     {

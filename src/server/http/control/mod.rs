@@ -82,12 +82,16 @@ pub(crate) fn routes(
     state: Arc<ServerState>,
     dispatcher: Dispatcher,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    let body = capped_body(
+        state.transport_limits.body_timeout,
+        Arc::clone(&state.stats),
+    );
     warp::path!("sim" / ..)
         .and(admitted(state, "control request"))
         .and(warp::method())
         .and(warp::path::tail())
         .and(raw_query())
-        .and(capped_body())
+        .and(body)
         .then(move |admitted, method, tail, query, body| {
             answer(admitted, dispatcher, method, tail, query, body)
         })

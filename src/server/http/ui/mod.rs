@@ -28,7 +28,7 @@ use warp::{Filter, Rejection};
 
 use crate::server::session::peer_label;
 use crate::server::state::ServerState;
-use crate::server::transport::upgrade::{self, Handshake, handshake};
+use crate::server::transport::upgrade::{self, Asked, handshake};
 
 use super::admission::gate::Refusal;
 use super::admission::{Admitted, checked, refusal_reply};
@@ -94,7 +94,7 @@ fn answer(
     tail: Tail,
     admitted: Result<Admitted, Refusal>,
     method: Method,
-    ws: Option<Handshake>,
+    asked: Asked,
     dispatcher: Dispatcher,
 ) -> Response {
     let (state, peer) = match admitted {
@@ -118,11 +118,17 @@ fn answer(
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return response;
     }
-    let Some(ws) = ws else {
-        return plain(
-            StatusCode::UPGRADE_REQUIRED,
-            &format!("{UI_PATH}/stream is the dashboard's websocket; open {UI_PATH} in a browser"),
-        );
+    let ws = match asked {
+        Asked::Upgrade(ws) => ws,
+        Asked::BadUpgrade(status, reason) => return plain(status, reason),
+        Asked::Plain => {
+            return plain(
+                StatusCode::UPGRADE_REQUIRED,
+                &format!(
+                    "{UI_PATH}/stream is the dashboard's websocket; open {UI_PATH} in a browser"
+                ),
+            );
+        }
     };
     let Some(permit) = state.dashboards.try_acquire() else {
         tracing::warn!(peer = %peer_label(peer), "refused a dashboard stream: {MAX_DASHBOARDS} are open");
