@@ -15,10 +15,11 @@ use isymphony_sim::scenario::duration::format_duration;
 use isymphony_sim::scenario::{Player, Scenario};
 use isymphony_sim::server::{
     CONTROL_PATH, Cidr, CorsOrigin, CorsPolicy, Credentials, DEFAULT_CLIENT_QUEUE,
-    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD,
-    DEFAULT_PING_INTERVAL, DEFAULT_SLOW_CONSUMER, DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH,
-    EventFeed, LIVE_PATH, Limits, Listeners, Server, ServerConfig, SlowConsumer, TlsIdentity,
-    UI_PATH,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MESSAGE_TIMEOUT,
+    DEFAULT_PASSWORD, DEFAULT_PING_INTERVAL, DEFAULT_SLOW_CONSUMER, DEFAULT_TLS_LISTEN,
+    DEFAULT_USERNAME, EVENT_PATH, EventFeed, LIVE_PATH, Limits, Listeners, MAX_CLIENT_QUEUE,
+    MAX_CONNECTIONS, MAX_FILTERS, MAX_MESSAGE_BYTES, MIN_MESSAGE_BYTES, Server, ServerConfig,
+    SlowConsumer, TlsIdentity, UI_PATH,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -30,7 +31,9 @@ use super::directory_choice::DirectoryChoice;
 use super::replay_choice::ReplayChoice;
 use super::run_limits::RunLimitArgs;
 use super::scenario_choice::ScenarioChoice;
-use super::serve_flags::{Interval, parse_epoch, parse_every, parse_interval, parse_speed};
+use super::serve_flags::{
+    Interval, parse_epoch, parse_every, parse_interval, parse_message_timeout, parse_speed,
+};
 use super::serve_setup::{tls_identity, wall_clock_ms};
 use super::signals;
 
@@ -48,6 +51,20 @@ pub struct ServeArgs {
     /// Password clients must send.
     #[arg(long, env = "ISYM_PASSWORD", default_value = DEFAULT_PASSWORD, hide_env_values = true)]
     password: String,
+
+    /// Username of the /sim/ control API (ours), which loads scenarios, injects
+    /// events and restarts. Default: the Event API's --username and --password.
+    #[arg(long, env = "ISYM_CONTROL_USERNAME", requires = "control_password")]
+    control_username: Option<String>,
+
+    /// Password of the /sim/ control API (needs --control-username).
+    #[arg(
+        long,
+        env = "ISYM_CONTROL_PASSWORD",
+        hide_env_values = true,
+        requires = "control_username"
+    )]
+    control_password: Option<String>,
 
     /// Source network allowed to connect, e.g. 10.0.0.0/8 or ::1 (repeatable).
     /// Default: loopback only (127.0.0.0/8 and ::1). Others get 403.
@@ -91,7 +108,7 @@ pub struct ServeArgs {
     /// queue is full is --slow-consumer; other clients are never stalled and
     /// nothing is dropped silently.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CLIENT_QUEUE,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_CLIENT_QUEUE as u64))]
     client_queue: usize,
 
     /// What a full client queue does (ours). `drop-oldest`: its oldest queued
@@ -103,21 +120,23 @@ pub struct ServeArgs {
     #[arg(long, value_name = "POLICY", default_value_t = DEFAULT_SLOW_CONSUMER)]
     slow_consumer: SlowConsumer,
 
-    /// Largest client message in bytes (ours). A bigger frame closes that
-    /// connection with 1009 "message too big" and nothing else.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES)]
+    /// Largest client message in bytes (ours), from 256 to 67108864. A bigger
+    /// frame closes that connection with 1009 "message too big" and nothing else.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+              .range(MIN_MESSAGE_BYTES as u64..=MAX_MESSAGE_BYTES as u64))]
     max_message_bytes: usize,
 
     /// Most websocket connections at once (ours; default: no limit). More are
     /// refused with 503 and a one-line reason before the upgrade, and counted.
     #[arg(long, value_name = "N",
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_CONNECTIONS as u64))]
     max_connections: Option<usize>,
 
     /// Most entries in one filter message (ours). More get a failure reply naming
     /// the limit; the previous filters stay in force.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FILTERS,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_FILTERS as u64))]
     max_filters: usize,
 
     /// How often the server pings each connection, e.g. 30s, or `off` (ours).
@@ -130,6 +149,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_interval,
           default_value_t = Interval(Some(DEFAULT_IDLE_TIMEOUT)))]
     idle_timeout: Interval,
+
+    /// Close a connection with 1008 when one of its messages (every fragment of
+    /// it) has not arrived this long after it began, e.g. 30s (ours). Counted.
+    #[arg(long, value_name = "DURATION", value_parser = parse_message_timeout,
+          default_value_t = Interval(Some(DEFAULT_MESSAGE_TIMEOUT)))]
+    message_timeout: Interval,
 
     /// Also serve wss:// and https:// on --tls-listen (the real server uses 55050).
     /// Without --cert/--key a self-signed certificate is generated and its
@@ -191,6 +216,7 @@ impl fmt::Debug for ServeArgs {
         f.debug_struct("ServeArgs")
             .field("listen", &self.listen)
             .field("username", &self.username)
+            .field("control_username", &self.control_username)
             .field("allow", &self.allow)
             .field("cors_origin", &self.cors_origin)
             .field("lenient_filters", &self.lenient_filters)
@@ -205,6 +231,7 @@ impl fmt::Debug for ServeArgs {
             .field("max_filters", &self.max_filters)
             .field("ping_interval", &self.ping_interval)
             .field("idle_timeout", &self.idle_timeout)
+            .field("message_timeout", &self.message_timeout)
             .field("tls", &self.tls)
             .field("tls_listen", &self.tls_listen)
             .field("cert", &self.cert)
@@ -249,7 +276,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             max_filters: args.max_filters,
             ping_interval: args.ping_interval.0,
             idle_timeout: args.idle_timeout.0,
+            message_timeout: args.message_timeout.0.unwrap_or(DEFAULT_MESSAGE_TIMEOUT),
         });
+    let config = match (&args.control_username, &args.control_password) {
+        (Some(user), Some(password)) => {
+            config.with_control_credentials(Credentials::new(user, password))
+        }
+        _ => config,
+    };
     let config = if args.allow.is_empty() {
         config
     } else {
@@ -449,6 +483,12 @@ fn print_banner(
     };
     banner.extend([
         format!("  credentials: {} / {password}", args.username),
+        match &args.control_username {
+            Some(user) => format!(
+                "  control API credentials: {user} / (as set by --control-password / ISYM_CONTROL_PASSWORD)"
+            ),
+            None => "  control API credentials: the same".to_string(),
+        },
         format!("  allowed sources: {}", allow.join(", ")),
         format!(
             "  CORS (ours): {}",

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use isymphony_sim::scenario::duration::{format_duration, parse_duration};
 use isymphony_sim::scenario::limits::check_epoch;
-use isymphony_sim::server::{MAX_SPEED, MIN_SPEED, speed_in_range};
+use isymphony_sim::server::{MAX_INTERVAL, MAX_SPEED, MIN_SPEED, speed_in_range};
 
 /// A duration flag that can be turned off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +31,19 @@ pub fn parse_interval(text: &str) -> Result<Interval, String> {
     }
     match parse_duration(text) {
         Ok(0) => Err("use `off` to turn it off; 0 would mean all the time".to_string()),
+        Ok(ms) if Duration::from_millis(ms) > MAX_INTERVAL => Err(format!(
+            "`{text}` is longer than a day; give at most 24h, or `off`"
+        )),
         Ok(ms) => Ok(Interval(Some(Duration::from_millis(ms)))),
         Err(reason) => Err(format!("{reason}; or `off`")),
+    }
+}
+
+/// A message timeout: like an interval, but it cannot be turned off.
+pub fn parse_message_timeout(text: &str) -> Result<Interval, String> {
+    match parse_interval(text)? {
+        Interval(None) => Err("a message must arrive in some time; give e.g. 30s".to_string()),
+        interval => Ok(interval),
     }
 }
 

@@ -5,10 +5,18 @@
 //! [`FilterSet`] stays the one definition of the semantics; a [`CompiledFilter`] is
 //! a faster encoding of the same set, and tests prove the two agree.
 //!
-//! A row holds one [`Symbol`] per interned property: [`ABSENT`] when the event lacks
+//! A row holds one [`Symbol`] per property id: [`ABSENT`] when the event lacks
 //! the key, [`UNMENTIONED`] when it has it but with a value no compiled filter names
 //! (or `null`, which only `"*"` accepts), otherwise the symbol of the value's text.
-//! A row is valid for filters compiled before it was prepared.
+//! Positions past the end of a row are [`ABSENT`]. A row is valid for filters
+//! compiled before it was prepared.
+//!
+//! The catalogue's property names are interned first, so they have the lowest
+//! ids, and a typed event's row covers them alone: a typed event has no other
+//! property. Names that clients make up get ids after them; only a raw
+//! (injected) event can have such a property, and its row is built from its own
+//! properties. So the cost of preparing an event depends on the event, never on
+//! how many names clients have sent.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -47,7 +55,9 @@ pub struct Vocabulary {
     by_name: HashMap<Box<str>, PropId>,
     /// Per event kind, the property id of each property in wire order: preparing a
     /// row then needs no name lookup at all.
-    layouts: Vec<Vec<Option<PropId>>>,
+    layouts: Vec<Vec<PropId>>,
+    /// Ids below this are the catalogue's names: the width of a typed event's row.
+    catalogue_width: usize,
     values: usize,
 }
 
@@ -58,22 +68,44 @@ impl Default for Vocabulary {
 }
 
 impl Vocabulary {
-    /// An empty vocabulary: rows are empty and every compiled filter admits all.
+    /// A vocabulary of the catalogue's property names and no values: every row
+    /// holds only [`ABSENT`] and [`UNMENTIONED`] until filters name values.
     pub fn new() -> Self {
-        Vocabulary {
+        let mut vocabulary = Vocabulary {
             properties: Vec::new(),
             by_name: HashMap::new(),
-            layouts: EventKind::ALL
-                .iter()
-                .map(|kind| vec![None; BASE_PROPERTIES.len() + kind.entry().properties.len()])
-                .collect(),
+            layouts: Vec::new(),
+            catalogue_width: 0,
             values: 0,
-        }
+        };
+        vocabulary.layouts = EventKind::ALL
+            .iter()
+            .map(|kind| {
+                BASE_PROPERTIES
+                    .iter()
+                    .chain(kind.entry().properties)
+                    .map(|spec| vocabulary.intern_property(spec.name))
+                    .collect()
+            })
+            .collect();
+        vocabulary.catalogue_width = vocabulary.properties.len();
+        vocabulary
     }
 
-    /// How many property names are interned: the length of every row.
+    /// How many property names are interned, the catalogue's included.
     pub fn property_count(&self) -> usize {
         self.properties.len()
+    }
+
+    /// The length of a typed event's row: the catalogue's property names.
+    pub fn catalogue_width(&self) -> usize {
+        self.catalogue_width
+    }
+
+    /// Words clients have added: interned values, and property names outside
+    /// the catalogue. What rebuilding from the live filters can free.
+    pub fn client_words(&self) -> usize {
+        self.values + (self.properties.len() - self.catalogue_width)
     }
 
     /// How many filter values are interned, over all properties. Grows with every
@@ -106,14 +138,6 @@ impl Vocabulary {
             values: HashMap::new(),
         });
         self.by_name.insert(name.into(), id);
-        for (kind, layout) in EventKind::ALL.iter().zip(&mut self.layouts) {
-            let names = BASE_PROPERTIES.iter().chain(kind.entry().properties);
-            for (slot, spec) in layout.iter_mut().zip(names) {
-                if spec.name == name {
-                    *slot = Some(id);
-                }
-            }
-        }
         id
     }
 
@@ -197,14 +221,12 @@ impl Vocabulary {
         found.copied().unwrap_or(UNMENTIONED)
     }
 
-    /// Appends the row of `event` to `out`: [`property_count`](Self::property_count)
-    /// symbols.
+    /// Appends the row of `event` to `out`:
+    /// [`catalogue_width`](Self::catalogue_width) symbols, whatever names
+    /// filters have interned.
     pub fn prepare_into(&self, event: &Event, out: &mut Vec<Symbol>) {
         let start = out.len();
-        out.resize(start + self.properties.len(), ABSENT);
-        if self.properties.is_empty() {
-            return;
-        }
+        out.resize(start + self.catalogue_width, ABSENT);
         let row = &mut out[start..];
         let kind_index = EventKind::ALL
             .iter()
@@ -213,31 +235,40 @@ impl Vocabulary {
         let layout = &self.layouts[kind_index];
         let mut position = 0;
         event.for_each_property(&mut |_, value| {
-            if let Some(Some(property)) = layout.get(position) {
+            if let Some(property) = layout.get(position) {
                 row[*property as usize] = self.symbol_of(*property, value);
             }
             position += 1;
         });
     }
 
-    /// Appends the row of an event seen through a property lookup (a raw event),
-    /// like [`prepare_into`](Self::prepare_into) does for a typed one.
-    pub fn prepare_with<'a>(
+    /// Appends the row of an event given as its properties (a raw event) and
+    /// returns its length: the catalogue's width, or more when the event has a
+    /// property outside the catalogue that a filter names. The cost follows the
+    /// event's properties, not the vocabulary.
+    pub fn prepare_raw<'a>(
         &self,
-        lookup: impl Fn(&str) -> Option<PropValue<'a>>,
+        properties: impl Iterator<Item = (&'a str, PropValue<'a>)>,
         out: &mut Vec<Symbol>,
-    ) {
-        out.extend(self.properties.iter().enumerate().map(|(id, words)| {
-            match lookup(&words.name) {
-                None => ABSENT,
-                Some(value) => self.symbol_of(id as PropId, value),
+    ) -> usize {
+        let start = out.len();
+        out.resize(start + self.catalogue_width, ABSENT);
+        for (name, value) in properties {
+            let Some(&id) = self.by_name.get(name) else {
+                continue; // no filter names it: every filter sees it as absent
+            };
+            let at = start + id as usize;
+            if at >= out.len() {
+                out.resize(at + 1, ABSENT);
             }
-        }));
+            out[at] = self.symbol_of(id, value);
+        }
+        out.len() - start
     }
 
     /// The row of `event`, for filters compiled so far.
     pub fn prepare(&self, event: &Event) -> Vec<Symbol> {
-        let mut row = Vec::with_capacity(self.properties.len());
+        let mut row = Vec::with_capacity(self.catalogue_width);
         self.prepare_into(event, &mut row);
         row
     }
@@ -385,6 +416,22 @@ mod tests {
     }
 
     #[test]
+    fn names_clients_make_up_never_widen_a_typed_row() {
+        let mut vocabulary = Vocabulary::new();
+        let width = vocabulary.catalogue_width();
+        let made_up: Vec<FilterRule> = (0..1000)
+            .map(|i| FilterRule::new(format!("made-up-{i}"), "*"))
+            .collect();
+        let filter = vocabulary.compile(&FilterSet::from_rules(made_up));
+
+        let row = vocabulary.prepare(&hangup(Some("mikey")));
+
+        assert_eq!(row.len(), width);
+        assert_eq!(vocabulary.client_words(), 1000);
+        assert!(!filter.admits(&row), "a typed event has none of them");
+    }
+
+    #[test]
     fn every_kind_has_a_layout_as_long_as_its_property_list() {
         let vocabulary = Vocabulary::new();
         for (kind, layout) in EventKind::ALL.iter().zip(&vocabulary.layouts) {
@@ -419,20 +466,42 @@ mod tests {
         let first = vocabulary.compile(&set(&[("username", "mikey")]));
         let second = vocabulary.compile(&set(&[("callerIdNumber", "1001")]));
         let row = vocabulary.prepare(&hangup(Some("mikey")));
-        assert_eq!(row.len(), vocabulary.property_count());
+        assert_eq!(row.len(), vocabulary.catalogue_width());
         assert!(first.admits(&row) && second.admits(&row));
         assert_eq!(vocabulary.value_count(), 2);
     }
 
     #[test]
-    fn a_lookup_row_equals_the_typed_row_of_the_same_event() {
+    fn a_raw_row_equals_the_typed_row_of_the_same_event() {
         let mut vocabulary = Vocabulary::new();
         vocabulary.compile(&set(&[("type", "hangup"), ("username", "*"), ("did", "x")]));
         vocabulary.compile(&set(&[("time", "5"), ("queue", "support")]));
         for event in [hangup(Some("mikey")), hangup(None)] {
-            let mut looked_up = Vec::new();
-            vocabulary.prepare_with(|name| event.property(name), &mut looked_up);
-            assert_eq!(looked_up, vocabulary.prepare(&event), "{event:?}");
+            let mut properties = Vec::new();
+            event.for_each_property(&mut |name, value| properties.push((name, value)));
+            let mut raw = Vec::new();
+            let width = vocabulary.prepare_raw(properties.into_iter(), &mut raw);
+            assert_eq!(width, raw.len());
+            assert_eq!(raw, vocabulary.prepare(&event), "{event:?}");
         }
+    }
+
+    #[test]
+    fn a_raw_row_reaches_the_made_up_names_it_has() {
+        let mut vocabulary = Vocabulary::new();
+        let filter = vocabulary.compile(&set(&[("slot", "701")]));
+        let mut row = Vec::new();
+
+        let width = vocabulary.prepare_raw(
+            [
+                ("type", PropValue::Str("parked")),
+                ("slot", PropValue::Int(701)),
+            ]
+            .into_iter(),
+            &mut row,
+        );
+
+        assert_eq!(width, vocabulary.catalogue_width() + 1);
+        assert!(filter.admits(&row));
     }
 }

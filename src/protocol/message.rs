@@ -3,8 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use super::event::EventKind;
+use super::event::{BASE_PROPERTIES, EventKind, PropType};
 use super::filter::{FilterRule, FilterSet, RuleValue};
+use super::unique_json::{self, UniqueJsonError};
 
 /// How strictly client messages are read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,6 +39,14 @@ pub enum MessageError {
         "filter entries use the documentation's invalid form {{\"property\" : \"x\" : \"value\" : \"y\"}}, which is not JSON; send {{\"property\":\"x\",\"value\":\"y\"}} instead (or start the server with --lenient-filters)"
     )]
     DocumentedInvalidForm,
+    /// An object with a key twice: which one counts would be a guess.
+    #[error(
+        "the message has the key \"{key}\" twice in one object; send each key once (a filter entry is {{\"property\":...,\"value\":...}})"
+    )]
+    DuplicateKey {
+        /// The repeated key.
+        key: String,
+    },
     /// Valid JSON but not an object.
     #[error(
         "expected a JSON object such as {{\"type\":\"filter\",\"filters\":[...]}}, got {found}"
@@ -136,9 +145,10 @@ pub fn parse_client_message(
     text: &str,
     options: ParseOptions,
 ) -> Result<ClientMessage, MessageError> {
-    let value: Value = match serde_json::from_str(text) {
+    let value: Value = match unique_json::parse(text) {
         Ok(v) => v,
-        Err(err) => {
+        Err(UniqueJsonError::DuplicateKey(key)) => return Err(MessageError::DuplicateKey { key }),
+        Err(UniqueJsonError::Syntax(err)) => {
             if let Some(fixed) = rewrite_documented_form(text) {
                 if options.lenient {
                     return parse_client_message(&fixed, ParseOptions { lenient: false });
@@ -318,6 +328,11 @@ pub fn lint(filters: &FilterSet, emitted: &[EventKind]) -> Vec<String> {
         }
     }
     for rule in filters.rules() {
+        if let RuleValue::Text(value) = &rule.value
+            && let Some(warning) = never_matches_its_type(&rule.property, value, emitted)
+        {
+            warnings.push(warning);
+        }
         if let (true, RuleValue::Text(value)) = (rule.property == "type", &rule.value) {
             match EventKind::from_name(value) {
                 Some(kind) if emitted.contains(&kind) => {}
@@ -333,6 +348,38 @@ pub fn lint(filters: &FilterSet, emitted: &[EventKind]) -> Vec<String> {
         }
     }
     warnings
+}
+
+/// A note when `value` can never equal the text of `property` as sent: an
+/// integer property is sent as plain digits (`51234`, never `51234.0` or
+/// `051234`), a boolean one as `true` or `false`.
+fn never_matches_its_type(property: &str, value: &str, emitted: &[EventKind]) -> Option<String> {
+    let ty = BASE_PROPERTIES
+        .iter()
+        .chain(emitted.iter().flat_map(|k| k.entry().properties))
+        .find(|p| p.name == property)?
+        .ty;
+    match ty {
+        PropType::Integer => {
+            let canonical = value.parse::<i64>().is_ok_and(|n| n.to_string() == value);
+            (!canonical).then(|| {
+                let hint = value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)
+                    .map_or_else(String::new, |n| format!("; write {}", n as i64));
+                format!(
+                    "value {value} can never match \"{property}\": it is an integer, sent and matched as plain digits such as 51234{hint}"
+                )
+            })
+        }
+        PropType::Boolean => (value != "true" && value != "false").then(|| {
+            format!(
+                "value {value} can never match \"{property}\": it is a boolean, matched as true or false"
+            )
+        }),
+        PropType::String | PropType::NullableString => None,
+    }
 }
 
 #[cfg(test)]
@@ -413,5 +460,41 @@ mod tests {
         ]);
         let warnings = lint(&set, &EventKind::ALL[..8]);
         assert_eq!(warnings.len(), 3, "{warnings:?}");
+    }
+
+    #[test]
+    fn values_an_integer_or_boolean_property_is_never_sent_as_are_flagged() {
+        let message = r#"{"type":"filter","filters":[{"property":"port","value":51234.0},{"property":"port","value":"051234"},{"property":"port","value":51234},{"property":"time","value":"1e3"},{"property":"username","value":"51234.0"}]}"#;
+        let Ok(ClientMessage::Filter(set)) = parse(message) else {
+            panic!("valid");
+        };
+
+        let warnings = lint(&set, &EventKind::ALL[..8]);
+
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(
+            warnings[0].contains("value 51234.0 can never match \"port\"")
+                && warnings[0].contains("write 51234"),
+            "{warnings:?}"
+        );
+        assert!(warnings[1].contains("051234"), "{warnings:?}");
+        assert!(warnings[2].contains("\"time\""), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_key_twice_is_refused_naming_it() {
+        for (text, key) in [
+            (r#"{"type":"filter","type":"filter","filters":[]}"#, "type"),
+            (
+                r#"{"type":"filter","filters":[{"property":"type","property":"username","value":"x"}]}"#,
+                "property",
+            ),
+        ] {
+            assert_eq!(
+                parse(text),
+                Err(MessageError::DuplicateKey { key: key.into() }),
+                "{text}"
+            );
+        }
     }
 }

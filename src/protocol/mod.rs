@@ -7,6 +7,7 @@ pub mod filter;
 pub mod message;
 pub mod raw;
 mod reply;
+pub mod unique_json;
 pub mod value;
 
 pub use event::{Event, EventBody, EventKind, Profile, Provenance};

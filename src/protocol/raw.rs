@@ -8,7 +8,15 @@
 
 use serde_json::{Map, Value};
 
+use super::unique_json::{self, UniqueJsonError};
 use super::value::PropValue;
+
+/// Largest raw event, in bytes of JSON. Catalogue events take a few hundred;
+/// every recipient's queue holds a copy, so one huge event multiplies.
+pub const MAX_RAW_EVENT_BYTES: usize = 64 * 1024;
+
+/// Most top-level properties of a raw event. Catalogue events have about a dozen.
+pub const MAX_RAW_EVENT_PROPERTIES: usize = 1_000;
 
 /// One top-level property value of a raw event, kept in the form filters read.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +49,23 @@ pub enum RawEventError {
         "an event is one JSON object with a string \"type\", e.g. {{\"type\":\"userLogin\",\"username\":\"1001\"}}"
     )]
     NotAnEvent,
+    /// `type` is the empty string: no filter on a type could ever name it.
+    #[error("the event's \"type\" is empty; give it a name, e.g. {{\"type\":\"parkedCall\"}}")]
+    EmptyType,
+    /// An object in the event has a key twice: filters would read one, clients
+    /// receive both.
+    #[error("the event has the key \"{0}\" twice in one object; send each key once")]
+    DuplicateKey(String),
+    /// More bytes than [`MAX_RAW_EVENT_BYTES`].
+    #[error(
+        "the event is {0} bytes; this server sends events of at most {MAX_RAW_EVENT_BYTES} bytes"
+    )]
+    TooLarge(usize),
+    /// More top-level properties than [`MAX_RAW_EVENT_PROPERTIES`].
+    #[error(
+        "the event has {0} properties; this server sends events of at most {MAX_RAW_EVENT_PROPERTIES}"
+    )]
+    TooManyProperties(usize),
 }
 
 impl RawEvent {
@@ -51,17 +76,29 @@ impl RawEvent {
     /// [`RawEventError::NotJson`] for text that is not JSON,
     /// [`RawEventError::NotAnEvent`] for JSON that is not an object with a string `type`.
     pub fn from_json(text: &str) -> Result<RawEvent, RawEventError> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| RawEventError::NotJson(e.to_string()))?;
+        let text = text.trim();
+        if text.len() > MAX_RAW_EVENT_BYTES {
+            return Err(RawEventError::TooLarge(text.len()));
+        }
+        let value = unique_json::parse(text).map_err(|err| match err {
+            UniqueJsonError::Syntax(e) => RawEventError::NotJson(e.to_string()),
+            UniqueJsonError::DuplicateKey(key) => RawEventError::DuplicateKey(key),
+        })?;
         let Value::Object(map) = value else {
             return Err(RawEventError::NotAnEvent);
         };
         let Some(Value::String(kind)) = map.get("type") else {
             return Err(RawEventError::NotAnEvent);
         };
+        if kind.is_empty() {
+            return Err(RawEventError::EmptyType);
+        }
+        if map.len() > MAX_RAW_EVENT_PROPERTIES {
+            return Err(RawEventError::TooManyProperties(map.len()));
+        }
         let kind = kind.clone();
         Ok(RawEvent {
-            json: text.trim().to_string(),
+            json: text.to_string(),
             kind,
             properties: properties(map),
         })
@@ -102,12 +139,25 @@ impl RawEvent {
     /// The filterable view of a top-level property; `None` when the event has no such key.
     pub fn property(&self, name: &str) -> Option<PropValue<'_>> {
         let (_, value) = self.properties.iter().find(|(key, _)| key == name)?;
-        Some(match value {
+        Some(value.view())
+    }
+
+    /// Every top-level property, in key order, as filters see it.
+    pub fn properties(&self) -> impl Iterator<Item = (&str, PropValue<'_>)> {
+        self.properties
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.view()))
+    }
+}
+
+impl RawValue {
+    fn view(&self) -> PropValue<'_> {
+        match self {
             RawValue::Str(s) | RawValue::Text(s) => PropValue::Str(s),
             RawValue::Int(n) => PropValue::Int(*n),
             RawValue::Bool(b) => PropValue::Bool(*b),
             RawValue::Null => PropValue::Null,
-        })
+        }
     }
 }
 
@@ -166,6 +216,36 @@ mod tests {
         assert!(matches!(
             RawEvent::from_json("{"),
             Err(RawEventError::NotJson(_))
+        ));
+    }
+
+    #[test]
+    fn an_empty_type_a_key_twice_and_oversized_events_are_refused() {
+        let many: String = (0..=MAX_RAW_EVENT_PROPERTIES)
+            .map(|i| format!(",\"p{i}\":1"))
+            .collect();
+        let big = format!(
+            "{{\"type\":\"x\",\"pad\":\"{}\"}}",
+            "a".repeat(MAX_RAW_EVENT_BYTES)
+        );
+
+        assert_eq!(
+            RawEvent::from_json(r#"{"type":""}"#),
+            Err(RawEventError::EmptyType)
+        );
+        assert_eq!(
+            RawEvent::from_json(r#"{"type":"a","type":"b"}"#),
+            Err(RawEventError::DuplicateKey("type".into()))
+        );
+        assert_eq!(
+            RawEvent::from_json(&format!("{{\"type\":\"x\"{many}}}")),
+            Err(RawEventError::TooManyProperties(
+                MAX_RAW_EVENT_PROPERTIES + 2
+            ))
+        );
+        assert!(matches!(
+            RawEvent::from_json(&big),
+            Err(RawEventError::TooLarge(_))
         ));
     }
 

@@ -61,6 +61,10 @@ pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(30);
 /// Default time a client may stay silent (`--idle-timeout`): three missed pings.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// Default time one client message may take to arrive, from its first frame to
+/// its last (`--message-timeout`).
+pub const DEFAULT_MESSAGE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Default bound on one close handshake ([`ServerConfig::close_timeout`]).
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -93,6 +97,9 @@ pub struct Limits {
     /// A connection from which nothing (not even a pong) arrives this long is
     /// closed with 1001. `None`: never.
     pub idle_timeout: Option<Duration>,
+    /// A client message (all its fragments) must have arrived this long after
+    /// its first frame began, or the connection is closed with 1008.
+    pub message_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -103,6 +110,7 @@ impl Default for Limits {
             max_filters: DEFAULT_MAX_FILTERS,
             ping_interval: Some(DEFAULT_PING_INTERVAL),
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            message_timeout: DEFAULT_MESSAGE_TIMEOUT,
         }
     }
 }
@@ -113,6 +121,9 @@ impl Default for Limits {
 pub struct ServerConfig {
     /// The username/password accepted on the upgrade request.
     pub credentials: Credentials,
+    /// The username/password of the `/sim/` control API, which can load
+    /// scenarios, inject events and restart; `None`: the same as `credentials`.
+    pub control_credentials: Option<Credentials>,
     /// Source networks allowed to connect; default loopback only.
     pub allow: Vec<Cidr>,
     /// Accept the documentation's invalid filter entry form (`--lenient-filters`).
@@ -153,6 +164,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             credentials: Credentials::default(),
+            control_credentials: None,
             allow: Cidr::loopback(),
             lenient_filters: false,
             profile: Profile::default(),
@@ -175,6 +187,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = credentials;
+        self
+    }
+
+    /// Gives the `/sim/` control API credentials of its own.
+    #[must_use]
+    pub fn with_control_credentials(mut self, credentials: Credentials) -> Self {
+        self.control_credentials = Some(credentials);
         self
     }
 
@@ -275,8 +294,8 @@ impl ServerConfig {
     /// # Errors
     /// A [`ConfigError`] naming the field, the value and the fix.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.client_queue == 0 {
-            return Err(ConfigError::ClientQueue);
+        if !(1..=MAX_CLIENT_QUEUE).contains(&self.client_queue) {
+            return Err(ConfigError::ClientQueue(self.client_queue));
         }
         if !speed_in_range(self.speed) {
             return Err(ConfigError::Speed(self.speed));
@@ -285,20 +304,30 @@ impl ServerConfig {
             return Err(ConfigError::EmptyAllowList);
         }
         let limits = &self.limits;
-        if limits.max_message_bytes < MIN_MESSAGE_BYTES {
+        if !(MIN_MESSAGE_BYTES..=MAX_MESSAGE_BYTES).contains(&limits.max_message_bytes) {
             return Err(ConfigError::MaxMessageBytes(limits.max_message_bytes));
         }
-        if limits.max_connections == Some(0) {
+        if limits
+            .max_connections
+            .is_some_and(|n| !(1..=MAX_CONNECTIONS).contains(&n))
+        {
             return Err(ConfigError::MaxConnections);
         }
-        if limits.max_filters == 0 {
+        if !(1..=MAX_FILTERS).contains(&limits.max_filters) {
             return Err(ConfigError::MaxFilters);
         }
-        if [limits.ping_interval, limits.idle_timeout].contains(&Some(Duration::ZERO)) {
+        let interval_ok = |d: Option<Duration>| d.is_none_or(|d| !d.is_zero() && d <= MAX_INTERVAL);
+        if !(interval_ok(limits.ping_interval) && interval_ok(limits.idle_timeout)) {
             return Err(ConfigError::ZeroInterval);
         }
         let transport = &self.transport;
-        if transport.header_timeout.is_zero() || transport.body_timeout.is_zero() {
+        let timeouts = [
+            Some(transport.header_timeout),
+            Some(transport.body_timeout),
+            Some(self.close_timeout),
+            Some(limits.message_timeout),
+        ];
+        if !timeouts.into_iter().all(interval_ok) || transport.shutdown_timeout > MAX_INTERVAL {
             return Err(ConfigError::ZeroRequestTimeout);
         }
         if transport.max_pending == 0 || transport.max_pending_per_address == 0 {
@@ -311,12 +340,30 @@ impl ServerConfig {
 /// Smallest `max_message_bytes`: room for a filter message with a few entries.
 pub const MIN_MESSAGE_BYTES: usize = 256;
 
+/// Largest `max_message_bytes`: 64 MiB, what tungstenite itself allows by default.
+pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+/// Largest `client_queue`: a million frames. A channel that large already holds
+/// far more than any client can be behind; past `usize::MAX >> 3` tokio panics.
+pub const MAX_CLIENT_QUEUE: usize = 1 << 20;
+
+/// Largest `max_filters`: a million entries in one filter message.
+pub const MAX_FILTERS: usize = 1_000_000;
+
+/// Largest `max_connections`: far above any descriptor limit.
+pub const MAX_CONNECTIONS: usize = 1 << 24;
+
+/// Longest interval or timeout of the configuration: a day. Much longer ones
+/// overflow the clock's instants.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
 /// A configuration value out of range.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConfigError {
-    /// A queue of zero frames would disconnect every client on its first event.
-    #[error("client queue must hold at least 1 frame (--client-queue)")]
-    ClientQueue,
+    /// A queue of zero frames would disconnect every client on its first
+    /// event; one too large cannot be allocated.
+    #[error("client queue must hold from 1 to {MAX_CLIENT_QUEUE} frames, got {0} (--client-queue)")]
+    ClientQueue(usize),
     /// Speed must be a finite factor within the documented range.
     #[error(
         "speed must be a number from {MIN_SPEED} to {MAX_SPEED}, such as 1 (real time) or 10, got {0} (--speed)"
@@ -327,24 +374,26 @@ pub enum ConfigError {
     EmptyAllowList,
     /// Too small for any filter message.
     #[error(
-        "the message size limit must be at least {MIN_MESSAGE_BYTES} bytes, got {0} (--max-message-bytes)"
+        "the message size limit must be from {MIN_MESSAGE_BYTES} to {MAX_MESSAGE_BYTES} bytes, got {0} (--max-message-bytes)"
     )]
     MaxMessageBytes(usize),
     /// Zero connections would refuse everyone.
     #[error(
-        "the connection limit must be at least 1; leave it out for no limit (--max-connections)"
+        "the connection limit must be from 1 to {MAX_CONNECTIONS}; leave it out for no limit (--max-connections)"
     )]
     MaxConnections,
     /// Zero filters would refuse every filter message.
-    #[error("the filter limit must be at least 1 (--max-filters)")]
+    #[error("the filter limit must be from 1 to {MAX_FILTERS} (--max-filters)")]
     MaxFilters,
     /// A zero interval would spin; `None` turns pings or the idle timeout off.
     #[error(
-        "ping interval and idle timeout must be longer than 0; use `off` to turn them off (--ping-interval, --idle-timeout)"
+        "ping interval and idle timeout must be longer than 0 and at most a day; use `off` to turn them off (--ping-interval, --idle-timeout)"
     )]
     ZeroInterval,
     /// A zero request timeout would close every connection at once.
-    #[error("header and body timeouts must be longer than 0 (--header-timeout, --body-timeout)")]
+    #[error(
+        "header, body, message and close timeouts must be longer than 0, and they and the shutdown deadline at most a day (--header-timeout, --body-timeout, --message-timeout, --shutdown-timeout)"
+    )]
     ZeroRequestTimeout,
     /// No pending connection allowed means no connection at all.
     #[error(

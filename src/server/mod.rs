@@ -62,8 +62,10 @@ use transport::intake::Intake;
 
 pub use config::{
     ConfigError, DEFAULT_CLIENT_QUEUE, DEFAULT_CLOSE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-    DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PING_INTERVAL, DEFAULT_SLOW_CONSUMER,
-    Limits, MAX_SPEED, MIN_SPEED, ServerConfig, SlowConsumer, speed_in_range,
+    DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MESSAGE_TIMEOUT, DEFAULT_PING_INTERVAL,
+    DEFAULT_SLOW_CONSUMER, Limits, MAX_CLIENT_QUEUE, MAX_CONNECTIONS, MAX_FILTERS, MAX_INTERVAL,
+    MAX_MESSAGE_BYTES, MAX_SPEED, MIN_MESSAGE_BYTES, MIN_SPEED, ServerConfig, SlowConsumer,
+    speed_in_range,
 };
 pub use fanout::publisher::{BusClosed, PublishSlot, Publisher};
 pub use http::admission::challenge::{CHALLENGE_WINDOW, MAX_HELD_CHALLENGES};
@@ -164,6 +166,12 @@ impl Server {
             Arc::clone(&stats),
         );
         let state = ServerState {
+            control_gate: Gate::new(
+                config
+                    .control_credentials
+                    .unwrap_or_else(|| config.credentials.clone()),
+                config.allow.clone(),
+            ),
             gate: Gate::new(config.credentials, config.allow),
             challenges: Challenges::new(CHALLENGE_WINDOW),
             cors: config.cors,

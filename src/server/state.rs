@@ -28,12 +28,15 @@ use super::transport::limits::TransportLimits;
 /// What every connection and task of one server shares.
 #[derive(Debug)]
 pub(crate) struct ServerState {
-    /// Admission rules, checked before each upgrade.
+    /// Admission rules, checked before each upgrade and REST request.
     pub(crate) gate: Gate,
     /// 401s waiting to be told apart: the browser's auth flow or a refusal.
     pub(crate) challenges: Challenges,
     /// Which origins may call the Live API and `/sim/` from a browser.
     pub(crate) cors: CorsPolicy,
+    /// Admission rules of the `/sim/` control API: its own credentials, or the
+    /// same as `gate`'s.
+    pub(crate) control_gate: Gate,
     /// How client messages are parsed.
     pub(crate) parse: ParseOptions,
     /// Capacity of each client's queue; a full queue disconnects the client.

@@ -117,6 +117,15 @@ pub struct Stats {
     pub(crate) header_timeouts: AtomicU64,
     /// Requests answered 408 for a body that took longer than `--body-timeout`.
     pub(crate) body_timeouts: AtomicU64,
+    /// Sessions closed with 1002 or 1007 for breaking the websocket protocol.
+    pub(crate) protocol_errors: AtomicU64,
+    /// Sessions closed with 1008 for a message not complete within
+    /// `--message-timeout`.
+    pub(crate) slow_messages: AtomicU64,
+    /// Words clients' filters have added to the dispatcher's vocabulary (values
+    /// and property names outside the catalogue), as of the last filter change:
+    /// it follows the live filters, not everything clients ever sent.
+    pub(crate) filter_words: AtomicU64,
 }
 
 impl Stats {
@@ -210,6 +219,9 @@ impl Stats {
             refused_descriptor_limit: read(&self.refused_descriptor_limit),
             header_timeouts: read(&self.header_timeouts),
             body_timeouts: read(&self.body_timeouts),
+            filter_words: read(&self.filter_words),
+            protocol_errors: read(&self.protocol_errors),
+            slow_messages: read(&self.slow_messages),
         }
     }
 }
@@ -296,4 +308,10 @@ pub struct StatsSnapshot {
     pub header_timeouts: u64,
     /// Requests answered 408 at `--body-timeout`.
     pub body_timeouts: u64,
+    /// Words clients' filters hold in the dispatcher's vocabulary.
+    pub filter_words: u64,
+    /// Sessions closed with 1002 or 1007 for breaking the websocket protocol.
+    pub protocol_errors: u64,
+    /// Sessions closed with 1008 for a message not complete in time.
+    pub slow_messages: u64,
 }

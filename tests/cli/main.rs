@@ -482,3 +482,25 @@ async fn a_second_signal_makes_serve_exit_at_once() {
     assert!(exit.success(), "{exit:?}");
     drop(held);
 }
+
+/// Issue #17 §6: numeric flags out of range stop `serve` at once with exit 2
+/// and the range, instead of panicking later in every session.
+#[test]
+fn serve_refuses_numeric_flags_out_of_range() {
+    for (flag, value, needle) in [
+        ("--client-queue", "2305843009213693952", "--client-queue"),
+        ("--max-message-bytes", "1", "--max-message-bytes"),
+        ("--ping-interval", "9999999h", "longer than a day"),
+        ("--speed", "1e308", "0.001"),
+        ("--epoch", "9223372036854775807", "out of range"),
+        ("--max-pending", "0", "--max-pending"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", flag, value])
+            .output()
+            .expect("run serve");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {err}");
+        assert!(err.contains(needle), "{flag} {value}: {err}");
+    }
+}

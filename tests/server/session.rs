@@ -28,7 +28,7 @@ struct Rig {
     bus: mpsc::Receiver<BusCommand>,
     stats: Arc<Stats>,
     shutdown: CancellationToken,
-    session: JoinHandle<()>,
+    session: JoinHandle<bool>,
 }
 
 /// What the session attached with.
@@ -68,6 +68,7 @@ impl Rig {
                 ..Limits::default()
             },
             permit: None,
+            message_clock: None,
             shutdown: shutdown.clone(),
         };
         let session = tokio::spawn(run_session(out, input, ctx));

@@ -59,6 +59,9 @@ struct Run {
     frames: Vec<Message>,
     /// The events' rows, back to back, prepared at fan-out time.
     rows: Vec<Symbol>,
+    /// Where each event's row ends in `rows` (rows differ in length: a raw
+    /// event's row reaches the made-up names it has).
+    row_ends: Vec<usize>,
     /// Slots of the clients due at least one event of this run, in first-match order.
     touched: Vec<u32>,
 }
@@ -130,18 +133,21 @@ fn fan_out(subscribers: &mut Subscribers, run: &mut Run, stats: &Stats) {
     if run.events.is_empty() {
         return;
     }
-    let width = subscribers.vocabulary().property_count();
     let vocabulary = subscribers.vocabulary();
     for event in &run.events {
         match event {
             Outgoing::Typed(event) => vocabulary.prepare_into(event, &mut run.rows),
             Outgoing::Raw(event) => {
-                vocabulary.prepare_with(|name| event.property(name), &mut run.rows)
+                vocabulary.prepare_raw(event.properties(), &mut run.rows);
             }
         }
+        run.row_ends.push(run.rows.len());
     }
     for position in 0..run.events.len() {
-        let row = &run.rows[position * width..(position + 1) * width];
+        let start = position
+            .checked_sub(1)
+            .map_or(0, |before| run.row_ends[before]);
+        let row = &run.rows[start..run.row_ends[position]];
         let touched = &mut run.touched;
         subscribers.for_each_admitting(row, |subscriber| {
             if subscriber.due.is_empty() {
@@ -195,6 +201,7 @@ fn fan_out(subscribers: &mut Subscribers, run: &mut Run, stats: &Stats) {
     run.events.clear();
     run.frames.clear();
     run.rows.clear();
+    run.row_ends.clear();
     run.touched.clear();
 }
 
@@ -221,6 +228,7 @@ fn apply(command: BusCommand, subscribers: &mut Subscribers, stats: &Stats) {
             if subscribers.set_filters(id, filters) {
                 answer(subscribers, id, reply);
             }
+            count_words(subscribers, stats);
         }
         BusCommand::Reply { id, frame } => answer(subscribers, id, frame),
         BusCommand::Fault { request, done } => {
@@ -234,6 +242,15 @@ fn apply(command: BusCommand, subscribers: &mut Subscribers, stats: &Stats) {
         BusCommand::Roster { reply } => {
             let _ = reply.send(subscribers.roster());
         }
-        BusCommand::Detach { id, ending } => subscribers.ended(id, ending),
+        BusCommand::Detach { id, ending } => {
+            subscribers.ended(id, ending);
+            count_words(subscribers, stats);
+        }
     }
+}
+
+/// Shows how much of the vocabulary clients' filters hold (`filterWords`).
+fn count_words(subscribers: &Subscribers, stats: &Stats) {
+    let words = subscribers.vocabulary().client_words() as u64;
+    stats.filter_words.store(words, Ordering::Relaxed);
 }

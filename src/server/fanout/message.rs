@@ -22,7 +22,14 @@ use super::roster::Roster;
 /// an idle timeout and a simulated restart.
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 
-/// Close code 1008: policy violation, used for slow consumers.
+/// Close code 1002: the client broke the websocket protocol (RFC 6455 §7.4.1).
+pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+
+/// Close code 1007: a text message that is not UTF-8 (RFC 6455 §7.4.1).
+pub const CLOSE_INVALID_DATA: u16 = 1007;
+
+/// Close code 1008: policy violation, used for slow consumers and for messages
+/// that take too long to arrive.
 pub const CLOSE_POLICY: u16 = 1008;
 
 /// Close code 1009: a message too big to process (RFC 6455 §7.4.1).

@@ -19,6 +19,6 @@ mod subscribers;
 
 pub use faults::{MALFORMED_FRAME, RESTART_REASON};
 pub use message::{
-    BusCommand, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, ClientId, ClientSummary, Kick,
-    Outbound,
+    BusCommand, CLOSE_GOING_AWAY, CLOSE_INVALID_DATA, CLOSE_POLICY, CLOSE_PROTOCOL_ERROR,
+    CLOSE_TOO_BIG, ClientId, ClientSummary, Kick, Outbound,
 };

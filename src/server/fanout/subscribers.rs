@@ -5,6 +5,11 @@
 //! Only clients whose filters name no concrete value (no filter, or only `"*"`)
 //! are checked for every event; every other client is found through the index
 //! and then checked in full.
+//!
+//! What clients add to the vocabulary (values, made-up property names) is freed
+//! by rebuilding it from the live filters: when it has doubled since the last
+//! rebuild, and when a client leaves that held much of it. So it stays within a
+//! small factor of what live filters name, whatever clients sent before.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,7 +17,7 @@ use std::net::SocketAddr;
 use tokio::sync::oneshot;
 
 use crate::protocol::FilterSet;
-use crate::protocol::compiled::{CompiledFilter, PropId, Symbol, UNMENTIONED, Vocabulary};
+use crate::protocol::compiled::{CompiledFilter, PropId, Symbol, Vocabulary};
 use crate::server::config::SlowConsumer;
 use crate::server::stats::Stats;
 
@@ -20,8 +25,9 @@ use super::message::{ClientId, ClientSummary, Kick, Outbound};
 use super::queue::{QueueSender, Refused};
 use super::roster::{ClientView, Departures, Roster, grouped, wall_clock_ms};
 
-/// Interned values below which the vocabulary is never rebuilt.
-const MIN_REBUILD_VALUES: usize = 4096;
+/// Client words (values and made-up names) below which the vocabulary is never
+/// rebuilt.
+const MIN_REBUILD_WORDS: usize = 4096;
 
 /// One client as the dispatcher sees it.
 pub(crate) struct Subscriber {
@@ -139,15 +145,20 @@ pub(crate) struct Subscribers {
     free: Vec<u32>,
     by_id: HashMap<ClientId, u32>,
     vocabulary: Vocabulary,
-    /// Per property id: value symbol to the slots keyed on it.
-    index: Vec<HashMap<Symbol, Vec<u32>>>,
+    /// Per property id keyed on by some client: value symbol to the slots keyed
+    /// on it. Only properties with keyed clients are here, so an event visits
+    /// at most one entry per such property, however many names were interned.
+    index: HashMap<PropId, HashMap<Symbol, Vec<u32>>>,
     /// Slots whose filters name no concrete value: checked against every event.
     unkeyed: Vec<u32>,
-    /// Interned values at which the vocabulary is rebuilt from the live filters,
-    /// so clients that come and go with fresh values cannot grow it without bound.
+    /// Client words at which the vocabulary is rebuilt from the live filters,
+    /// so clients that come and go with fresh words cannot grow it without bound.
     rebuild_at: usize,
     /// The last clients that left, for the dashboard (bounded).
     departures: Departures,
+    /// Filter entries of every attached client: each adds at most two words
+    /// (a value and a made-up name), so twice this bounds the live words.
+    live_rules: usize,
 }
 
 impl Subscribers {
@@ -257,12 +268,15 @@ impl Subscribers {
         };
         self.remove_from_index(slot);
         let compiled = self.vocabulary.compile(&filters);
+        let added = filters.rules().len();
         if let Some(subscriber) = self.slot_mut(slot) {
+            let replaced = subscriber.filters.rules().len();
             subscriber.filters = filters;
             subscriber.compiled = compiled;
+            self.live_rules = self.live_rules - replaced + added;
         }
         self.add_to_index(slot);
-        if self.vocabulary.value_count() > self.rebuild_at.max(MIN_REBUILD_VALUES) {
+        if self.vocabulary.client_words() > self.rebuild_at.max(MIN_REBUILD_WORDS) {
             self.rebuild();
         }
         true
@@ -280,8 +294,15 @@ impl Subscribers {
         self.remove_from_index(slot);
         if let Some(gone) = self.slots[slot as usize].take() {
             self.departures.left(gone.view(), ending);
+            self.live_rules -= gone.filters.rules().len();
         }
         self.free.push(slot);
+        // Free what the client added once most of the vocabulary is no longer
+        // named by anyone.
+        let live_bound = 2 * self.live_rules;
+        if self.vocabulary.client_words() > (2 * live_bound).max(MIN_REBUILD_WORDS) {
+            self.rebuild();
+        }
     }
 
     /// Removes every client marked gone.
@@ -315,12 +336,12 @@ impl Subscribers {
                 due(subscriber);
             }
         };
-        for (property, keyed) in index.iter().enumerate() {
-            if keyed.is_empty() {
+        for (property, keyed) in index.iter() {
+            // Past the end of the row the event lacks the property: no key matches.
+            let Some(symbol) = row.get(*property as usize) else {
                 continue;
-            }
-            let symbol = row.get(property).copied().unwrap_or(UNMENTIONED);
-            if let Some(candidates) = keyed.get(&symbol) {
+            };
+            if let Some(candidates) = keyed.get(symbol) {
                 candidates.iter().for_each(|&slot| visit(slot));
             }
         }
@@ -337,12 +358,9 @@ impl Subscribers {
         match self.key_of(slot) {
             None => self.unkeyed.push(slot),
             Some((property, symbols)) => {
-                let property = property as usize;
-                if self.index.len() <= property {
-                    self.index.resize_with(property + 1, HashMap::new);
-                }
+                let keyed = self.index.entry(property).or_default();
                 for symbol in symbols {
-                    self.index[property].entry(symbol).or_default().push(slot);
+                    keyed.entry(symbol).or_default().push(slot);
                 }
             }
         }
@@ -356,7 +374,7 @@ impl Subscribers {
                 }
             }
             Some((property, symbols)) => {
-                let Some(keyed) = self.index.get_mut(property as usize) else {
+                let Some(keyed) = self.index.get_mut(&property) else {
                     return;
                 };
                 for symbol in symbols {
@@ -366,6 +384,9 @@ impl Subscribers {
                             keyed.remove(&symbol);
                         }
                     }
+                }
+                if keyed.is_empty() {
+                    self.index.remove(&property);
                 }
             }
         }
@@ -386,9 +407,9 @@ impl Subscribers {
         for slot in live {
             self.add_to_index(slot);
         }
-        self.rebuild_at = 2 * self.vocabulary.value_count();
+        self.rebuild_at = 2 * self.vocabulary.client_words();
         tracing::debug!(
-            values = self.vocabulary.value_count(),
+            words = self.vocabulary.client_words(),
             "filter vocabulary rebuilt from the live filters"
         );
     }
@@ -469,12 +490,37 @@ mod tests {
     fn many_distinct_values_trigger_a_rebuild_that_keeps_answers() {
         let mut subscribers = Subscribers::default();
         attach(&mut subscribers, 1, &[("username", "keep")]);
-        for round in 0..(2 * MIN_REBUILD_VALUES as u64) {
+        for round in 0..(2 * MIN_REBUILD_WORDS as u64) {
             attach(&mut subscribers, 2, &[("username", &format!("tmp{round}"))]);
         }
-        assert!(subscribers.vocabulary().value_count() <= MIN_REBUILD_VALUES + 1);
+        assert!(subscribers.vocabulary().client_words() <= MIN_REBUILD_WORDS + 1);
         assert_eq!(admitting(&mut subscribers, &login("keep")), vec![1]);
-        let last = format!("tmp{}", 2 * MIN_REBUILD_VALUES - 1);
+        let last = format!("tmp{}", 2 * MIN_REBUILD_WORDS - 1);
         assert_eq!(admitting(&mut subscribers, &login(&last)), vec![2]);
+    }
+
+    #[test]
+    fn made_up_names_are_freed_by_replacing_filters_and_by_leaving() {
+        let mut subscribers = Subscribers::default();
+        attach(&mut subscribers, 1, &[("username", "keep")]);
+        // Ten filter messages of 1,000 fresh made-up names each, one after another.
+        for round in 0..10 {
+            let names: Vec<String> = (0..1000).map(|i| format!("n{round}-{i}")).collect();
+            let rules: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "*")).collect();
+            attach(&mut subscribers, 2, &rules);
+        }
+        let while_there = subscribers.vocabulary().client_words();
+        // One more, bigger than the floor below which nothing is rebuilt.
+        let names: Vec<String> = (0..MIN_REBUILD_WORDS + 1)
+            .map(|i| format!("last-{i}"))
+            .collect();
+        let rules: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "*")).collect();
+        attach(&mut subscribers, 2, &rules);
+        subscribers.detach(ClientId(2));
+        let after = subscribers.vocabulary().client_words();
+
+        assert!(while_there <= 2 * MIN_REBUILD_WORDS + 1000, "{while_there}");
+        assert!(after <= 1, "only what client 1 names is left: {after}");
+        assert_eq!(admitting(&mut subscribers, &login("keep")), vec![1]);
     }
 }

@@ -22,7 +22,7 @@ use warp::{Filter, Rejection};
 use crate::provisioning::{Reply, ReplyBody};
 use crate::server::state::ServerState;
 
-use super::admission::admitted;
+use super::admission::{Audience, admitted};
 use super::reply::{BodyError, capped_body, json, no_content, plain, sim_error};
 
 /// Every request under either base of the Configuration API.
@@ -38,7 +38,11 @@ pub(crate) fn routes(
     client
         .or(documented)
         .unify()
-        .and(admitted(state, "Configuration API request"))
+        .and(admitted(
+            state,
+            Audience::Clients,
+            "Configuration API request",
+        ))
         .and(warp::method())
         .and(warp::path::full())
         .and(body)

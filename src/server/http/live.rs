@@ -30,7 +30,7 @@ use crate::model::LiveError;
 use crate::server::simulation::SimError;
 use crate::server::state::ServerState;
 
-use super::admission::{Refused, admitted, refusal_reply};
+use super::admission::{Audience, Refused, admitted, refusal_reply};
 use super::journal::{Arrival, unix_us_now};
 use super::reply::{
     BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error,
@@ -49,7 +49,7 @@ pub(crate) fn routes(
         state.transport_limits.body_timeout,
         Arc::clone(&state.stats),
     );
-    let answered = admitted(state, "REST request")
+    let answered = admitted(state, Audience::Clients, "REST request")
         .and(warp::method())
         .and(warp::path::tail())
         .and(body)

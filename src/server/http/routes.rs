@@ -19,7 +19,7 @@ use crate::server::state::ServerState;
 use crate::server::stats::Stats;
 use crate::server::transport::upgrade::{self, Asked, handshake};
 
-use super::admission::{Refused, admitted, refusal_reply};
+use super::admission::{Audience, Refused, admitted, refusal_reply};
 use super::config;
 use super::control::{self, CONTROL_PATH, Dispatcher};
 use super::cors;
@@ -39,7 +39,11 @@ pub(crate) fn routes(
     dispatcher: Dispatcher,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
     let events = warp::path!("communication_manager" / "ws" / "event")
-        .and(admitted(Arc::clone(&state), "websocket upgrade"))
+        .and(admitted(
+            Arc::clone(&state),
+            Audience::Clients,
+            "websocket upgrade",
+        ))
         .and(handshake())
         .map(upgrade);
     let answered = events
@@ -112,6 +116,7 @@ fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), asked: Asked) -> Re
             close_timeout: state.close_timeout,
             limits: state.limits,
             permit: Some(Arc::new(permit)),
+            message_clock: Some(socket.clock()),
             shutdown: state.shutdown.clone(),
         };
         let (close_timeout, shutdown) = (state.close_timeout, state.shutdown.clone());
@@ -119,8 +124,8 @@ fn upgrade(admitted: (Arc<ServerState>, Option<SocketAddr>), asked: Asked) -> Re
         state.sessions.track_future(async move {
             let session = async {
                 let (mut sink, mut stream) = socket.split();
-                run_session(&mut sink, &mut stream, ctx).await;
-                if let Ok(socket) = sink.reunite(stream) {
+                let unread = run_session(&mut sink, &mut stream, ctx).await;
+                if let (true, Ok(socket)) = (unread, sink.reunite(stream)) {
                     socket.linger(close_timeout, &shutdown).await;
                 }
             };

@@ -11,7 +11,7 @@
 
 use std::fmt::Display;
 use std::net::SocketAddr;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -27,20 +27,27 @@ use crate::scenario::duration::format_duration;
 
 use crate::server::config::{Limits, SlowConsumer};
 use crate::server::fanout::message::{
-    BusCommand, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, ClientId, Kick, Outbound,
+    BusCommand, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_PROTOCOL_ERROR, CLOSE_TOO_BIG, ClientId,
+    Kick, Outbound,
 };
 use crate::server::fanout::queue::client_queue;
 use crate::server::stats::Stats;
 
+mod close;
 pub(crate) mod judge;
 mod notice;
+mod read_failure;
 mod writer;
 
+use close::{close, close_unanswered};
 use judge::{Judged, judge};
 use writer::Writer;
 
+pub use read_failure::ReadFailure;
+
 pub use crate::server::simulation::emitted::EmittedKinds;
 pub use crate::server::transport::capacity::ConnectionPermit;
+pub use crate::server::transport::frame_watch::MessageClock;
 pub use writer::PING_PAYLOAD;
 
 /// Items a writer takes from its queue per wake-up before one flush.
@@ -72,27 +79,11 @@ pub struct SessionContext {
     /// This connection's slot under `--max-connections`, given back before the
     /// socket closes, so a client that saw the close can connect again at once.
     pub permit: Option<Arc<ConnectionPermit>>,
+    /// Since when the client's current message is incomplete, when the
+    /// transport can tell (`None` over channels in tests).
+    pub message_clock: Option<Arc<MessageClock>>,
     /// Fires when the server shuts down.
     pub shutdown: CancellationToken,
-}
-
-/// A read error, as far as the session needs to tell them apart.
-pub trait ReadFailure: Display {
-    /// Whether the client sent a message over the size limit.
-    fn is_too_big(&self) -> bool;
-}
-
-impl ReadFailure for tokio_tungstenite::tungstenite::Error {
-    fn is_too_big(&self) -> bool {
-        matches!(self, tokio_tungstenite::tungstenite::Error::Capacity(_))
-    }
-}
-
-/// For sessions over channels in tests: text errors are never about size.
-impl ReadFailure for String {
-    fn is_too_big(&self) -> bool {
-        false
-    }
 }
 
 /// Why the loop ended; decides what goes on the wire last.
@@ -108,6 +99,10 @@ enum Ending {
     Kicked(Kick),
     /// The client sent a message over the size limit.
     TooBig,
+    /// The client broke the websocket protocol; close with this code.
+    Violation { code: u16, reason: String },
+    /// The client's message was still incomplete after the message timeout.
+    SlowMessage(Duration),
     /// Nothing arrived from the client for the idle timeout.
     Idle(Duration),
     /// A `close` or `restart` fault reached the front of the queue.
@@ -125,6 +120,8 @@ impl std::fmt::Display for Ending {
             }
             Ending::Kicked(Kick::Dropped) => write!(f, "dropped by a fault, no close frame"),
             Ending::TooBig => write!(f, "message over the size limit (1009)"),
+            Ending::Violation { code, reason } => write!(f, "{reason} ({code})"),
+            Ending::SlowMessage(after) => write!(f, "message incomplete after {after:?} (1008)"),
             Ending::Idle(after) => write!(f, "idle for {after:?} (1001)"),
             Ending::Closed { code, reason } => write!(f, "closed by a fault ({code} {reason:?})"),
         }
@@ -132,8 +129,10 @@ impl std::fmt::Display for Ending {
 }
 
 /// Runs one session to its end. Never panics on client input; every ending is
-/// logged.
-pub async fn run_session<Si, St, E>(sink: Si, stream: St, mut ctx: SessionContext)
+/// logged. `true` when the client's input may still be unread (the session
+/// ended on a message it could not take), so the caller should drain it before
+/// dropping the socket, lest the close frame be lost to a reset.
+pub async fn run_session<Si, St, E>(sink: Si, stream: St, mut ctx: SessionContext) -> bool
 where
     Si: Sink<Message>,
     Si::Error: Display,
@@ -177,6 +176,11 @@ where
                 .idle_timeout
                 .map(|after| (last_heard + after, after));
             let held_until = writer.held_until();
+            let message_due = ctx
+                .message_clock
+                .as_ref()
+                .and_then(|clock| clock.started())
+                .map(|at| at + ctx.limits.message_timeout);
             // Not biased: a client flooding messages must not starve its own
             // replies, and a busy queue must not starve the client's messages.
             tokio::select! {
@@ -189,6 +193,14 @@ where
                     break Ending::Idle(idle_at.map_or(Duration::ZERO, |(_, after)| after));
                 }
                 () = sleep_until(held_until), if held_until.is_some() => writer.release(),
+                // Re-checked: the message may have completed while this slept.
+                () = sleep_until(message_due), if message_due.is_some() => {
+                    let due = ctx.message_clock.as_ref().and_then(|c| c.started());
+                    if due.is_some_and(|at| at + ctx.limits.message_timeout <= Instant::now()) {
+                        break Ending::SlowMessage(ctx.limits.message_timeout);
+                    }
+                }
+                () = message_begun(ctx.message_clock.as_deref()) => {}
                 _ = tick(&mut pings), if pings.is_some() => writer.ping_due(),
                 written = writer.write(&mut sink), if writer.has_work() => match written {
                     Err(err) => break Ending::Lost(format!("write failed: {err}")),
@@ -198,6 +210,12 @@ where
                 message = stream.next() => match message {
                     None => break Ending::Lost("connection closed without a close frame".into()),
                     Some(Err(err)) if err.is_too_big() => break Ending::TooBig,
+                    Some(Err(err)) if err.violation().is_some() => {
+                        let code = err.violation().unwrap_or(CLOSE_PROTOCOL_ERROR);
+                        // RFC 6455 limits a close reason to 123 bytes.
+                        let reason = truncate(&format!("protocol error: {err}"), 123);
+                        break Ending::Violation { code, reason };
+                    }
                     Some(Err(err)) => break Ending::Lost(format!("read failed: {err}")),
                     Some(Ok(message)) => {
                         last_heard = Instant::now();
@@ -258,17 +276,23 @@ where
                 limit = ctx.limits.max_message_bytes,
                 "message too big: closing with 1009"
             );
-            // The rest of the over-size frame is still unread: reading on would buffer
-            // it, so send the close frame and end without waiting for an answer.
             let reason = format!(
                 "message too big: the limit is {} bytes",
                 ctx.limits.max_message_bytes
             );
-            let _ = tokio::time::timeout(
-                ctx.close_timeout,
-                sink.send(Message::close_with(CLOSE_TOO_BIG, reason)),
-            )
-            .await;
+            close_unanswered(&mut sink, CLOSE_TOO_BIG, reason, &ctx).await;
+        }
+        Ending::Violation { code, reason } => {
+            Stats::bump(&ctx.stats.protocol_errors);
+            tracing::info!(client = ctx.id.0, code, %reason, "websocket protocol error: closing");
+            close_unanswered(&mut sink, *code, reason.clone(), &ctx).await;
+        }
+        Ending::SlowMessage(after) => {
+            Stats::bump(&ctx.stats.slow_messages);
+            let limit = format_duration(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
+            let reason = format!("message not complete within {limit} (--message-timeout)");
+            tracing::info!(client = ctx.id.0, %reason, "closing with 1008");
+            close_unanswered(&mut sink, CLOSE_POLICY, reason, &ctx).await;
         }
         Ending::Idle(after) => {
             Stats::bump(&ctx.stats.idle_timeouts);
@@ -289,6 +313,27 @@ where
         "client disconnected"
     );
     drop(ctx.permit.take());
+    matches!(
+        ending,
+        Ending::TooBig | Ending::Violation { .. } | Ending::SlowMessage(_)
+    )
+}
+
+/// Resolves when the client starts a data message; never without a clock.
+async fn message_begun(clock: Option<&MessageClock>) {
+    match clock {
+        Some(clock) => clock.begun().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn truncate(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
 }
 
 /// Resolves at `at`; never without one (the branch is disabled then anyway).
@@ -354,37 +399,6 @@ async fn handle_message(message: Message, ctx: &SessionContext) -> Option<Ending
         return Some(Ending::ServerShutdown);
     }
     None
-}
-
-/// Sends a close frame and waits for the client's answer, within `close_timeout`.
-async fn close<Si, St, E>(
-    sink: &mut Pin<&mut Si>,
-    stream: &mut Pin<&mut St>,
-    code: u16,
-    reason: String,
-    ctx: &SessionContext,
-) where
-    Si: Sink<Message>,
-    St: Stream<Item = Result<Message, E>>,
-    E: ReadFailure,
-{
-    let handshake = async {
-        if sink.send(Message::close_with(code, reason)).await.is_err() {
-            return;
-        }
-        // The client's close answer (or the end of the stream) completes the handshake.
-        while let Some(Ok(message)) = stream.next().await {
-            if message.is_close() {
-                break;
-            }
-        }
-    };
-    if tokio::time::timeout(ctx.close_timeout, handshake)
-        .await
-        .is_err()
-    {
-        tracing::debug!(client = ctx.id.0, code, "close handshake timed out");
-    }
 }
 
 /// A client address for logs; "unknown" when the transport has none.

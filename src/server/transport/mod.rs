@@ -4,6 +4,7 @@
 pub(crate) mod accept;
 pub(crate) mod burst_log;
 pub(crate) mod capacity;
+pub(crate) mod frame_watch;
 pub(crate) mod intake;
 pub(crate) mod limits;
 pub(crate) mod tls;

@@ -12,6 +12,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -30,6 +31,8 @@ use warp::http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use warp::hyper::upgrade::{OnUpgrade, Upgraded};
 use warp::reply::Response;
 use warp::ws::Message;
+
+use super::frame_watch::{MessageClock, Watched};
 
 /// Read buffer per connection. Clients send a filter message now and then; a
 /// larger message is read in several calls.
@@ -170,17 +173,12 @@ impl Handshake {
                     match on_upgrade.await {
                         Ok(upgraded) => {
                             tracing::trace!("websocket upgrade complete");
-                            let inner = WebSocketStream::from_raw_socket(
-                                TokioIo::new(upgraded),
-                                Role::Server,
-                                Some(config),
-                            )
-                            .await;
-                            session(Socket {
-                                inner,
-                                too_big: false,
-                            })
-                            .await;
+                            let clock = Arc::new(MessageClock::default());
+                            let io = Watched::new(TokioIo::new(upgraded), Arc::clone(&clock));
+                            let inner =
+                                WebSocketStream::from_raw_socket(io, Role::Server, Some(config))
+                                    .await;
+                            session(Socket { inner, clock }).await;
                         }
                         Err(err) => tracing::debug!(error = %err, "websocket upgrade failed"),
                     }
@@ -203,22 +201,25 @@ impl Handshake {
 /// One upgraded websocket, as a [`Stream`] and [`Sink`] of [`warp::ws::Message`]s.
 #[derive(Debug)]
 pub struct Socket {
-    inner: WebSocketStream<TokioIo<Upgraded>>,
-    /// Whether a read failed on a message over the size limit.
-    too_big: bool,
+    inner: WebSocketStream<Watched<TokioIo<Upgraded>>>,
+    /// Since when the client's current message is incomplete.
+    clock: Arc<MessageClock>,
 }
 
 impl Socket {
-    /// After a message over the size limit, reads and discards what the client
+    /// Since when the client's current data message is incomplete.
+    pub fn clock(&self) -> Arc<MessageClock> {
+        Arc::clone(&self.clock)
+    }
+
+    /// After a close the client's input caused (a message too big, a protocol
+    /// error, a message that took too long), reads and discards what the client
     /// still sends until it closes, `within` passes or `shutdown` fires. The rest
-    /// of the over-size message is unread (tungstenite would buffer it): dropping
-    /// the socket with it pending would reset the connection, and the client would
-    /// lose the 1009 close frame with it. A 128 KiB read buffer happened to take
-    /// in most of such a message before the error; a 4 KiB one does not.
+    /// of its message is unread (tungstenite would buffer it): dropping the socket
+    /// with it pending would reset the connection, and the client would lose the
+    /// close frame with it. A 128 KiB read buffer happened to take in most of
+    /// such a message before the error; a 4 KiB one does not.
     pub async fn linger(mut self, within: Duration, shutdown: &CancellationToken) {
-        if !self.too_big {
-            return;
-        }
         let io = self.inner.get_mut();
         let mut scratch = [0_u8; 4096];
         let drain = std::future::poll_fn(|cx| {
@@ -243,9 +244,6 @@ impl Stream for Socket {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let item = ready!(Pin::new(&mut self.inner).poll_next(cx));
-        if let Some(Err(tungstenite::Error::Capacity(_))) = &item {
-            self.too_big = true;
-        }
         Poll::Ready(item.map(|read| read.map(from_tungstenite)))
     }
 }

@@ -31,15 +31,28 @@ impl warp::reject::Reject for Refused {}
 /// An admitted request: the server and where the request came from.
 pub(crate) type Admitted = (Arc<ServerState>, Option<SocketAddr>);
 
+/// Whose credentials a route takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Audience {
+    /// The Event API, the Live and Configuration APIs: the server's credentials,
+    /// as iSymphony's.
+    Clients,
+    /// The `/sim/` control API and its dashboard: their own credentials when
+    /// `--control-username` and `--control-password` are given, else the
+    /// clients' ones.
+    Control,
+}
+
 /// Applies the allow-list and credentials, for every route alike; refusals are
 /// logged (as a refused `what`) and counted here, before any upgrade or handler.
 /// A 401 for missing credentials is held as a possible challenge (see
 /// [`challenge`]) and logged when it turns out to be a refusal.
 pub(crate) fn admitted(
     state: Arc<ServerState>,
+    audience: Audience,
     what: &'static str,
 ) -> impl Filter<Extract = (Admitted,), Error = Rejection> + Clone {
-    checked(state, what).and_then(|checked: Result<Admitted, Refusal>| async move {
+    checked(state, audience, what).and_then(|checked: Result<Admitted, Refusal>| async move {
         checked.map_err(|refusal| warp::reject::custom(Refused(refusal)))
     })
 }
@@ -48,6 +61,7 @@ pub(crate) fn admitted(
 /// themselves instead of rejecting (so no route behind them checks again).
 pub(crate) fn checked(
     state: Arc<ServerState>,
+    audience: Audience,
     what: &'static str,
 ) -> impl Filter<Extract = (Result<Admitted, Refusal>,), Error = std::convert::Infallible> + Clone {
     let origin = warp::header::value(header::ORIGIN.as_str())
@@ -76,7 +90,11 @@ pub(crate) fn checked(
                     let origin = origin.as_ref().and_then(|o| o.to_str().ok());
                     Asker::new(remote, origin, path.as_str())
                 };
-                match state.gate.admit(remote, authorization.as_deref()) {
+                let gate = match audience {
+                    Audience::Clients => &state.gate,
+                    Audience::Control => &state.control_gate,
+                };
+                match gate.admit(remote, authorization.as_deref()) {
                     Ok(()) => {
                         state.challenges.admitted(&asker(), &state.stats);
                         // The connection has authenticated: it is no longer pending.

@@ -27,7 +27,7 @@ use warp::path::Tail;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use crate::protocol::RawEvent;
+use crate::protocol::{RawEvent, RawEventError};
 use crate::scenario::{Fault, FaultRequest};
 
 use crate::server::fanout::message::ClientSummary;
@@ -35,7 +35,7 @@ use crate::server::simulation::RunStatus;
 use crate::server::state::ServerState;
 use crate::server::stats::StatsSnapshot;
 
-use crate::server::http::admission::admitted;
+use crate::server::http::admission::{Audience, admitted};
 use crate::server::http::reply::{
     BodyError, capped_body, json, method_not_allowed, no_content, plain, sim_error,
 };
@@ -87,7 +87,7 @@ pub(crate) fn routes(
         Arc::clone(&state.stats),
     );
     warp::path!("sim" / ..)
-        .and(admitted(state, "control request"))
+        .and(admitted(state, Audience::Control, "control request"))
         .and(warp::method())
         .and(warp::path::tail())
         .and(raw_query())
@@ -250,12 +250,18 @@ async fn fault(state: &ServerState, dispatcher: Dispatcher, body: &[u8]) -> Resp
 }
 
 async fn inject_event(state: &ServerState, body: &[u8]) -> Response {
-    let event = std::str::from_utf8(body)
-        .map_err(|_| "the event must be UTF-8 JSON".to_string())
-        .and_then(|text| RawEvent::from_json(text).map_err(|e| e.to_string()));
-    let event = match event {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return plain(
+            StatusCode::PRECONDITION_FAILED,
+            "the event must be UTF-8 JSON",
+        );
+    };
+    let event = match RawEvent::from_json(text) {
         Ok(event) => event,
-        Err(reason) => return plain(StatusCode::PRECONDITION_FAILED, &reason),
+        Err(err @ RawEventError::TooLarge(_)) => {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, &err.to_string());
+        }
+        Err(err) => return plain(StatusCode::PRECONDITION_FAILED, &err.to_string()),
     };
     match state
         .simulation

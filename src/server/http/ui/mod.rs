@@ -31,7 +31,7 @@ use crate::server::state::ServerState;
 use crate::server::transport::upgrade::{self, Asked, handshake};
 
 use super::admission::gate::Refusal;
-use super::admission::{Admitted, checked, refusal_reply};
+use super::admission::{Admitted, Audience, checked, refusal_reply};
 use super::control::Dispatcher;
 use super::reply::{method_not_allowed, plain};
 use stream::{StreamContext, run_stream};
@@ -84,7 +84,7 @@ pub(crate) fn routes(
     warp::path("sim")
         .and(warp::path("ui"))
         .and(warp::path::tail())
-        .and(checked(state, "dashboard request"))
+        .and(checked(state, Audience::Control, "dashboard request"))
         .and(warp::method())
         .and(handshake())
         .map(move |tail: Tail, admitted, method, ws| answer(tail, admitted, method, ws, dispatcher))
