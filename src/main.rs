@@ -29,7 +29,7 @@ enum Command {
     /// Load-test an Event API server with many clients; report rate and latency.
     Load(commands::load::LoadArgs),
     /// Run a conformance suite in-process, against a server, or against a client under test.
-    Conform(commands::conform::ConformArgs),
+    Conform(Box<commands::conform::ConformArgs>),
     /// Record a real server's Event API and Live API into a capture; convert or audit captures.
     Record(commands::record::RecordArgs),
 }
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Events(args) => commands::events::run(args),
         Command::Load(args) => commands::load::run(args),
-        Command::Conform(args) => commands::conform::run(args),
+        Command::Conform(args) => commands::conform::run(*args),
         Command::Record(args) => commands::record::run(args),
     };
     match result {

@@ -23,6 +23,7 @@ use std::fmt::Write as _;
 
 use super::event::{BASE_PROPERTIES, Event, EventKind};
 use super::filter::{FilterSet, RuleValue};
+use super::int_text::IntText;
 use super::value::PropValue;
 
 /// An interned property name: an index into a row.
@@ -334,29 +335,6 @@ impl CompiledFilter {
             Clause::Is(p, symbol) => Some((*p, std::slice::from_ref(symbol))),
             Clause::OneOf(p, symbols) => Some((*p, &symbols[..])),
         })
-    }
-}
-
-/// A stack buffer for an integer's decimal text, so rows need no allocation.
-#[derive(Default)]
-struct IntText {
-    len: usize,
-    bytes: [u8; 24],
-}
-
-impl IntText {
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
-    }
-}
-
-impl std::fmt::Write for IntText {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        let target = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
-        target.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
     }
 }
 

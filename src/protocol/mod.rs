@@ -4,6 +4,7 @@
 pub mod compiled;
 pub mod event;
 pub mod filter;
+mod int_text;
 pub mod message;
 pub mod raw;
 mod reply;

@@ -3,11 +3,11 @@
 //! sent without waiting for an answer.
 
 use std::pin::Pin;
+use std::time::Duration;
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use warp::ws::Message;
 
-use super::SessionContext;
 use super::read_failure::ReadFailure;
 
 /// Sends a close frame without waiting for the answer: the client's input is
@@ -16,24 +16,21 @@ pub(super) async fn close_unanswered<Si>(
     sink: &mut Pin<&mut Si>,
     code: u16,
     reason: String,
-    ctx: &SessionContext,
+    within: Duration,
 ) where
     Si: Sink<Message>,
 {
-    let _ = tokio::time::timeout(
-        ctx.close_timeout,
-        sink.send(Message::close_with(code, reason)),
-    )
-    .await;
+    let _ = tokio::time::timeout(within, sink.send(Message::close_with(code, reason))).await;
 }
 
-/// Sends a close frame and waits for the client's answer, within `close_timeout`.
+/// Sends a close frame and waits for the client's answer, `within` that long;
+/// `client` names the session in the log.
 pub(super) async fn close<Si, St, E>(
     sink: &mut Pin<&mut Si>,
     stream: &mut Pin<&mut St>,
     code: u16,
     reason: String,
-    ctx: &SessionContext,
+    (within, client): (Duration, u64),
 ) where
     Si: Sink<Message>,
     St: Stream<Item = Result<Message, E>>,
@@ -50,10 +47,7 @@ pub(super) async fn close<Si, St, E>(
             }
         }
     };
-    if tokio::time::timeout(ctx.close_timeout, handshake)
-        .await
-        .is_err()
-    {
-        tracing::debug!(client = ctx.id.0, code, "close handshake timed out");
+    if tokio::time::timeout(within, handshake).await.is_err() {
+        tracing::debug!(client, code, "close handshake timed out");
     }
 }

@@ -263,11 +263,25 @@ where
         Ending::Lost(_) | Ending::Kicked(Kick::Dropped) => {}
         Ending::ServerShutdown => {
             let reason = "server shutting down".to_string();
-            close(&mut sink, &mut stream, CLOSE_GOING_AWAY, reason, &ctx).await;
+            close(
+                &mut sink,
+                &mut stream,
+                CLOSE_GOING_AWAY,
+                reason,
+                (ctx.close_timeout, ctx.id.0),
+            )
+            .await;
         }
         Ending::Kicked(Kick::SlowConsumer { pending }) => {
             let reason = format!("slow consumer: {pending} events pending");
-            close(&mut sink, &mut stream, CLOSE_POLICY, reason, &ctx).await;
+            close(
+                &mut sink,
+                &mut stream,
+                CLOSE_POLICY,
+                reason,
+                (ctx.close_timeout, ctx.id.0),
+            )
+            .await;
         }
         Ending::TooBig => {
             Stats::bump(&ctx.stats.oversize_messages);
@@ -280,28 +294,42 @@ where
                 "message too big: the limit is {} bytes",
                 ctx.limits.max_message_bytes
             );
-            close_unanswered(&mut sink, CLOSE_TOO_BIG, reason, &ctx).await;
+            close_unanswered(&mut sink, CLOSE_TOO_BIG, reason, ctx.close_timeout).await;
         }
         Ending::Violation { code, reason } => {
             Stats::bump(&ctx.stats.protocol_errors);
             tracing::info!(client = ctx.id.0, code, %reason, "websocket protocol error: closing");
-            close_unanswered(&mut sink, *code, reason.clone(), &ctx).await;
+            close_unanswered(&mut sink, *code, reason.clone(), ctx.close_timeout).await;
         }
         Ending::SlowMessage(after) => {
             Stats::bump(&ctx.stats.slow_messages);
             let limit = format_duration(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
             let reason = format!("message not complete within {limit} (--message-timeout)");
             tracing::info!(client = ctx.id.0, %reason, "closing with 1008");
-            close_unanswered(&mut sink, CLOSE_POLICY, reason, &ctx).await;
+            close_unanswered(&mut sink, CLOSE_POLICY, reason, ctx.close_timeout).await;
         }
         Ending::Idle(after) => {
             Stats::bump(&ctx.stats.idle_timeouts);
             let silent = format_duration(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
             let reason = format!("idle timeout: nothing received for {silent}");
-            close(&mut sink, &mut stream, CLOSE_GOING_AWAY, reason, &ctx).await;
+            close(
+                &mut sink,
+                &mut stream,
+                CLOSE_GOING_AWAY,
+                reason,
+                (ctx.close_timeout, ctx.id.0),
+            )
+            .await;
         }
         Ending::Closed { code, reason } => {
-            close(&mut sink, &mut stream, *code, reason.clone(), &ctx).await;
+            close(
+                &mut sink,
+                &mut stream,
+                *code,
+                reason.clone(),
+                (ctx.close_timeout, ctx.id.0),
+            )
+            .await;
         }
     }
     tracing::info!(
