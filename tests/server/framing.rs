@@ -14,14 +14,19 @@ use crate::harness::{TestServer, within};
 use crate::pre_auth::{connect_from, until_stats};
 
 /// A websocket connection whose frames the test writes byte by byte.
-struct RawSocket {
-    read: OwnedReadHalf,
-    write: OwnedWriteHalf,
+pub struct RawSocket {
+    pub read: OwnedReadHalf,
+    pub write: OwnedWriteHalf,
 }
 
 impl RawSocket {
-    async fn open(server: &TestServer) -> RawSocket {
-        let mut socket = connect_from([127, 0, 0, 1], server.addr).await;
+    pub async fn open(server: &TestServer) -> RawSocket {
+        RawSocket::open_from([127, 0, 0, 1], server).await
+    }
+
+    /// Opens one from the loopback address `from`.
+    pub async fn open_from(from: [u8; 4], server: &TestServer) -> RawSocket {
+        let mut socket = connect_from(from, server.addr).await;
         let request = format!(
             "GET /communication_manager/ws/event HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
             Credentials::default().basic_header()
@@ -44,17 +49,17 @@ impl RawSocket {
         RawSocket { read, write }
     }
 
-    async fn frame(&mut self, first: u8, payload: &[u8], masked: bool) {
+    pub async fn frame(&mut self, first: u8, payload: &[u8], masked: bool) {
         write_frame(&mut self.write, first, payload, masked).await;
     }
 
-    async fn close_frame(&mut self) -> (u16, String) {
+    pub async fn close_frame(&mut self) -> (u16, String) {
         read_close(&mut self.read).await
     }
 }
 
 /// Writes one frame; `first` is the first byte (FIN, RSV and opcode).
-async fn write_frame(write: &mut OwnedWriteHalf, first: u8, payload: &[u8], masked: bool) {
+pub async fn write_frame(write: &mut OwnedWriteHalf, first: u8, payload: &[u8], masked: bool) {
     let mut bytes = vec![first];
     let mask_bit = if masked { 0x80 } else { 0 };
     match payload.len() {
@@ -76,7 +81,7 @@ async fn write_frame(write: &mut OwnedWriteHalf, first: u8, payload: &[u8], mask
 }
 
 /// Reads server frames until its close frame: the code and reason.
-async fn read_close(read: &mut OwnedReadHalf) -> (u16, String) {
+pub async fn read_close(read: &mut OwnedReadHalf) -> (u16, String) {
     within("a close frame", async {
         loop {
             let mut head = [0_u8; 2];
@@ -102,9 +107,9 @@ async fn read_close(read: &mut OwnedReadHalf) -> (u16, String) {
     .await
 }
 
-const FIN: u8 = 0x80;
-const TEXT: u8 = 1;
-const PING: u8 = 9;
+pub const FIN: u8 = 0x80;
+pub const TEXT: u8 = 1;
+pub const PING: u8 = 9;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn framing_errors_close_with_1002_and_bad_utf8_with_1007() {

@@ -22,6 +22,7 @@ mod faults;
 mod filters;
 mod framing;
 mod harness;
+mod hostile_soak;
 mod http_client;
 mod journal;
 mod lifecycle;
