@@ -1,6 +1,7 @@
 //! The control API under `/sim/`: ours, not iSymphony's. It lets tests and
-//! people steer the simulation; same Basic credentials and allow-list as the
-//! Event API. JSON in and out; errors are plain text.
+//! people steer the simulation; same allow-list as the Event API, and its
+//! credentials unless `--control-username`/`--control-password` give it its
+//! own. JSON in and out; errors are plain text.
 //!
 //! | route | does | answers |
 //! |---|---|---|
@@ -8,10 +9,10 @@
 //! | `POST /sim/pause` | stops the virtual clock (REST actions still apply) | 200 status |
 //! | `POST /sim/resume` | lets it run on from where it stood | 200 status |
 //! | `POST /sim/step[?to=batch]` | advances to the next event: applies scheduled batches until one causes an event; `?to=batch` applies exactly one | 200 `{virtualMs, events, batches}`; 409 when the run is over |
-//! | `POST /sim/speed` `{"speed": 10}` | virtual ms per wall ms from now on | 200 status; 412 bad body |
+//! | `POST /sim/speed` `{"speed": 10}` | virtual ms per wall ms from now on, 0.001 to 1000000 | 200 status; 400 bad body or speed |
 //! | `POST /sim/scenario[?seed=N&epoch=MS&profile=P&loop=B]` TOML | plays that scenario from zero, clients stay connected; what the query leaves out carries over | 200 status; 400 bad query; 422 with `line:column` diagnostics |
 //! | `POST /sim/reset` | the same scenario and seed from the start | 200 status; 409 without a scenario |
-//! | `POST /sim/inject` `{"type": ...}` | sends one raw event to clients, through their filters | 204; 412 not an event object |
+//! | `POST /sim/inject` `{"type": ...}` | sends one raw event to clients, through their filters | 204; 412 not an event object; 413 over 64 KiB |
 //! | `POST /sim/fault` `{"kind": ..., "client": id?}` | injects a fault (see `fanout/faults.rs`) on one connection or all | 200 `{kind, clients}`; 404 no such client; 412 bad body |
 //! | `GET /sim/requests` | the Live API request journal (see `journal.rs`) | 200 `{requests, total, dropped}` |
 //! | `DELETE /sim/requests` | empties the journal | 200 `{cleared}` |
