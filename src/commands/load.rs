@@ -16,6 +16,8 @@ use isymphony_sim::load::{
 use isymphony_sim::scenario::duration::parse_duration;
 use isymphony_sim::server::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
 
+use super::load_hostile::HostileArgs;
+
 /// Arguments of `load`: a run, or `load merge FILES…`.
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -147,6 +149,9 @@ struct RunArgs {
     /// traffic; aim them only at servers you run.
     #[arg(long)]
     allow_remote: bool,
+
+    #[command(flatten)]
+    hostile: HostileArgs,
 }
 
 fn parse_wall_duration(text: &str) -> Result<Duration, String> {
@@ -221,6 +226,9 @@ fn run_load(args: RunArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let hostile = args
+        .hostile
+        .start(&runtime, &config.target, config.credentials.as_ref())?;
     let live = std::io::stderr().is_terminal();
     let measured = runtime.block_on(load::run(&config, |p| {
         let line = progress_line(p);
@@ -232,6 +240,9 @@ fn run_load(args: RunArgs) -> anyhow::Result<ExitCode> {
             (false, _) => writeln!(err, "{line}"),
         };
     }))?;
+    if let Some(hostile) = hostile {
+        hostile.finish(&runtime);
+    }
     if let Some(path) = &args.hdr_out {
         hdr_file::write(path, &measured)?;
     }

@@ -8,6 +8,7 @@ pub mod connection_limits;
 pub mod directory_choice;
 pub mod events;
 pub mod load;
+pub mod load_hostile;
 pub mod play;
 pub mod record;
 pub mod replay_choice;

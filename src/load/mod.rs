@@ -13,6 +13,7 @@ pub mod diagnosis;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod hdr_file;
+pub mod hostile;
 pub mod lag;
 pub mod latency;
 pub mod measured;

@@ -20,11 +20,11 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Default most pending connections in all (`--max-pending`).
-pub const DEFAULT_MAX_PENDING: usize = 512;
+pub const DEFAULT_MAX_PENDING: usize = 1024;
 
 /// Default most pending connections from one source address
 /// (`--max-pending-per-address`).
-pub const DEFAULT_MAX_PENDING_PER_ADDRESS: usize = 64;
+pub const DEFAULT_MAX_PENDING_PER_ADDRESS: usize = 256;
 
 /// Default file descriptors kept free for everything else the process opens
 /// (`--fd-reserve`): listeners, logs, scenario files, and room to accept and
