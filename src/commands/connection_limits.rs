@@ -4,9 +4,12 @@
 use std::time::Duration;
 
 use isymphony_sim::scenario::duration::{format_duration, parse_duration};
+
+use super::serve_flags::{Interval, parse_message_timeout};
 use isymphony_sim::server::{
     DEFAULT_BODY_TIMEOUT, DEFAULT_FD_RESERVE, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_PENDING,
-    DEFAULT_MAX_PENDING_PER_ADDRESS, DEFAULT_SHUTDOWN_TIMEOUT, TransportLimits,
+    DEFAULT_MAX_PENDING_PER_ADDRESS, DEFAULT_MESSAGE_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT,
+    TransportLimits,
 };
 
 /// Longest timeout any of these flags takes: a day.
@@ -49,6 +52,12 @@ pub struct ConnectionLimitArgs {
           value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(0..=MAX_CONNECTIONS))]
     fd_reserve: u64,
 
+    /// Close a websocket with 1008 when one of its messages (every fragment of
+    /// it) has not arrived this long after it began, e.g. 30s (ours). Counted.
+    #[arg(long, value_name = "DURATION", value_parser = parse_message_timeout,
+          default_value_t = Interval(Some(DEFAULT_MESSAGE_TIMEOUT)))]
+    message_timeout: Interval,
+
     /// On Ctrl-C or SIGTERM, how long connections get to close before they are
     /// dropped and the process exits 0, e.g. 5s (ours). A second signal exits at once.
     #[arg(long, value_name = "DURATION", default_value_t = millis(DEFAULT_SHUTDOWN_TIMEOUT),
@@ -71,6 +80,11 @@ impl ConnectionLimitArgs {
             fd_reserve: to_usize(self.fd_reserve),
             shutdown_timeout: read(&self.shutdown_timeout, DEFAULT_SHUTDOWN_TIMEOUT),
         }
+    }
+
+    /// The message timeout (`--message-timeout`).
+    pub fn message_timeout(&self) -> Duration {
+        self.message_timeout.0.unwrap_or(DEFAULT_MESSAGE_TIMEOUT)
     }
 
     /// One line for the start-up banner.

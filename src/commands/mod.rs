@@ -5,6 +5,7 @@ pub mod check;
 pub mod conform;
 pub mod conform_client;
 pub mod connection_limits;
+pub mod control_credentials;
 pub mod directory_choice;
 pub mod events;
 pub mod load;

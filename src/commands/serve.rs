@@ -15,11 +15,10 @@ use isymphony_sim::scenario::duration::format_duration;
 use isymphony_sim::scenario::{Player, Scenario};
 use isymphony_sim::server::{
     CONTROL_PATH, Cidr, CorsOrigin, CorsPolicy, Credentials, DEFAULT_CLIENT_QUEUE,
-    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MESSAGE_TIMEOUT,
-    DEFAULT_PASSWORD, DEFAULT_PING_INTERVAL, DEFAULT_SLOW_CONSUMER, DEFAULT_TLS_LISTEN,
-    DEFAULT_USERNAME, EVENT_PATH, EventFeed, LIVE_PATH, Limits, Listeners, MAX_CLIENT_QUEUE,
-    MAX_CONNECTIONS, MAX_FILTERS, MAX_MESSAGE_BYTES, MIN_MESSAGE_BYTES, Server, ServerConfig,
-    SlowConsumer, TlsIdentity, UI_PATH,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FILTERS, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PASSWORD,
+    DEFAULT_PING_INTERVAL, DEFAULT_SLOW_CONSUMER, DEFAULT_TLS_LISTEN, DEFAULT_USERNAME, EVENT_PATH,
+    EventFeed, LIVE_PATH, Limits, Listeners, MAX_CLIENT_QUEUE, MAX_CONNECTIONS, MAX_FILTERS,
+    MAX_MESSAGE_BYTES, MIN_MESSAGE_BYTES, Server, ServerConfig, SlowConsumer, TlsIdentity, UI_PATH,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -27,13 +26,12 @@ use super::activity::{
     Activity, DEFAULT_ACTIVITY_EVERY, ScenarioClock, first_event_line, first_event_ms,
 };
 use super::connection_limits::ConnectionLimitArgs;
+use super::control_credentials::ControlCredentialArgs;
 use super::directory_choice::DirectoryChoice;
 use super::replay_choice::ReplayChoice;
 use super::run_limits::RunLimitArgs;
 use super::scenario_choice::ScenarioChoice;
-use super::serve_flags::{
-    Interval, parse_epoch, parse_every, parse_interval, parse_message_timeout, parse_speed,
-};
+use super::serve_flags::{Interval, parse_epoch, parse_every, parse_interval, parse_speed};
 use super::serve_setup::{tls_identity, wall_clock_ms};
 use super::signals;
 
@@ -52,19 +50,8 @@ pub struct ServeArgs {
     #[arg(long, env = "ISYM_PASSWORD", default_value = DEFAULT_PASSWORD, hide_env_values = true)]
     password: String,
 
-    /// Username of the /sim/ control API (ours), which loads scenarios, injects
-    /// events and restarts. Default: the Event API's --username and --password.
-    #[arg(long, env = "ISYM_CONTROL_USERNAME", requires = "control_password")]
-    control_username: Option<String>,
-
-    /// Password of the /sim/ control API (needs --control-username).
-    #[arg(
-        long,
-        env = "ISYM_CONTROL_PASSWORD",
-        hide_env_values = true,
-        requires = "control_username"
-    )]
-    control_password: Option<String>,
+    #[command(flatten)]
+    control: ControlCredentialArgs,
 
     /// Source network allowed to connect, e.g. 10.0.0.0/8 or ::1 (repeatable).
     /// Default: loopback only (127.0.0.0/8 and ::1). Others get 403.
@@ -150,12 +137,6 @@ pub struct ServeArgs {
           default_value_t = Interval(Some(DEFAULT_IDLE_TIMEOUT)))]
     idle_timeout: Interval,
 
-    /// Close a connection with 1008 when one of its messages (every fragment of
-    /// it) has not arrived this long after it began, e.g. 30s (ours). Counted.
-    #[arg(long, value_name = "DURATION", value_parser = parse_message_timeout,
-          default_value_t = Interval(Some(DEFAULT_MESSAGE_TIMEOUT)))]
-    message_timeout: Interval,
-
     /// Also serve wss:// and https:// on --tls-listen (the real server uses 55050).
     /// Without --cert/--key a self-signed certificate is generated and its
     /// SHA-256 fingerprint printed.
@@ -216,7 +197,7 @@ impl fmt::Debug for ServeArgs {
         f.debug_struct("ServeArgs")
             .field("listen", &self.listen)
             .field("username", &self.username)
-            .field("control_username", &self.control_username)
+            .field("control", &self.control)
             .field("allow", &self.allow)
             .field("cors_origin", &self.cors_origin)
             .field("lenient_filters", &self.lenient_filters)
@@ -231,7 +212,6 @@ impl fmt::Debug for ServeArgs {
             .field("max_filters", &self.max_filters)
             .field("ping_interval", &self.ping_interval)
             .field("idle_timeout", &self.idle_timeout)
-            .field("message_timeout", &self.message_timeout)
             .field("tls", &self.tls)
             .field("tls_listen", &self.tls_listen)
             .field("cert", &self.cert)
@@ -276,14 +256,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             max_filters: args.max_filters,
             ping_interval: args.ping_interval.0,
             idle_timeout: args.idle_timeout.0,
-            message_timeout: args.message_timeout.0.unwrap_or(DEFAULT_MESSAGE_TIMEOUT),
+            message_timeout: args.connection_limits.message_timeout(),
         });
-    let config = match (&args.control_username, &args.control_password) {
-        (Some(user), Some(password)) => {
-            config.with_control_credentials(Credentials::new(user, password))
-        }
-        _ => config,
-    };
+    let config = args.control.apply(config);
     let config = if args.allow.is_empty() {
         config
     } else {
@@ -483,12 +458,7 @@ fn print_banner(
     };
     banner.extend([
         format!("  credentials: {} / {password}", args.username),
-        match &args.control_username {
-            Some(user) => format!(
-                "  control API credentials: {user} / (as set by --control-password / ISYM_CONTROL_PASSWORD)"
-            ),
-            None => "  control API credentials: the same".to_string(),
-        },
+        args.control.banner(),
         format!("  allowed sources: {}", allow.join(", ")),
         format!(
             "  CORS (ours): {}",

@@ -23,7 +23,6 @@ use crate::server::config::speed_in_range;
 use crate::server::fanout::message::ClientId;
 use crate::server::fanout::publisher::{BusClosed, PublishSlot, Publisher};
 
-use batch::Batch;
 use clock::{Clock, utc_text};
 use emitted::EmittedKinds;
 use feed::{EventFeed, linted_profile, profile_of};
@@ -38,6 +37,7 @@ pub(crate) mod driver;
 pub(crate) mod emitted;
 pub(crate) mod error;
 pub(crate) mod feed;
+mod playing;
 mod provision;
 pub(crate) mod status;
 pub(crate) mod step;
@@ -187,7 +187,7 @@ impl Simulation {
         let slot = publisher.reserve().await?;
         let mut inner = self.lock();
         let mut due = inner.feed.next_due().ok_or(SimError::RunOver)?;
-        let mut batch = advance(&mut inner);
+        let mut batch = inner.advance();
         let mut batches = 1;
         // Bounded, so a scenario whose batches are all silent cannot hold the lock forever.
         while to == StepTo::NextEvent && batch.is_silent() && batches < MAX_SILENT_BATCHES_PER_STEP
@@ -196,7 +196,7 @@ impl Simulation {
                 break;
             };
             due = next;
-            batch = advance(&mut inner);
+            batch = inner.advance();
             batches += 1;
         }
         inner.clock.advance_to(Instant::now(), due);
@@ -309,7 +309,7 @@ impl Simulation {
         let (done, closed) = oneshot::channel();
         {
             let mut inner = self.lock();
-            restart_player(&mut inner);
+            inner.restart_player();
             inner.observe();
             let request = FaultRequest {
                 fault: Fault::Restart,
@@ -454,7 +454,7 @@ impl Simulation {
             return;
         };
         if inner.clock.deadline(due).is_some_and(|at| at <= now) {
-            advance(&mut inner).publish(slot);
+            inner.advance().publish(slot);
         }
     }
 
@@ -466,50 +466,6 @@ impl Simulation {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic elsewhere must not take every later request down with it.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Applies the next batch; a `restart` fault among its steps swaps in the
-/// restarted player at once, so the batches after it are the new server's.
-fn advance(inner: &mut Inner) -> Batch {
-    let is_stopped = |inner: &Inner| inner.feed.player().is_some_and(|p| p.stopped().is_some());
-    let was_stopped = is_stopped(inner);
-    let events = inner.feed.advance();
-    if !was_stopped && is_stopped(inner) {
-        // The player has logged why; the count makes it visible in /sim/status.
-        inner.runs_stopped += 1;
-    }
-    let faults = inner.feed.take_faults();
-    let frames = inner.feed.take_frames();
-    if faults.iter().any(|f| f.request.fault == Fault::Restart) {
-        restart_player(inner);
-    }
-    inner.observe();
-    Batch {
-        events,
-        faults,
-        frames,
-    }
-}
-
-/// Puts the restarted player in place of the current one, from virtual time zero.
-fn restart_player(inner: &mut Inner) {
-    let Some(player) = inner.feed.player() else {
-        return;
-    };
-    match player.restarted() {
-        Ok(restarted) => {
-            tracing::warn!(
-                restarts = restarted.restarts(),
-                core_server_id = %restarted.pbx().core_server().map_or("", |c| c.id.as_str()),
-                "simulated server restart: new coreServerId and UUIDs"
-            );
-            inner.feed = Box::new(restarted);
-            inner.clock.restart(Instant::now());
-            inner.timeline.clear();
-        }
-        // The directory was accepted when the player was built; say so if not.
-        Err(err) => tracing::error!(error = %err, "the restarted model refused its directory"),
     }
 }
 
