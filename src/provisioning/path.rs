@@ -66,7 +66,11 @@ fn percent_encode(segment: &str) -> String {
     out
 }
 
-fn percent_decode(segment: &str) -> Result<String, String> {
+/// Percent-decodes one path segment (the Live API's and the Configuration API's).
+///
+/// # Errors
+/// A one-line reason for a bad escape or a segment that is not UTF-8.
+pub fn percent_decode(segment: &str) -> Result<String, String> {
     let bad = || format!("bad percent-encoding in path segment `{segment}`");
     let bytes = segment.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());

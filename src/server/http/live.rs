@@ -154,30 +154,9 @@ async fn answer(
 /// # Errors
 /// A one-line reason for a bad escape or a segment that is not UTF-8.
 pub fn decode_path(path: &str) -> Result<Vec<String>, String> {
+    use crate::provisioning::path::percent_decode;
     let path = path.strip_suffix('/').unwrap_or(path);
     path.split('/').map(percent_decode).collect()
-}
-
-fn percent_decode(segment: &str) -> Result<String, String> {
-    let bad = || format!("bad percent-encoding in path segment `{segment}`");
-    let bytes = segment.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        if byte == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
-                .and_then(|hex| std::str::from_utf8(hex).ok())
-                .ok_or_else(bad)?;
-            decoded.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
-            i += 3;
-        } else {
-            decoded.push(byte);
-            i += 1;
-        }
-    }
-    String::from_utf8(decoded).map_err(|_| bad())
 }
 
 #[cfg(test)]
