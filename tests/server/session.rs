@@ -13,8 +13,8 @@ use isymphony_sim::server::{Limits, SlowConsumer, Stats};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
-use warp::ws::Message;
 
 use crate::harness::within;
 
@@ -121,8 +121,16 @@ impl Rig {
     }
 }
 
+/// The code and reason of a close frame.
+fn close_of(message: &Message) -> Option<(u16, &str)> {
+    match message {
+        Message::Close(Some(frame)) => Some((u16::from(frame.code), frame.reason.as_str())),
+        _ => None,
+    }
+}
+
 fn json(message: &Message) -> Value {
-    serde_json::from_str(message.to_str().expect("a text frame")).expect("JSON")
+    serde_json::from_str(message.to_text().expect("a text frame")).expect("JSON")
 }
 
 #[tokio::test]
@@ -142,7 +150,7 @@ async fn queued_frames_are_written_in_order() {
         rig.written().await,
     ];
 
-    let texts: Vec<&str> = frames.iter().map(|f| f.to_str().unwrap_or("?")).collect();
+    let texts: Vec<&str> = frames.iter().map(|f| f.to_text().unwrap_or("?")).collect();
     assert_eq!(texts, ["0", "1", "2"]);
     drop(attached);
     rig.finished().await;
@@ -217,7 +225,7 @@ async fn a_kick_closes_with_1008_and_the_reason() {
     rig.client = None;
 
     assert_eq!(
-        close.close_frame(),
+        close_of(&close),
         Some((1008, "slow consumer: 4 events pending"))
     );
     rig.finished().await;
@@ -233,7 +241,7 @@ async fn shutdown_closes_with_1001_and_detaches() {
     rig.client = None;
     let detach = rig.command().await;
 
-    assert_eq!(close.close_frame(), Some((1001, "server shutting down")));
+    assert_eq!(close_of(&close), Some((1001, "server shutting down")));
     assert!(
         matches!(
             detach,
@@ -254,7 +262,7 @@ async fn a_client_close_ends_the_session_without_a_close_of_its_own() {
     let mut rig = Rig::start();
     let _attached = rig.attached().await;
 
-    rig.send(Message::close());
+    rig.send(Message::Close(None));
     let detach = rig.command().await;
 
     assert!(matches!(detach, BusCommand::Detach { .. }), "{detach:?}");

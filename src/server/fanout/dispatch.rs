@@ -26,8 +26,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
-use warp::ws::Message;
 
 use crate::protocol::compiled::Symbol;
 use crate::protocol::{Event, RawEvent};
@@ -164,20 +164,28 @@ fn fan_out(subscribers: &mut Subscribers, run: &mut Run, stats: &Stats) {
         let mut due = std::mem::take(&mut subscriber.due);
         admitted += due.len() as u64;
         let mut queued = 0u64;
-        for &position in &due {
-            let frame = &run.frames[position as usize];
-            if !subscriber.offer_event(Outbound::Frame(frame.clone()), stats) {
-                break;
-            }
-            queued += 1;
-            if subscriber.duplicates > 0
-                && subscriber.offer_event(Outbound::Frame(frame.clone()), stats)
-            {
-                subscriber.duplicates -= 1;
-                duplicated += 1;
-            }
-            if subscriber.gone {
-                break;
+        if subscriber.duplicates == 0 {
+            // The common case: the whole run in one go, one wake-up per client.
+            let frames = due
+                .iter()
+                .map(|&position| Outbound::Frame(run.frames[position as usize].clone()));
+            queued = subscriber.offer_events(frames, stats);
+        } else {
+            for &position in &due {
+                let frame = &run.frames[position as usize];
+                if !subscriber.offer_event(Outbound::Frame(frame.clone()), stats) {
+                    break;
+                }
+                queued += 1;
+                if subscriber.duplicates > 0
+                    && subscriber.offer_event(Outbound::Frame(frame.clone()), stats)
+                {
+                    subscriber.duplicates -= 1;
+                    duplicated += 1;
+                }
+                if subscriber.gone {
+                    break;
+                }
             }
         }
         // Everything due but not queued is counted, never lost silently.

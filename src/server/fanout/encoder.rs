@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use tokio::sync::broadcast;
-use warp::ws::Message;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::protocol::{Event, RawEvent};
 
@@ -113,7 +113,7 @@ mod tests {
     }
 
     fn text(frame: &Message) -> &str {
-        frame.to_str().expect("a text frame")
+        frame.to_text().expect("a text frame")
     }
 
     #[test]

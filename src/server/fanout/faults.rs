@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use warp::ws::Message;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::scenario::{Fault, FaultRequest};
 

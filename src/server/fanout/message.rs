@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::oneshot;
-use warp::ws::Message;
+pub use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::protocol::{Event, FilterSet, RawEvent};
 use crate::scenario::{FaultRequest, PlacedFault};
@@ -34,6 +36,23 @@ pub const CLOSE_POLICY: u16 = 1008;
 
 /// Close code 1009: a message too big to process (RFC 6455 §7.4.1).
 pub const CLOSE_TOO_BIG: u16 = 1009;
+
+/// A close frame with `code` and `reason`.
+pub fn close_message(code: u16, reason: impl Into<String>) -> Message {
+    Message::Close(Some(CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.into().into(),
+    }))
+}
+
+/// The text of a text message; `None` for every other kind (binary included,
+/// even when it happens to be UTF-8).
+pub fn text_of(message: &Message) -> Option<&str> {
+    match message {
+        Message::Text(text) => Some(text.as_str()),
+        _ => None,
+    }
+}
 
 /// Identifies one websocket session on the bus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

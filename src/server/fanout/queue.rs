@@ -125,32 +125,85 @@ impl<T> QueueSender<T> {
         self.push(true, item, evict)
     }
 
+    /// Queues event frames in order, as [`QueueSender::send_event`] does one by
+    /// one, but under one lock and with one wake-up of the session for all of
+    /// them: the dispatcher hands each client a run of events at once. Stops at
+    /// the first frame that cannot be queued.
+    pub fn send_events(&self, items: impl IntoIterator<Item = T>, evict: bool) -> Batch {
+        let mut batch = Batch::default();
+        let mut state = self.shared.lock();
+        if state.receiver_closed {
+            batch.refused = Some(Refusal::Closed);
+            return batch;
+        }
+        for item in items {
+            match make_room(&mut state, self.shared.capacity, evict) {
+                Some(evicted) => batch.evicted += evicted,
+                None => {
+                    batch.refused = Some(Refusal::Full);
+                    break;
+                }
+            }
+            state.items.push_back((true, item));
+            batch.queued += 1;
+        }
+        state.evicted_unreported += batch.evicted;
+        drop(state);
+        if batch.queued > 0 {
+            self.shared.ready.notify_one();
+        }
+        batch
+    }
+
     fn push(&self, event: bool, item: T, evict: bool) -> Result<u64, Refused<T>> {
         let mut state = self.shared.lock();
         if state.receiver_closed {
             return Err(Refused::Closed(item));
         }
-        let mut evicted = 0;
-        while state.items.len() >= self.shared.capacity {
-            let oldest_event = if evict {
-                state.items.iter().position(|(is_event, _)| *is_event)
-            } else {
-                None
-            };
-            match oldest_event {
-                Some(at) => {
-                    state.items.remove(at);
-                    evicted += 1;
-                }
-                None => return Err(Refused::Full(item)),
-            }
-        }
+        let Some(evicted) = make_room(&mut state, self.shared.capacity, evict) else {
+            return Err(Refused::Full(item));
+        };
         state.evicted_unreported += evicted;
         state.items.push_back((event, item));
         drop(state);
         self.shared.ready.notify_one();
         Ok(evicted)
     }
+}
+
+/// What [`QueueSender::send_events`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Batch {
+    /// Frames queued, from the first on.
+    pub queued: u64,
+    /// Queued events evicted to make room for them.
+    pub evicted: u64,
+    /// Why the rest were not queued, if they were not.
+    pub refused: Option<Refusal>,
+}
+
+/// Why [`QueueSender::send_events`] stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The queue holds `capacity` items and none could be evicted.
+    Full,
+    /// The session has gone.
+    Closed,
+}
+
+/// Evicts the oldest queued events (with `evict`) until one more item fits;
+/// how many, or `None` when it cannot fit.
+fn make_room<T>(state: &mut State<T>, capacity: usize, evict: bool) -> Option<u64> {
+    let mut evicted = 0;
+    while state.items.len() >= capacity {
+        if !evict {
+            return None;
+        }
+        let at = state.items.iter().position(|(is_event, _)| *is_event)?;
+        state.items.remove(at);
+        evicted += 1;
+    }
+    Some(evicted)
 }
 
 impl<T> Drop for QueueSender<T> {
@@ -209,8 +262,7 @@ impl<T> Drop for QueueReceiver<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::fanout::message::Outbound;
-    use warp::ws::Message;
+    use crate::server::fanout::message::{Message, Outbound};
 
     fn event(n: u32) -> Outbound {
         Outbound::Frame(Message::text(n.to_string()))
@@ -252,6 +304,34 @@ mod tests {
         let reply = Outbound::Frame(Message::text("reply"));
         tx.try_send(reply).expect("room");
         assert_eq!(tx.send_event(event(1), true), Err(Refused::Full(event(1))));
+    }
+
+    #[tokio::test]
+    async fn a_run_of_events_is_queued_as_one_by_one_would_be() {
+        let (tx, mut rx) = client_queue(3);
+        let reply = Outbound::Frame(Message::text("reply"));
+        tx.try_send(reply.clone()).expect("room");
+        let run = tx.send_events((1..=4).map(event), true);
+        assert_eq!(
+            run,
+            Batch {
+                queued: 4,
+                evicted: 2,
+                refused: None
+            }
+        );
+        let mut batch = Vec::new();
+        assert_eq!(rx.recv_many(&mut batch, 10).await, (3, 2));
+        assert_eq!(batch, vec![reply, event(3), event(4)]);
+
+        let run = tx.send_events((5..=9).map(event), false);
+        assert_eq!(
+            (run.queued, run.evicted, run.refused),
+            (3, 0, Some(Refusal::Full))
+        );
+        rx.close();
+        let run = tx.send_events([event(10)], true);
+        assert_eq!((run.queued, run.refused), (0, Some(Refusal::Closed)));
     }
 
     #[tokio::test]

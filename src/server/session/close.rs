@@ -5,8 +5,8 @@
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::server::fanout::message::{Message, close_message};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use warp::ws::Message;
 
 use super::read_failure::ReadFailure;
 
@@ -20,7 +20,7 @@ pub(super) async fn close_unanswered<Si>(
 ) where
     Si: Sink<Message>,
 {
-    let _ = tokio::time::timeout(within, sink.send(Message::close_with(code, reason))).await;
+    let _ = tokio::time::timeout(within, sink.send(close_message(code, reason))).await;
 }
 
 /// Sends a close frame and waits for the client's answer, `within` that long;
@@ -37,7 +37,7 @@ pub(super) async fn close<Si, St, E>(
     E: ReadFailure,
 {
     let handshake = async {
-        if sink.send(Message::close_with(code, reason)).await.is_err() {
+        if sink.send(close_message(code, reason)).await.is_err() {
             return;
         }
         // The client's close answer (or the end of the stream) completes the handshake.

@@ -20,7 +20,6 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use warp::ws::Message;
 
 use crate::protocol::ParseOptions;
 use crate::scenario::duration::format_duration;
@@ -28,7 +27,7 @@ use crate::scenario::duration::format_duration;
 use crate::server::config::{Limits, SlowConsumer};
 use crate::server::fanout::message::{
     BusCommand, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_PROTOCOL_ERROR, CLOSE_TOO_BIG, ClientId,
-    Kick, Outbound,
+    Kick, Message, Outbound,
 };
 use crate::server::fanout::queue::client_queue;
 use crate::server::stats::Stats;
@@ -384,14 +383,13 @@ async fn tick(pings: &mut Option<tokio::time::Interval>) {
 
 /// Answers one client message. `Some` ends the session.
 async fn handle_message(message: Message, ctx: &SessionContext) -> Option<Ending> {
-    if message.is_close() {
-        return Some(Ending::ClientClosed);
-    }
-    let text = match message.to_str() {
-        Ok(text) => Some(text),
-        Err(()) if message.is_binary() => None,
+    let text = match &message {
+        Message::Close(_) => return Some(Ending::ClientClosed),
+        Message::Text(text) => Some(text.as_str()),
+        Message::Binary(_) => None,
         // Ping and pong: tungstenite answers pings itself; both count as activity.
-        Err(()) => return None,
+        // Raw frames are never read, only written.
+        Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => return None,
     };
     let command = match judge(
         text,

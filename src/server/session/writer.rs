@@ -13,9 +13,9 @@ use std::sync::atomic::Ordering;
 use futures_util::future::poll_fn;
 use futures_util::{Sink, SinkExt};
 use tokio::time::Instant;
-use warp::ws::Message;
+use tokio_tungstenite::tungstenite::Bytes;
 
-use crate::server::fanout::message::Outbound;
+use crate::server::fanout::message::{Message, Outbound};
 use crate::server::stats::Stats;
 
 /// What the server's pings carry (`--ping-interval`), so a client's log can tell
@@ -119,7 +119,7 @@ impl Writer {
             poll_fn(|cx| sink.as_mut().poll_ready(cx)).await?;
             self.ping_due = false;
             sink.as_mut()
-                .start_send(Message::ping(PING_PAYLOAD.to_vec()))?;
+                .start_send(Message::Ping(Bytes::from_static(PING_PAYLOAD)))?;
             self.needs_flush = true;
         }
         while self.held_until.is_none() {

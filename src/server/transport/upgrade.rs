@@ -21,16 +21,13 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::frame::{CloseFrame, Utf8Bytes};
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{self, Message as WsMessage};
+use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_util::sync::CancellationToken;
 use warp::Filter;
 use warp::http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use warp::hyper::upgrade::{OnUpgrade, Upgraded};
 use warp::reply::Response;
-use warp::ws::Message;
 
 use super::frame_watch::{MessageClock, Watched};
 
@@ -178,7 +175,10 @@ impl Handshake {
                             let inner =
                                 WebSocketStream::from_raw_socket(io, Role::Server, Some(config))
                                     .await;
-                            session(Socket { inner, clock }).await;
+                            // Boxed, so the task holds the session's future once: held
+                            // inline, it sat beside the upgrade's own state, and every
+                            // connection paid for both (BENCHMARKS.md §5).
+                            Box::pin(session(Socket { inner, clock })).await;
                         }
                         Err(err) => tracing::debug!(error = %err, "websocket upgrade failed"),
                     }
@@ -198,7 +198,7 @@ impl Handshake {
     }
 }
 
-/// One upgraded websocket, as a [`Stream`] and [`Sink`] of [`warp::ws::Message`]s.
+/// One upgraded websocket, as a [`Stream`] and [`Sink`] of tungstenite [`Message`]s.
 #[derive(Debug)]
 pub struct Socket {
     inner: WebSocketStream<Watched<TokioIo<Upgraded>>>,
@@ -221,7 +221,9 @@ impl Socket {
     /// such a message before the error; a 4 KiB one does not.
     pub async fn linger(mut self, within: Duration, shutdown: &CancellationToken) {
         let io = self.inner.get_mut();
-        let mut scratch = [0_u8; 4096];
+        // On the heap, and only while lingering: on the stack it would sit in
+        // every session's future, lingering or not (BENCHMARKS.md §5).
+        let mut scratch = vec![0_u8; 4096];
         let drain = std::future::poll_fn(|cx| {
             loop {
                 let mut buf = ReadBuf::new(&mut scratch);
@@ -243,11 +245,13 @@ impl Stream for Socket {
     type Item = Result<Message, tungstenite::Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let item = ready!(Pin::new(&mut self.inner).poll_next(cx));
-        Poll::Ready(item.map(|read| read.map(from_tungstenite)))
+        Pin::new(&mut self.inner).poll_next(cx)
     }
 }
 
+/// The fan-out's frames are tungstenite's own messages, so a frame shared by
+/// every client goes to the socket as it is: no conversion, no copy, and no
+/// second UTF-8 check of text already known to be UTF-8, per delivery.
 impl Sink<Message> for Socket {
     type Error = tungstenite::Error;
 
@@ -256,7 +260,7 @@ impl Sink<Message> for Socket {
     }
 
     fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
-        Pin::new(&mut self.inner).start_send(to_tungstenite(item))
+        Pin::new(&mut self.inner).start_send(item)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
@@ -268,68 +272,9 @@ impl Sink<Message> for Socket {
     }
 }
 
-/// warp's message type wraps tungstenite's but offers no conversion; these go
-/// through its public accessors. Payloads are `Bytes` both sides, so binary,
-/// ping and pong data are not copied.
-fn to_tungstenite(message: Message) -> WsMessage {
-    if let Some((code, reason)) = message.close_frame() {
-        return WsMessage::Close(Some(CloseFrame {
-            code: CloseCode::from(code),
-            reason: Utf8Bytes::from(reason),
-        }));
-    }
-    if message.is_close() {
-        WsMessage::Close(None)
-    } else if message.is_ping() {
-        WsMessage::Ping(message.into_bytes())
-    } else if message.is_pong() {
-        WsMessage::Pong(message.into_bytes())
-    } else if message.is_text() {
-        // The check is a scan of bytes already known to be UTF-8 (they came
-        // from a `str`); it keeps the encoded frame shared instead of copied.
-        match Utf8Bytes::try_from(message.into_bytes()) {
-            Ok(text) => WsMessage::Text(text),
-            Err(_) => WsMessage::Text(Utf8Bytes::default()),
-        }
-    } else {
-        WsMessage::Binary(message.into_bytes())
-    }
-}
-
-fn from_tungstenite(message: WsMessage) -> Message {
-    match message {
-        WsMessage::Text(text) => Message::text(text.as_str()),
-        WsMessage::Binary(data) => Message::binary(data),
-        WsMessage::Ping(data) => Message::ping(data),
-        WsMessage::Pong(data) => Message::pong(data),
-        WsMessage::Close(Some(frame)) => {
-            Message::close_with(u16::from(frame.code), frame.reason.to_string())
-        }
-        WsMessage::Close(None) => Message::close(),
-        // Raw frames are never read, only written by whoever builds them.
-        WsMessage::Frame(frame) => Message::binary(frame.into_payload()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn messages_keep_their_kind_and_payload_both_ways() {
-        let messages = [
-            Message::text("{\"type\":\"x\"}"),
-            Message::binary(vec![0xff, 0]),
-            Message::ping(b"p".to_vec()),
-            Message::pong(b"q".to_vec()),
-            Message::close(),
-            Message::close_with(1009_u16, "too big"),
-        ];
-        for message in messages {
-            let back = from_tungstenite(to_tungstenite(message.clone()));
-            assert_eq!(back, message);
-        }
-    }
 
     #[test]
     fn only_a_complete_upgrade_request_has_a_key() {

@@ -22,7 +22,7 @@ use crate::server::config::SlowConsumer;
 use crate::server::stats::Stats;
 
 use super::message::{ClientId, ClientSummary, Kick, Outbound};
-use super::queue::{QueueSender, Refused};
+use super::queue::{QueueSender, Refusal, Refused};
 use super::roster::{ClientView, Departures, Roster, grouped, wall_clock_ms};
 
 /// Client words (values and made-up names) below which the vocabulary is never
@@ -81,27 +81,34 @@ impl Subscriber {
         self.settle(queued, stats)
     }
 
+    /// Queues a run of event frames in order, as [`Subscriber::offer_event`]
+    /// would one by one, with one wake-up of the session; how many were queued
+    /// (from the first on: a refusal ends the run, as it would one by one).
+    pub(crate) fn offer_events(
+        &mut self,
+        frames: impl IntoIterator<Item = Outbound>,
+        stats: &Stats,
+    ) -> u64 {
+        let evict = self.policy == SlowConsumer::DropOldest;
+        let run = self.queue.send_events(frames, evict);
+        self.evicted(run.evicted, stats);
+        match run.refused {
+            None => {}
+            Some(Refusal::Full) => self.slow(stats),
+            Some(Refusal::Closed) => self.gone = true,
+        }
+        run.queued
+    }
+
     /// Counts what a queueing evicted, or marks the client slow or gone.
     fn settle(&mut self, queued: Result<u64, Refused<Outbound>>, stats: &Stats) -> bool {
         match queued {
             Ok(evicted) => {
-                if evicted > 0 {
-                    self.dropped_oldest += evicted;
-                    stats
-                        .frames_dropped_oldest
-                        .fetch_add(evicted, std::sync::atomic::Ordering::Relaxed);
-                }
+                self.evicted(evicted, stats);
                 true
             }
             Err(Refused::Full(_)) => {
-                let pending = self.queue.max_capacity();
-                tracing::warn!(
-                    client = self.id.0,
-                    pending,
-                    "slow consumer: disconnecting with 1008"
-                );
-                Stats::bump(&stats.slow_consumer_disconnects);
-                self.kick(Kick::SlowConsumer { pending });
+                self.slow(stats);
                 false
             }
             Err(Refused::Closed(_)) => {
@@ -109,6 +116,27 @@ impl Subscriber {
                 false
             }
         }
+    }
+
+    fn evicted(&mut self, evicted: u64, stats: &Stats) {
+        if evicted > 0 {
+            self.dropped_oldest += evicted;
+            stats
+                .frames_dropped_oldest
+                .fetch_add(evicted, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// A full queue with nothing to evict: the client is dropped with 1008.
+    fn slow(&mut self, stats: &Stats) {
+        let pending = self.queue.max_capacity();
+        tracing::warn!(
+            client = self.id.0,
+            pending,
+            "slow consumer: disconnecting with 1008"
+        );
+        Stats::bump(&stats.slow_consumer_disconnects);
+        self.kick(Kick::SlowConsumer { pending });
     }
 
     /// The client as the dashboard's roster shows it.

@@ -27,10 +27,11 @@ use std::time::Duration;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast::error::RecvError;
-use warp::ws::Message;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::protocol::{FilterSet, RawEvent};
 use crate::server::fanout::CLOSE_GOING_AWAY;
+use crate::server::fanout::message::{close_message, text_of};
 use crate::server::fanout::roster::Roster;
 use crate::server::http::journal::JournalPage;
 use crate::server::session::judge::{Judged, judge};
@@ -78,7 +79,7 @@ struct Events {
 
 impl Events {
     fn take(&mut self, frame: &Message) {
-        let Ok(text) = frame.to_str() else { return };
+        let Some(text) = text_of(frame) else { return };
         self.seen += 1;
         self.dirty = true;
         let admitted = self.filter.is_unrestricted()
@@ -240,7 +241,7 @@ where
     let ending = loop {
         tokio::select! {
             () = state.shutdown.cancelled() => {
-                let close = Message::close_with(CLOSE_GOING_AWAY, "server shutting down");
+                let close = close_message(CLOSE_GOING_AWAY, "server shutting down");
                 let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close)).await;
                 break "server shutting down".to_string();
             }
@@ -276,7 +277,7 @@ where
 /// send: the events judged by the old filter, then the reply.
 fn answer(ctx: &StreamContext, events: &mut Events, message: &Message) -> Vec<String> {
     let state = &ctx.state;
-    let text = message.to_str().ok();
+    let text = text_of(message);
     let judged = judge(
         text,
         state.parse,
