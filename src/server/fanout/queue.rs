@@ -14,6 +14,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
+/// Room an emptied queue keeps; one that grew past four times this is shrunk
+/// back, so a backlog's memory does not outlive it (BENCHMARKS.md §5).
+const KEEP_ITEMS: usize = 16;
+
 /// Why an item was not queued.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refused<T> {
@@ -224,22 +228,39 @@ impl<T> QueueReceiver<T> {
     /// since the last call; `(0, _)` once the sender is gone and nothing is left.
     /// Cancel-safe: items move in one synchronous step.
     pub async fn recv_many(&mut self, batch: &mut Vec<T>, limit: usize) -> (usize, u64) {
+        self.ready().await;
+        self.take(batch, limit)
+    }
+
+    /// Resolves once [`QueueReceiver::take`] has something to say: items, evictions
+    /// not yet reported, or the sender's end. Cancel-safe; takes nothing, so the
+    /// session can wait without lending out the buffer the items go to.
+    pub async fn ready(&self) {
         loop {
             {
-                let mut state = self.shared.lock();
-                if !state.items.is_empty() || state.sender_gone {
-                    let n = state.items.len().min(limit);
-                    batch.extend(state.items.drain(..n).map(|(_, item)| item));
-                    let evicted = std::mem::take(&mut state.evicted_unreported);
-                    if n > 0 || evicted > 0 || state.sender_gone {
-                        return (n, evicted);
-                    }
+                let state = self.shared.lock();
+                if !state.items.is_empty() || state.sender_gone || state.evicted_unreported > 0 {
+                    return;
                 }
             }
             // `notify_one` keeps a permit when no one waits, so a push between
             // the check above and this await is not missed.
             self.shared.ready.notified().await;
         }
+    }
+
+    /// Moves up to `limit` queued items into `batch`, in order, at once; returns
+    /// how many, and how many events were evicted before them since the last
+    /// take. `(0, 0)` means nothing is queued: once the sender is gone, the end.
+    pub fn take(&mut self, batch: &mut Vec<T>, limit: usize) -> (usize, u64) {
+        let mut state = self.shared.lock();
+        let n = state.items.len().min(limit);
+        batch.extend(state.items.drain(..n).map(|(_, item)| item));
+        if state.items.is_empty() && state.items.capacity() > KEEP_ITEMS * 4 {
+            // A backlog grew the queue; an idle client need not keep the room.
+            state.items.shrink_to(KEEP_ITEMS);
+        }
+        (n, std::mem::take(&mut state.evicted_unreported))
     }
 
     /// Refuses every later item; what is queued stays for [`QueueReceiver::try_recv`].
@@ -332,6 +353,19 @@ mod tests {
         rx.close();
         let run = tx.send_events([event(10)], true);
         assert_eq!((run.queued, run.refused), (0, Some(Refusal::Closed)));
+    }
+
+    #[tokio::test]
+    async fn a_backlog_does_not_keep_its_room_once_taken() {
+        let (tx, mut rx) = client_queue(1024);
+        tx.send_events((0..1000).map(event), true);
+        let capacity = || tx.shared.lock().items.capacity();
+        assert!(capacity() >= 1000);
+        let mut batch = Vec::new();
+        assert_eq!(rx.take(&mut batch, 600), (600, 0));
+        assert!(capacity() >= 400, "items still wait: the room stays");
+        assert_eq!(rx.take(&mut batch, 600), (400, 0));
+        assert!(capacity() < KEEP_ITEMS * 4, "{}", capacity());
     }
 
     #[tokio::test]

@@ -156,10 +156,6 @@ where
     let ending = if ctx.bus.send(attach).await.is_err() {
         Ending::ServerShutdown
     } else {
-        // Grown on use, not reserved: `WRITE_BATCH` items up front cost every
-        // connection 14 KiB, idle or not, for batches seldom that large
-        // (BENCHMARKS.md §5).
-        let mut incoming = Vec::new();
         let mut pings = ctx.limits.ping_interval.map(|every| {
             let mut pings = tokio::time::interval_at(Instant::now() + every, every);
             pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -223,10 +219,14 @@ where
                         }
                     }
                 },
-                (taken, evicted) = queue.recv_many(&mut incoming, WRITE_BATCH), if writer.is_empty() => {
+                // The batch goes straight into the writer's buffer, taken only
+                // once the last one is written.
+                () = queue.ready(), if writer.is_empty() => {
+                    let batch = writer.batch();
+                    let (taken, evicted) = queue.take(batch, WRITE_BATCH);
                     if evicted > 0 {
                         // The gap is right here, before what was taken now.
-                        incoming.insert(0, Outbound::Frame(Message::text(notice::behind(evicted))));
+                        batch.insert(0, Outbound::Frame(Message::text(notice::behind(evicted))));
                         Stats::bump(&ctx.stats.notices_sent);
                     }
                     if taken == 0 && evicted == 0 {
@@ -234,7 +234,7 @@ where
                         // kick is sent first) or it is shutting down.
                         break kick.try_recv().map_or(Ending::ServerShutdown, Ending::Kicked);
                     }
-                    writer.take(&mut incoming);
+                    writer.taken();
                 }
             }
         }
@@ -254,83 +254,88 @@ where
         .frames_discarded
         .fetch_add(discarded, Ordering::Relaxed);
 
-    match &ending {
-        Ending::ClientClosed => {
-            // Pushes out the close answer tungstenite queued when it read the client's.
-            let _ = tokio::time::timeout(ctx.close_timeout, sink.flush()).await;
+    // Boxed: the closing handshake's futures are needed once, at the end, so
+    // they are not kept in every session's future while it runs (BENCHMARKS.md §5).
+    Box::pin(async {
+        match &ending {
+            Ending::ClientClosed => {
+                // Pushes out the close answer tungstenite queued when it read the client's.
+                let _ = tokio::time::timeout(ctx.close_timeout, sink.flush()).await;
+            }
+            Ending::Lost(_) | Ending::Kicked(Kick::Dropped) => {}
+            Ending::ServerShutdown => {
+                let reason = "server shutting down".to_string();
+                close(
+                    &mut sink,
+                    &mut stream,
+                    CLOSE_GOING_AWAY,
+                    reason,
+                    (ctx.close_timeout, ctx.id.0),
+                )
+                .await;
+            }
+            Ending::Kicked(Kick::SlowConsumer { pending }) => {
+                let reason = format!("slow consumer: {pending} events pending");
+                close(
+                    &mut sink,
+                    &mut stream,
+                    CLOSE_POLICY,
+                    reason,
+                    (ctx.close_timeout, ctx.id.0),
+                )
+                .await;
+            }
+            Ending::TooBig => {
+                Stats::bump(&ctx.stats.oversize_messages);
+                tracing::warn!(
+                    client = ctx.id.0,
+                    limit = ctx.limits.max_message_bytes,
+                    "message too big: closing with 1009"
+                );
+                let reason = format!(
+                    "message too big: the limit is {} bytes",
+                    ctx.limits.max_message_bytes
+                );
+                close_unanswered(&mut sink, CLOSE_TOO_BIG, reason, ctx.close_timeout).await;
+            }
+            Ending::Violation { code, reason } => {
+                Stats::bump(&ctx.stats.protocol_errors);
+                tracing::info!(client = ctx.id.0, code, %reason, "websocket protocol error: closing");
+                close_unanswered(&mut sink, *code, reason.clone(), ctx.close_timeout).await;
+            }
+            Ending::SlowMessage(after) => {
+                Stats::bump(&ctx.stats.slow_messages);
+                let limit = format_duration(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
+                let reason = format!("message not complete within {limit} (--message-timeout)");
+                tracing::info!(client = ctx.id.0, %reason, "closing with 1008");
+                close_unanswered(&mut sink, CLOSE_POLICY, reason, ctx.close_timeout).await;
+            }
+            Ending::Idle(after) => {
+                Stats::bump(&ctx.stats.idle_timeouts);
+                let silent = format_duration(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
+                let reason = format!("idle timeout: nothing received for {silent}");
+                close(
+                    &mut sink,
+                    &mut stream,
+                    CLOSE_GOING_AWAY,
+                    reason,
+                    (ctx.close_timeout, ctx.id.0),
+                )
+                .await;
+            }
+            Ending::Closed { code, reason } => {
+                close(
+                    &mut sink,
+                    &mut stream,
+                    *code,
+                    reason.clone(),
+                    (ctx.close_timeout, ctx.id.0),
+                )
+                .await;
+            }
         }
-        Ending::Lost(_) | Ending::Kicked(Kick::Dropped) => {}
-        Ending::ServerShutdown => {
-            let reason = "server shutting down".to_string();
-            close(
-                &mut sink,
-                &mut stream,
-                CLOSE_GOING_AWAY,
-                reason,
-                (ctx.close_timeout, ctx.id.0),
-            )
-            .await;
-        }
-        Ending::Kicked(Kick::SlowConsumer { pending }) => {
-            let reason = format!("slow consumer: {pending} events pending");
-            close(
-                &mut sink,
-                &mut stream,
-                CLOSE_POLICY,
-                reason,
-                (ctx.close_timeout, ctx.id.0),
-            )
-            .await;
-        }
-        Ending::TooBig => {
-            Stats::bump(&ctx.stats.oversize_messages);
-            tracing::warn!(
-                client = ctx.id.0,
-                limit = ctx.limits.max_message_bytes,
-                "message too big: closing with 1009"
-            );
-            let reason = format!(
-                "message too big: the limit is {} bytes",
-                ctx.limits.max_message_bytes
-            );
-            close_unanswered(&mut sink, CLOSE_TOO_BIG, reason, ctx.close_timeout).await;
-        }
-        Ending::Violation { code, reason } => {
-            Stats::bump(&ctx.stats.protocol_errors);
-            tracing::info!(client = ctx.id.0, code, %reason, "websocket protocol error: closing");
-            close_unanswered(&mut sink, *code, reason.clone(), ctx.close_timeout).await;
-        }
-        Ending::SlowMessage(after) => {
-            Stats::bump(&ctx.stats.slow_messages);
-            let limit = format_duration(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
-            let reason = format!("message not complete within {limit} (--message-timeout)");
-            tracing::info!(client = ctx.id.0, %reason, "closing with 1008");
-            close_unanswered(&mut sink, CLOSE_POLICY, reason, ctx.close_timeout).await;
-        }
-        Ending::Idle(after) => {
-            Stats::bump(&ctx.stats.idle_timeouts);
-            let silent = format_duration(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
-            let reason = format!("idle timeout: nothing received for {silent}");
-            close(
-                &mut sink,
-                &mut stream,
-                CLOSE_GOING_AWAY,
-                reason,
-                (ctx.close_timeout, ctx.id.0),
-            )
-            .await;
-        }
-        Ending::Closed { code, reason } => {
-            close(
-                &mut sink,
-                &mut stream,
-                *code,
-                reason.clone(),
-                (ctx.close_timeout, ctx.id.0),
-            )
-            .await;
-        }
-    }
+    })
+    .await;
     tracing::info!(
         client = ctx.id.0,
         peer = %peer_label(ctx.peer),

@@ -22,6 +22,11 @@ use crate::server::stats::Stats;
 /// them apart from its own.
 pub const PING_PAYLOAD: &[u8] = b"isymphony-sim";
 
+/// Room an emptied buffer keeps; one grown past four times this is shrunk back.
+/// A batch at 2M deliveries/s to 100 clients is about 20 items, so the buffer
+/// is not reallocated per batch at the rates it is measured at (BENCHMARKS.md §5).
+const KEEP_ITEMS: usize = 16;
+
 /// The write side of one session.
 pub(crate) struct Writer {
     /// Items not yet written, last first (so the next one is popped).
@@ -53,10 +58,17 @@ impl Writer {
         }
     }
 
-    /// Takes a batch from the queue (in queue order), leaving `batch` empty.
-    pub(crate) fn take(&mut self, batch: &mut Vec<Outbound>) {
-        batch.reverse();
-        self.pending.append(batch);
+    /// Where the next batch from the queue goes, in queue order; call
+    /// [`Writer::taken`] once it is there. Only while [`Writer::is_empty`].
+    /// One buffer, not a second one to take into: every connection keeps the
+    /// room its largest batch needed (BENCHMARKS.md §5).
+    pub(crate) fn batch(&mut self) -> &mut Vec<Outbound> {
+        &mut self.pending
+    }
+
+    /// The batch put in [`Writer::batch`] is to be written.
+    pub(crate) fn taken(&mut self) {
+        self.pending.reverse();
     }
 
     /// Whether every taken item is written; only then is more taken from the queue,
@@ -155,6 +167,11 @@ impl Writer {
         if self.needs_flush {
             sink.flush().await?;
             self.needs_flush = false;
+        }
+        if self.pending.is_empty() && self.pending.capacity() > KEEP_ITEMS * 4 {
+            // A backlog's batch grew the buffer; a client that caught up need
+            // not keep the room.
+            self.pending.shrink_to(KEEP_ITEMS);
         }
         Ok(None)
     }

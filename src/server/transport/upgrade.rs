@@ -31,9 +31,11 @@ use warp::reply::Response;
 
 use super::frame_watch::{MessageClock, Watched};
 
-/// Read buffer per connection. Clients send a filter message now and then; a
-/// larger message is read in several calls.
-pub const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Read buffer per connection, allocated up front by tungstenite and kept for
+/// the connection's life. Clients send a filter message now and then, mostly
+/// well under 1 KiB; a larger one is read in several calls. Every connection
+/// pays for this, idle or not (BENCHMARKS.md §5).
+pub const READ_BUFFER_BYTES: usize = 1024;
 
 /// Bytes tungstenite gathers before it writes to the socket; every flush writes
 /// whatever is gathered anyway.
@@ -218,7 +220,7 @@ impl Socket {
     /// of its message is unread (tungstenite would buffer it): dropping the socket
     /// with it pending would reset the connection, and the client would lose the
     /// close frame with it. A 128 KiB read buffer happened to take in most of
-    /// such a message before the error; a 4 KiB one does not.
+    /// such a message before the error; a 1 KiB one does not.
     pub async fn linger(mut self, within: Duration, shutdown: &CancellationToken) {
         let io = self.inner.get_mut();
         // On the heap, and only while lingering: on the stack it would sit in
