@@ -213,6 +213,30 @@ mod tests {
     }
 
     #[test]
+    fn a_file_written_before_notices_were_counted_reads_them_as_zero() {
+        let mut measured = shard(0, 1, None, &[7]);
+        measured.header.counts.notices = 2;
+        measured.header.counts.evicted_announced = 40;
+        let text = render(&measured).expect("renders");
+        assert!(
+            text.contains(r#""notices":2,"evictedAnnounced":40,"#),
+            "{text}"
+        );
+        let old = text.replace(r#""notices":2,"evictedAnnounced":40,"#, "");
+
+        let back = parse(Path::new("old.hlog"), old.as_bytes()).expect("parses");
+
+        assert_eq!(
+            (
+                back.header.counts.notices,
+                back.header.counts.evicted_announced
+            ),
+            (0, 0)
+        );
+        assert_eq!(back.header.counts.drops, measured.header.counts.drops);
+    }
+
+    #[test]
     fn a_file_that_is_not_a_shard_file_is_refused_naming_it_and_the_line() {
         let good = render(&shard(0, 1, None, &[7])).expect("renders");
         let path = Path::new("bad.hlog");

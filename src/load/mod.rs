@@ -19,6 +19,7 @@ pub mod latency;
 pub mod measured;
 pub mod merge;
 pub mod mix;
+pub mod notice;
 pub mod population;
 pub mod raw;
 pub mod report;
@@ -364,6 +365,8 @@ pub async fn run(
             .drops_measurable
             .load(Ordering::Relaxed)
             .then(|| tally.drops.load(Ordering::Relaxed)),
+        notices: tally.notices.load(Ordering::Relaxed),
+        evicted_announced: tally.evicted_announced.load(Ordering::Relaxed),
         disconnects: map(&tally.disconnects),
         idle_disconnects: map(&tally.idle_disconnects),
     };
