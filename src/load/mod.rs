@@ -26,6 +26,7 @@ pub mod report;
 pub mod setup_failure;
 pub mod shard;
 pub mod synthetic;
+pub mod text;
 pub mod units;
 
 use std::net::IpAddr;
