@@ -19,7 +19,8 @@
 //!   start. Tools that know nothing of us skip the `#` lines.
 //! - The line starting `#isymphony-sim-load ` holds every counter
 //!   ([`ShardHeader`]): the run id, shard, the run's plan, clients, window start
-//!   and length, deliveries, drops, setup failures and disconnects by close code,
+//!   and length, deliveries, drops, `simNotice` frames and the evictions they
+//!   announce (0 when a file lacks them), setup failures and disconnects by close code,
 //!   both processes' CPU and the load tool's wake-up delays.
 //!
 //! Files are written to `FILE.tmp` and renamed, so a reader waiting for a run's
