@@ -3,7 +3,8 @@
 //!
 //! The hot path never parses JSON: it finds the latency stamp by searching the
 //! frame's last bytes, because at millions of frames per second a parse per frame
-//! would cost more CPU than the server under test.
+//! would cost more CPU than the server under test. Only a frame that opens like
+//! our server's `simNotice` is parsed (see [`super::notice`]).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -18,6 +19,7 @@ use crate::protocol::ServerReply;
 
 use super::latency::LatencySource;
 use super::measured::latency_histogram;
+use super::notice;
 use super::raw::{Incoming, RawSocket, UpgradeError, WsAddress, find, rfind};
 use super::setup_failure::{SETUP_TIMEOUT, SetupFailure};
 
@@ -42,6 +44,10 @@ pub struct Tally {
     pub drops: AtomicU64,
     /// Whether any frame carried `simSeq`, so that zero drops means something.
     pub drops_measurable: AtomicBool,
+    /// `simNotice` frames received by measured clients while measuring.
+    pub notices: AtomicU64,
+    /// Events those notices say the server evicted (the sum of their `dropped`).
+    pub evicted_announced: AtomicU64,
     /// Measured clients whose connection the server ended, by close code
     /// (`lost` for a connection lost without a close frame).
     pub disconnects: Mutex<BTreeMap<String, u64>>,
@@ -68,6 +74,8 @@ impl Default for Tally {
             untimed: AtomicU64::new(0),
             drops: AtomicU64::new(0),
             drops_measurable: AtomicBool::new(false),
+            notices: AtomicU64::new(0),
+            evicted_announced: AtomicU64::new(0),
             disconnects: Mutex::new(BTreeMap::new()),
             idle_disconnects: Mutex::new(BTreeMap::new()),
             setup_failures: Mutex::new(BTreeMap::new()),
@@ -232,6 +240,15 @@ pub async fn run_client(
         if !plan.measured || !tally.measuring.load(Ordering::Relaxed) {
             continue;
         }
+        // Not an event: no delivery, no latency sample. Notices are rare (one per
+        // overflow at most), so shared atomics cost nothing here.
+        if let Some(dropped) = notice::announced(text) {
+            tally.notices.fetch_add(1, Ordering::Relaxed);
+            tally
+                .evicted_announced
+                .fetch_add(dropped, Ordering::Relaxed);
+            continue;
+        }
         delivered += 1;
         let received_us = now_us();
         match sent_us(text, plan.latency) {
@@ -347,5 +364,97 @@ mod tests {
         assert_eq!(stamp_number(stamped, SEQ_KEY), Some(7));
         assert_eq!(sent_us(br#"{"time":-5}"#, LatencySource::Time), None);
         assert_eq!(stamp_number(plain, SEQ_KEY), None);
+    }
+
+    /// A websocket text frame from a server (unmasked), any length below 64 KiB.
+    fn text_frame(text: &str) -> Vec<u8> {
+        let mut frame = vec![0x81];
+        match u16::try_from(text.len()) {
+            Ok(n) if n < 126 => frame.push(n as u8),
+            Ok(n) => {
+                frame.push(126);
+                frame.extend_from_slice(&n.to_be_bytes());
+            }
+            Err(_) => panic!("test frames stay below 64 KiB"),
+        }
+        frame.extend_from_slice(text.as_bytes());
+        frame
+    }
+
+    #[tokio::test]
+    async fn a_notice_is_counted_apart_and_never_as_an_event() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let event = |seq: u64, extra: &str| {
+            format!(
+                r#"{{"type":"userLogin","time":1700000000000{extra},"simSentUs":1700000000000000,"simSeq":{seq}}}"#
+            )
+        };
+        let mut frames = text_frame(r#"{"type":"filterResponse","success":true}"#);
+        for text in [
+            event(1, ""),
+            event(2, r#","note":"{\"type\":\"simNotice\",\"dropped\":50}""#),
+            r#"{"type":"simNotice","dropped":5,"reason":"slow consumer"}"#.to_string(),
+            event(8, ""),
+        ] {
+            frames.extend(text_frame(&text));
+        }
+        frames.extend_from_slice(&[0x88, 2, 0x03, 0xe8]);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut request = Vec::new();
+            while find(&request, b"\r\n\r\n").is_none() {
+                socket.read_buf(&mut request).await.expect("read request");
+            }
+            let mut reply =
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".to_vec();
+            reply.extend_from_slice(&frames);
+            socket.write_all(&reply).await.expect("write");
+            let mut rest = Vec::new();
+            let _ = socket.read_to_end(&mut rest).await;
+        });
+        let tally = Arc::new(Tally::default());
+        tally.measuring.store(true, Ordering::Relaxed);
+        let plan = ClientPlan {
+            url: format!("ws://{addr}/e"),
+            authorization: None,
+            filters: "[]".into(),
+            measured: true,
+            count_gaps: true,
+            latency: LatencySource::Stamp,
+        };
+
+        run_client(
+            plan,
+            Arc::clone(&tally),
+            Arc::new(Semaphore::new(1)),
+            CancellationToken::new(),
+        )
+        .await;
+        server.await.expect("fake server");
+
+        let load = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        assert_eq!(
+            load(&tally.delivered),
+            3,
+            "three events; the notice is not one"
+        );
+        assert_eq!(
+            load(&tally.untimed),
+            0,
+            "the notice is not an untimed event"
+        );
+        assert_eq!(tally.latency.lock().map(|h| h.len()).ok(), Some(3));
+        assert_eq!(
+            (load(&tally.notices), load(&tally.evicted_announced)),
+            (1, 5),
+            "only the real notice counts, not the event quoting one"
+        );
+        assert_eq!(load(&tally.drops), 5, "the gap from 2 to 8 is still a gap");
+        assert_eq!(tally.disconnect_total(), 1, "the server closed it (1000)");
     }
 }

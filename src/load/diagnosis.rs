@@ -6,7 +6,10 @@
 //!   nothing was measured, so no figure can be trusted, and saying "0/s" with
 //!   exit 0 reads as a pass;
 //! - the server closing every measured client is a failure too, and when it closed
-//!   them with 1008 (slow consumer) the message says which side fell behind.
+//!   them with 1008 (slow consumer) the message says which side fell behind;
+//! - events the server evicted and announced (`simNotice`, `serve --slow-consumer
+//!   drop-oldest`) are a note saying which side fell behind, not a failure: the
+//!   clients stayed connected and the rate counts what arrived.
 
 use super::report::LoadReport;
 use super::units::micros;
@@ -95,6 +98,31 @@ pub fn judge(report: &LoadReport, admits_something: bool) -> (Vec<String>, Vec<S
             "{slow} of {ready} measured clients were closed with 1008 (slow consumer): their queue on \
              the server (serve --client-queue, default {DEFAULT_CLIENT_QUEUE}) filled; the rate counts \
              only the clients that stayed"
+        ));
+    }
+
+    let evicted = report.server.evicted_announced;
+    if evicted > 0 || report.server.notices > 0 {
+        let who = if delay.behind() {
+            format!(
+                "The load tool's own tasks woke up to {} late in the window{busiest}, so the \
+                 evictions are most likely its own lag: its clients read late.",
+                micros(delay.max_us)
+            )
+        } else {
+            format!(
+                "The load tool's tasks woke on time (at most {} late in the window{busiest}), so \
+                 the server could not write to these clients fast enough or they were slow to \
+                 read; compare the server's CPU.",
+                micros(delay.max_us)
+            )
+        };
+        notes.push(format!(
+            "the server evicted {evicted} events (told by {} simNotice) for measured clients that \
+             did not read fast enough: under serve --slow-consumer drop-oldest their queue on the \
+             server (serve --client-queue, default {DEFAULT_CLIENT_QUEUE}) filled and its oldest \
+             events made room for new ones. {who} The rate counts only what arrived",
+            report.server.notices
         ));
     }
 
@@ -191,6 +219,47 @@ mod tests {
         assert!(
             on_time.failures[0].contains("the server itself may have fallen behind"),
             "{on_time}"
+        );
+    }
+
+    #[test]
+    fn announced_evictions_are_a_note_that_says_who_fell_behind_not_a_failure() {
+        let evicting = |wake_max_us: u64| {
+            let mut m = shard(0, 1, None, &[5]);
+            m.header.counts.notices = 4;
+            m.header.counts.evicted_announced = 120;
+            m.header.wake_delay = WakeDelay {
+                p99_us: wake_max_us,
+                max_us: wake_max_us,
+            };
+            report(m, Thresholds::default())
+        };
+        let evicted_note = |r: &LoadReport| {
+            r.notes
+                .iter()
+                .find(|n| n.starts_with("the server evicted 120 events (told by 4 simNotice)"))
+                .cloned()
+                .unwrap_or_else(|| panic!("no eviction note: {r}"))
+        };
+
+        let lagging = evicting(40_000);
+        let on_time = evicting(1_000);
+        let quiet = report(shard(0, 1, None, &[5]), Thresholds::default());
+
+        assert!(lagging.failures.is_empty() && on_time.failures.is_empty());
+        assert!(
+            evicted_note(&lagging).contains("most likely its own lag"),
+            "{lagging}"
+        );
+        let text = evicted_note(&on_time);
+        assert!(
+            text.contains("the server could not write to these clients fast enough"),
+            "{text}"
+        );
+        assert!(!text.contains("its own lag"), "{text}");
+        assert!(
+            !quiet.notes.iter().any(|n| n.contains("evicted")),
+            "{quiet}"
         );
     }
 

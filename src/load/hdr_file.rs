@@ -19,7 +19,8 @@
 //!   start. Tools that know nothing of us skip the `#` lines.
 //! - The line starting `#isymphony-sim-load ` holds every counter
 //!   ([`ShardHeader`]): the run id, shard, the run's plan, clients, window start
-//!   and length, deliveries, drops, setup failures and disconnects by close code,
+//!   and length, deliveries, drops, `simNotice` frames and the evictions they
+//!   announce (0 when a file lacks them), setup failures and disconnects by close code,
 //!   both processes' CPU and the load tool's wake-up delays.
 //!
 //! Files are written to `FILE.tmp` and renamed, so a reader waiting for a run's
@@ -210,6 +211,30 @@ mod tests {
                 .any(|l| l.starts_with("Tag=shard-1-of-3,0.000,10.000,")),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_file_written_before_notices_were_counted_reads_them_as_zero() {
+        let mut measured = shard(0, 1, None, &[7]);
+        measured.header.counts.notices = 2;
+        measured.header.counts.evicted_announced = 40;
+        let text = render(&measured).expect("renders");
+        assert!(
+            text.contains(r#""notices":2,"evictedAnnounced":40,"#),
+            "{text}"
+        );
+        let old = text.replace(r#""notices":2,"evictedAnnounced":40,"#, "");
+
+        let back = parse(Path::new("old.hlog"), old.as_bytes()).expect("parses");
+
+        assert_eq!(
+            (
+                back.header.counts.notices,
+                back.header.counts.evicted_announced
+            ),
+            (0, 0)
+        );
+        assert_eq!(back.header.counts.drops, measured.header.counts.drops);
     }
 
     #[test]

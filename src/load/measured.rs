@@ -64,6 +64,15 @@ pub struct Counts {
     /// `simSeq` gaps seen by measured clients that admit everything: frames the
     /// server did not send them. `None` when no frame carried `simSeq`.
     pub drops: Option<u64>,
+    /// `simNotice` frames measured clients received in the window: our server's
+    /// word that it evicted events for them (docs/protocol.md §10.6). Absent in
+    /// files written before it was counted, read as 0.
+    #[serde(default)]
+    pub notices: u64,
+    /// Events those notices say the server evicted (the sum of their `dropped`).
+    /// Absent in older files, read as 0.
+    #[serde(default)]
+    pub evicted_announced: u64,
     /// Measured clients whose connection the server ended, by close code (`lost`
     /// when it ended without a close frame, `close` for a close frame without code).
     pub disconnects: BTreeMap<String, u64>,
@@ -90,6 +99,8 @@ impl Counts {
             (None, None) => None,
             (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
         };
+        self.notices += other.notices;
+        self.evicted_announced += other.evicted_announced;
         add_map(&mut self.disconnects, &other.disconnects);
         add_map(&mut self.idle_disconnects, &other.idle_disconnects);
     }

@@ -19,12 +19,14 @@ pub mod latency;
 pub mod measured;
 pub mod merge;
 pub mod mix;
+pub mod notice;
 pub mod population;
 pub mod raw;
 pub mod report;
 pub mod setup_failure;
 pub mod shard;
 pub mod synthetic;
+pub mod text;
 pub mod units;
 
 use std::net::IpAddr;
@@ -364,6 +366,8 @@ pub async fn run(
             .drops_measurable
             .load(Ordering::Relaxed)
             .then(|| tally.drops.load(Ordering::Relaxed)),
+        notices: tally.notices.load(Ordering::Relaxed),
+        evicted_announced: tally.evicted_announced.load(Ordering::Relaxed),
         disconnects: map(&tally.disconnects),
         idle_disconnects: map(&tally.idle_disconnects),
     };

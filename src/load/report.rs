@@ -3,7 +3,6 @@
 //! shards: a single process is a run of one shard, so both are judged alike.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
@@ -54,6 +53,16 @@ pub struct ServerSide {
     /// `simSeq` gaps seen by clients that admit everything; `None` when the
     /// server sends no `simSeq` or no client admits everything.
     pub drops: Option<u64>,
+    /// Events the server said it evicted for measured clients that read too
+    /// slowly: the sum of `dropped` in the `simNotice` frames they received in the
+    /// window (our server under `serve --slow-consumer drop-oldest`,
+    /// docs/protocol.md §10.6).
+    pub evicted_announced: u64,
+    /// Those `simNotice` frames.
+    pub notices: u64,
+    /// `drops` the notices do not account for: `drops - evicted_announced`, never
+    /// below 0; `None` when `drops` is.
+    pub unexplained_drops: Option<u64>,
     /// Measured clients whose connection the server ended, by close code (`lost`
     /// when it ended without a close frame).
     pub disconnects: BTreeMap<String, u64>,
@@ -164,6 +173,11 @@ impl LoadReport {
             .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
             .unwrap_or(first);
         let whole = run.shards.len() == first.shard.count;
+        let drops = first
+            .plan
+            .admits_everything
+            .then_some(counts.drops)
+            .flatten();
         let report = LoadReport {
             target: first.plan.target.clone(),
             run_id: first.run_id.clone(),
@@ -191,11 +205,10 @@ impl LoadReport {
             latency_source: first.plan.latency,
             untimed: counts.untimed,
             server: ServerSide {
-                drops: first
-                    .plan
-                    .admits_everything
-                    .then_some(counts.drops)
-                    .flatten(),
+                drops,
+                evicted_announced: counts.evicted_announced,
+                notices: counts.notices,
+                unexplained_drops: drops.map(|d| d.saturating_sub(counts.evicted_announced)),
                 disconnects: counts.disconnects.clone(),
                 idle_disconnects: counts.idle_disconnects.clone(),
                 cpu: longest
@@ -252,129 +265,11 @@ impl Thresholds {
     }
 }
 
-/// `{"1008": 3}` as `3×1008`, or `none`.
-fn by_code(map: &BTreeMap<String, u64>) -> String {
-    if map.is_empty() {
-        return "none".to_string();
-    }
-    map.iter()
-        .map(|(code, n)| format!("{n}×{code}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-impl fmt::Display for LoadReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "target:      {}", self.target)?;
-        let run = self
-            .run_id
-            .as_deref()
-            .map_or(String::new(), |id| format!(" of run `{id}`"));
-        if self.shards != super::shard::Shard::WHOLE.to_string() {
-            let spread = if self.window_spread_seconds >= 0.05 {
-                format!(
-                    " (windows started {:.1} s apart)",
-                    self.window_spread_seconds
-                )
-            } else {
-                String::new()
-            };
-            writeln!(f, "shards:      {}{run}{spread}", self.shards)?;
-        }
-        let reasons = if self.setup_failure_reasons.is_empty() {
-            String::new()
-        } else {
-            let list: Vec<String> = self
-                .setup_failure_reasons
-                .iter()
-                .map(|(why, n)| format!("{n}×{why}"))
-                .collect();
-            format!(" ({})", list.join(", "))
-        };
-        writeln!(
-            f,
-            "clients:     {} measured ({} filters) + {} idle; {} ready, {} failed to set up{reasons}",
-            self.clients, self.filters, self.idle_clients, self.ready, self.setup_failures
-        )?;
-        writeln!(
-            f,
-            "delivered:   {} events in {:.1} s = {}",
-            self.delivered,
-            self.seconds,
-            rate(self.delivered_per_sec)
-        )?;
-        match &self.latency_us {
-            Some(p) => writeln!(
-                f,
-                "latency:     p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  (from {}; {} untimed)",
-                micros(p.p50),
-                micros(p.p90),
-                micros(p.p99),
-                micros(p.p999),
-                micros(p.max),
-                self.latency_source.describe(),
-                self.untimed
-            )?,
-            None => writeln!(f, "latency:     no samples ({} untimed)", self.untimed)?,
-        }
-        let drops = self.server.drops.map_or(
-            "not measurable (needs simSeq and --filters all)".to_string(),
-            |d| d.to_string(),
-        );
-        writeln!(
-            f,
-            "server:      dropped {drops}; closed {}",
-            by_code(&self.server.disconnects)
-        )?;
-        if !self.server.idle_disconnects.is_empty() {
-            writeln!(
-                f,
-                "             closed idle clients {}",
-                by_code(&self.server.idle_disconnects)
-            )?;
-        }
-        match self.server.cpu {
-            Some(cpu) => writeln!(
-                f,
-                "server CPU:  {:.1} s in the window (pid {}, {})",
-                cpu.seconds,
-                cpu.pid,
-                match cpu.source {
-                    super::cpu::PidSource::Given => "--server-pid",
-                    super::cpu::PidSource::Found => "found listening on the target's port",
-                }
-            )?,
-            None => writeln!(f, "server CPU:  not measured (give --server-pid PID)")?,
-        }
-        let load = &self.load_tool;
-        let cpu = match (load.cpu_seconds, load.busiest_core_share) {
-            (Some(s), Some(share)) => {
-                format!("CPU {s:.1} s ({:.0}% of its cores at most)", share * 100.0)
-            }
-            _ => "CPU not measured".to_string(),
-        };
-        writeln!(
-            f,
-            "load tool:   {cpu}; tasks woke up to {} late in the window (p99 {}){}, {} before it",
-            micros(load.wake_delay.max_us),
-            micros(load.wake_delay.p99_us),
-            if load.behind { ": it fell behind" } else { "" },
-            micros(load.wake_delay_before_window.max_us),
-        )?;
-        for note in &self.notes {
-            writeln!(f, "NOTE:        {note}")?;
-        }
-        for failure in &self.failures {
-            writeln!(f, "FAILED:      {failure}")?;
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::load::fixtures::shard;
+    use crate::load::measured::Measured;
 
     #[test]
     fn thresholds_fail_on_slow_p99_low_rate_or_no_samples() {
@@ -420,5 +315,82 @@ mod tests {
         assert_eq!((latency.count, latency.p50, latency.max), (5, 300, 500));
         assert_eq!(report.server.drops, Some(1), "shard 1 had one gap");
         assert_eq!(report.load_tool.cpu_seconds, Some(2.0));
+    }
+
+    #[test]
+    fn shard_files_carry_the_notices_and_merge_adds_them_up() {
+        let through_file = |mut m: Measured, notices: u64, evicted: u64| {
+            m.header.counts.notices = notices;
+            m.header.counts.evicted_announced = evicted;
+            let name = format!("s{}.hlog", m.header.shard.index);
+            let text = crate::load::hdr_file::render(&m).expect("renders");
+            let back = crate::load::hdr_file::parse(std::path::Path::new(&name), text.as_bytes())
+                .expect("parses");
+            (std::path::PathBuf::from(name), back)
+        };
+        let run = Run::from_files(vec![
+            through_file(shard(0, 2, None, &[100]), 2, 30),
+            through_file(shard(1, 2, None, &[200]), 1, 7),
+        ])
+        .expect("one run");
+
+        let report = crate::load::verdict(&run, &Thresholds::default()).expect("adds up");
+
+        assert_eq!(
+            (report.server.notices, report.server.evicted_announced),
+            (3, 37)
+        );
+        assert_eq!(
+            report.server.unexplained_drops,
+            Some(0),
+            "1 gap, 37 announced: never below 0"
+        );
+    }
+
+    #[test]
+    fn announced_evictions_are_told_apart_from_unexplained_gaps() {
+        let mut m = shard(0, 1, None, &[5]);
+        m.header.counts.drops = Some(50);
+        m.header.counts.notices = 3;
+        m.header.counts.evicted_announced = 45;
+        let mut silent = shard(0, 1, None, &[5]);
+        silent.header.counts.drops = Some(8);
+        let mut filtered = shard(0, 1, None, &[5]);
+        filtered.header.plan.admits_everything = false;
+        filtered.header.counts.notices = 1;
+        filtered.header.counts.evicted_announced = 9;
+        let of = |m: Measured| {
+            crate::load::verdict(&Run::single(m), &Thresholds::default()).expect("adds up")
+        };
+
+        let report = of(m);
+        let json = serde_json::to_value(&report).expect("serialises");
+
+        assert_eq!(json["server"]["drops"], 50);
+        assert_eq!(json["server"]["evictedAnnounced"], 45);
+        assert_eq!(json["server"]["notices"], 3);
+        assert_eq!(json["server"]["unexplainedDrops"], 5);
+        assert_eq!(json["untimed"], 0);
+        let text = report.to_string();
+        assert!(
+            text.contains(
+                "server:      dropped 50: 45 announced (evicted under drop-oldest, told by 3 \
+                 simNotice), 5 unexplained; closed none"
+            ),
+            "{text}"
+        );
+        let text = of(silent).to_string();
+        assert!(
+            text.contains("dropped 8: 0 announced (evicted under drop-oldest, told by 0 simNotice), 8 unexplained"),
+            "{text}"
+        );
+        let filtered = of(filtered);
+        assert_eq!(filtered.server.unexplained_drops, None);
+        assert!(
+            filtered
+                .to_string()
+                .contains("dropped not measurable (needs simSeq and --filters all); 9 announced"),
+            "{filtered}"
+        );
     }
 }

@@ -19,7 +19,7 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn config(server: &TestServer, filters: FilterMix, clients: usize, idle: usize) -> LoadConfig {
+pub fn config(server: &TestServer, filters: FilterMix, clients: usize, idle: usize) -> LoadConfig {
     let credentials = Credentials::default();
     LoadConfig {
         target: server.url(),

@@ -28,6 +28,7 @@ mod journal;
 mod lifecycle;
 mod limits;
 mod load;
+mod load_evictions;
 mod overload;
 mod pre_auth;
 mod provisioning;
