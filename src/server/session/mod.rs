@@ -49,6 +49,10 @@ pub use crate::server::transport::capacity::ConnectionPermit;
 pub use crate::server::transport::frame_watch::MessageClock;
 pub use writer::PING_PAYLOAD;
 
+/// Far enough to mean never, near enough not to overflow an `Instant`; the
+/// idle branch is disabled without an idle timeout anyway.
+const NEVER: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+
 /// Items a writer takes from its queue per wake-up before one flush.
 const WRITE_BATCH: usize = 256;
 
@@ -162,14 +166,20 @@ where
             pings
         });
         let mut last_heard = Instant::now();
+        // One timer and one shutdown wait for the session's life, not a new one
+        // per turn of the loop: the loop turns once per batch, and registering a
+        // timer each turn was a measured share of a delivery (BENCHMARKS.md §3).
+        // The idle timer is moved on only when it fires early, so hearing from
+        // the client costs nothing but noting the time.
+        let idle_after = ctx.limits.idle_timeout;
+        let mut idle = pin!(tokio::time::sleep_until(
+            last_heard + idle_after.unwrap_or(NEVER)
+        ));
+        let mut shutdown = pin!(ctx.shutdown.clone().cancelled_owned());
         // The dispatcher drops the kick sender unused when it detaches this client
         // after a close fault: that is no reason to end before the close is sent.
         let mut kick_open = true;
         loop {
-            let idle_at = ctx
-                .limits
-                .idle_timeout
-                .map(|after| (last_heard + after, after));
             let held_until = writer.held_until();
             let message_due = ctx
                 .message_clock
@@ -179,13 +189,17 @@ where
             // Not biased: a client flooding messages must not starve its own
             // replies, and a busy queue must not starve the client's messages.
             tokio::select! {
-                () = ctx.shutdown.cancelled() => break Ending::ServerShutdown,
+                () = &mut shutdown => break Ending::ServerShutdown,
                 kicked = &mut kick, if kick_open => match kicked {
                     Ok(why) => break Ending::Kicked(why),
                     Err(_) => kick_open = false,
                 },
-                () = sleep_until(idle_at.map(|(at, _)| at)), if idle_at.is_some() => {
-                    break Ending::Idle(idle_at.map_or(Duration::ZERO, |(_, after)| after));
+                () = &mut idle, if idle_after.is_some() => {
+                    let after = idle_after.unwrap_or(NEVER);
+                    if last_heard + after <= Instant::now() {
+                        break Ending::Idle(after);
+                    }
+                    idle.as_mut().reset(last_heard + after);
                 }
                 () = sleep_until(held_until), if held_until.is_some() => writer.release(),
                 // Re-checked: the message may have completed while this slept.
