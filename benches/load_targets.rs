@@ -29,6 +29,7 @@ use isymphony_sim::server::{
 };
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Frames a plain-server client may have waiting, as in our server's default.
@@ -183,6 +184,7 @@ async fn plain(listener: TcpListener, rate: f64, quiet: Duration, run_for: Durat
     let start = Instant::now();
     let epoch = now_ms();
     let mut emitted = 0u64;
+    let mut left_out = 0u64;
     let mut frames = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_millis(1));
     while start.elapsed() < run_for {
@@ -194,14 +196,27 @@ async fn plain(listener: TcpListener, rate: f64, quiet: Duration, run_for: Durat
             emitted += 1;
         }
         // Client-major, as our dispatcher does, so each writer wakes to a batch.
+        // A client whose queue is full is left out from then on without being
+        // told (its socket stays open): what a plain broadcast does, counted here.
         if let Ok(mut clients) = clients.lock() {
-            clients.retain(|queue| frames.iter().all(|f| queue.try_send(f.clone()).is_ok()));
+            clients.retain(|queue| {
+                match frames.iter().try_for_each(|f| queue.try_send(f.clone())) {
+                    Ok(()) => true,
+                    Err(TrySendError::Full(_)) => {
+                        left_out += 1;
+                        false
+                    }
+                    Err(TrySendError::Closed(_)) => false,
+                }
+            });
         }
         frames.clear();
     }
     accepting.abort();
     let delivered = clients.lock().map(|c| c.len()).unwrap_or(0);
-    eprintln!("plain: published {emitted}, {delivered} clients still connected");
+    eprintln!(
+        "plain: published {emitted}, {left_out} clients left out silently (queue full), {delivered} clients still connected"
+    );
 }
 
 async fn accept_plain(listener: TcpListener, clients: Clients) {

@@ -9,7 +9,8 @@
 # for QUIET_S seconds so clients can connect, plays RATE events/s and stops by
 # itself after SERVER_S seconds; the load report (JSON) goes to stdout, the
 # server's RSS/CPU lines to stderr. Both processes run at nice -10 when allowed,
-# so that concurrent builds disturb the figures less.
+# so that concurrent builds disturb the figures less. SERVER_ARGS goes to the
+# server, e.g. SERVER_ARGS="--slow-consumer disconnect" for ours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=$1 rate=$2 quiet=$3 seconds=$4
@@ -21,7 +22,8 @@ nice_cmd=(nice -n -10)
 "${nice_cmd[@]}" true 2>/dev/null || nice_cmd=()
 
 server_out=$(mktemp)
-"${nice_cmd[@]}" "$target" "$mode" --rate "$rate" --seconds "$seconds" --quiet "$quiet" >"$server_out" &
+# shellcheck disable=SC2086 # SERVER_ARGS is a list of flags
+"${nice_cmd[@]}" "$target" "$mode" --rate "$rate" --seconds "$seconds" --quiet "$quiet" ${SERVER_ARGS:-} >"$server_out" &
 server=$!
 url=""
 for _ in $(seq 100); do
