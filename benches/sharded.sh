@@ -3,11 +3,13 @@
 # load_targets servers (BENCHMARKS.md §7):
 #
 #   benches/sharded.sh MODE RATE QUIET_S SERVER_S SHARDS -- LOAD_ARGS...
-#   benches/sharded.sh ours 20 60 100 3 -- --clients 19000 --handshakes 256 --warmup 62s --duration 20s
+#   benches/sharded.sh ours 20 60 100 3 -- --clients 19000 --handshakes 80 --warmup 62s --duration 20s
 #
 # As benches/side_by_side.sh, but the clients are shared out with --shard I/SHARDS,
 # each process writes target/sharded/shard-I.hlog, and `load merge --json` prints the
 # merged report on stdout. Each shard's own report is kept in target/sharded/.
+# All shards connect from 127.0.0.1: keep SHARDS x --handshakes within the server's
+# pending connections per address (256 by default), or the rest are refused with 503.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 6 ] || [ "$6" != "--" ]; then
