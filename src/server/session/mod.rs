@@ -272,81 +272,18 @@ where
     // Boxed: the closing handshake's futures are needed once, at the end, so
     // they are not kept in every session's future while it runs (BENCHMARKS.md §5).
     Box::pin(async {
-        match &ending {
-            Ending::ClientClosed => {
+        match goodbye(&ending, &ctx) {
+            Goodbye::Silent => {}
+            Goodbye::Flush => {
                 // Pushes out the close answer tungstenite queued when it read the client's.
                 let _ = tokio::time::timeout(ctx.close_timeout, sink.flush()).await;
             }
-            Ending::Lost(_) | Ending::Kicked(Kick::Dropped) => {}
-            Ending::ServerShutdown => {
-                let reason = "server shutting down".to_string();
-                close(
-                    &mut sink,
-                    &mut stream,
-                    CLOSE_GOING_AWAY,
-                    reason,
-                    (ctx.close_timeout, ctx.id.0),
-                )
-                .await;
+            Goodbye::Handshake(code, reason) => {
+                let within = (ctx.close_timeout, ctx.id.0);
+                close(&mut sink, &mut stream, code, reason, within).await;
             }
-            Ending::Kicked(Kick::SlowConsumer { pending }) => {
-                let reason = format!("slow consumer: {pending} events pending");
-                close(
-                    &mut sink,
-                    &mut stream,
-                    CLOSE_POLICY,
-                    reason,
-                    (ctx.close_timeout, ctx.id.0),
-                )
-                .await;
-            }
-            Ending::TooBig => {
-                Stats::bump(&ctx.stats.oversize_messages);
-                tracing::warn!(
-                    client = ctx.id.0,
-                    limit = ctx.limits.max_message_bytes,
-                    "message too big: closing with 1009"
-                );
-                let reason = format!(
-                    "message too big: the limit is {} bytes",
-                    ctx.limits.max_message_bytes
-                );
-                close_unanswered(&mut sink, CLOSE_TOO_BIG, reason, ctx.close_timeout).await;
-            }
-            Ending::Violation { code, reason } => {
-                Stats::bump(&ctx.stats.protocol_errors);
-                tracing::info!(client = ctx.id.0, code, %reason, "websocket protocol error: closing");
-                close_unanswered(&mut sink, *code, reason.clone(), ctx.close_timeout).await;
-            }
-            Ending::SlowMessage(after) => {
-                Stats::bump(&ctx.stats.slow_messages);
-                let limit = format_duration(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
-                let reason = format!("message not complete within {limit} (--message-timeout)");
-                tracing::info!(client = ctx.id.0, %reason, "closing with 1008");
-                close_unanswered(&mut sink, CLOSE_POLICY, reason, ctx.close_timeout).await;
-            }
-            Ending::Idle(after) => {
-                Stats::bump(&ctx.stats.idle_timeouts);
-                let silent = format_duration(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
-                let reason = format!("idle timeout: nothing received for {silent}");
-                close(
-                    &mut sink,
-                    &mut stream,
-                    CLOSE_GOING_AWAY,
-                    reason,
-                    (ctx.close_timeout, ctx.id.0),
-                )
-                .await;
-            }
-            Ending::Closed { code, reason } => {
-                close(
-                    &mut sink,
-                    &mut stream,
-                    *code,
-                    reason.clone(),
-                    (ctx.close_timeout, ctx.id.0),
-                )
-                .await;
+            Goodbye::Unanswered(code, reason) => {
+                close_unanswered(&mut sink, code, reason, ctx.close_timeout).await;
             }
         }
     })
@@ -364,6 +301,68 @@ where
         ending,
         Ending::TooBig | Ending::Violation { .. } | Ending::SlowMessage(_)
     )
+}
+
+/// What the client is told as its session ends.
+enum Goodbye {
+    /// Nothing: the connection is gone, or a fault drops it without a word.
+    Silent,
+    /// The close answer tungstenite already queued, pushed out.
+    Flush,
+    /// A close frame, then the client's answer awaited.
+    Handshake(u16, String),
+    /// A close frame only: the client broke the protocol or its own limits.
+    Unanswered(u16, String),
+}
+
+/// The close an ending calls for; counts and logs the endings the client caused.
+fn goodbye(ending: &Ending, ctx: &SessionContext) -> Goodbye {
+    let duration =
+        |after: &Duration| format_duration(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
+    match ending {
+        Ending::ClientClosed => Goodbye::Flush,
+        Ending::Lost(_) | Ending::Kicked(Kick::Dropped) => Goodbye::Silent,
+        Ending::ServerShutdown => {
+            Goodbye::Handshake(CLOSE_GOING_AWAY, "server shutting down".to_string())
+        }
+        Ending::Kicked(Kick::SlowConsumer { pending }) => Goodbye::Handshake(
+            CLOSE_POLICY,
+            format!("slow consumer: {pending} events pending"),
+        ),
+        Ending::TooBig => {
+            Stats::bump(&ctx.stats.oversize_messages);
+            tracing::warn!(
+                client = ctx.id.0,
+                limit = ctx.limits.max_message_bytes,
+                "message too big: closing with 1009"
+            );
+            let reason = format!(
+                "message too big: the limit is {} bytes",
+                ctx.limits.max_message_bytes
+            );
+            Goodbye::Unanswered(CLOSE_TOO_BIG, reason)
+        }
+        Ending::Violation { code, reason } => {
+            Stats::bump(&ctx.stats.protocol_errors);
+            tracing::info!(client = ctx.id.0, code, %reason, "websocket protocol error: closing");
+            Goodbye::Unanswered(*code, reason.clone())
+        }
+        Ending::SlowMessage(after) => {
+            Stats::bump(&ctx.stats.slow_messages);
+            let reason = format!(
+                "message not complete within {} (--message-timeout)",
+                duration(after)
+            );
+            tracing::info!(client = ctx.id.0, %reason, "closing with 1008");
+            Goodbye::Unanswered(CLOSE_POLICY, reason)
+        }
+        Ending::Idle(after) => {
+            Stats::bump(&ctx.stats.idle_timeouts);
+            let reason = format!("idle timeout: nothing received for {}", duration(after));
+            Goodbye::Handshake(CLOSE_GOING_AWAY, reason)
+        }
+        Ending::Closed { code, reason } => Goodbye::Handshake(*code, reason.clone()),
+    }
 }
 
 /// Resolves when the client starts a data message; never without a clock.
