@@ -4,7 +4,7 @@ use super::{room_for, unknown};
 use crate::model::build;
 use crate::model::change::DirectoryError;
 use crate::model::directory::{
-    EmailAddress, License, MAX_CONTACT_ENTRIES, PhoneNumber, UserConfig,
+    Contact, EmailAddress, License, MAX_CONTACT_ENTRIES, PhoneNumber, UserConfig,
 };
 use crate::model::pbx::Pbx;
 use crate::protocol::EventBody;
@@ -106,27 +106,11 @@ impl Pbx {
         kind: &str,
         address: &str,
     ) -> Result<String, DirectoryError> {
-        let username = self.username_of(user)?;
-        let entries = &self.contact_mut(&username)?.email_addresses;
-        if entries.len() >= MAX_CONTACT_ENTRIES {
-            return Err(full_contact("e-mail addresses"));
-        }
-        if let Some(id) = id
-            && entries.iter().any(|e| e.id == *id)
-        {
-            return Err(DirectoryError::Conflict(format!(
-                "the user has a e-mail address with id `{id}` already"
-            )));
-        }
-        // Drawn only once the change is sure to go through.
-        let id = id.clone().unwrap_or_else(|| self.ids.uuid());
-        let contact = self.contact_mut(&username)?;
-        contact.email_addresses.push(EmailAddress {
-            id: id.clone(),
+        self.add_entry(user, id, &EMAIL_ADDRESSES, |id| EmailAddress {
+            id,
             kind: kind.into(),
             address: address.into(),
-        });
-        Ok(id)
+        })
     }
 
     pub(super) fn add_phone_number(
@@ -136,27 +120,11 @@ impl Pbx {
         kind: &str,
         number: &str,
     ) -> Result<String, DirectoryError> {
-        let username = self.username_of(user)?;
-        let entries = &self.contact_mut(&username)?.phone_numbers;
-        if entries.len() >= MAX_CONTACT_ENTRIES {
-            return Err(full_contact("phone numbers"));
-        }
-        if let Some(id) = id
-            && entries.iter().any(|e| e.id == *id)
-        {
-            return Err(DirectoryError::Conflict(format!(
-                "the user has a phone number with id `{id}` already"
-            )));
-        }
-        // Drawn only once the change is sure to go through.
-        let id = id.clone().unwrap_or_else(|| self.ids.uuid());
-        let contact = self.contact_mut(&username)?;
-        contact.phone_numbers.push(PhoneNumber {
-            id: id.clone(),
+        self.add_entry(user, id, &PHONE_NUMBERS, |id| PhoneNumber {
+            id,
             kind: kind.into(),
             number: number.into(),
-        });
-        Ok(id)
+        })
     }
 
     pub(super) fn remove_email_address(
@@ -164,14 +132,7 @@ impl Pbx {
         user: &str,
         id: &str,
     ) -> Result<(), DirectoryError> {
-        let username = self.username_of(user)?;
-        let contact = self.contact_mut(&username)?;
-        let before = contact.email_addresses.len();
-        contact.email_addresses.retain(|e| e.id != id);
-        if contact.email_addresses.len() == before {
-            return Err(unknown("e-mail address", id));
-        }
-        Ok(())
+        self.remove_entry(user, id, &EMAIL_ADDRESSES)
     }
 
     pub(super) fn remove_phone_number(
@@ -179,26 +140,84 @@ impl Pbx {
         user: &str,
         id: &str,
     ) -> Result<(), DirectoryError> {
+        self.remove_entry(user, id, &PHONE_NUMBERS)
+    }
+
+    /// Adds an entry to one of a user's contact lists, with the id given or a
+    /// new one, which is drawn only once the change is sure to go through.
+    fn add_entry<T>(
+        &mut self,
+        user: &str,
+        id: &Option<String>,
+        of: &ContactList<T>,
+        make: impl FnOnce(String) -> T,
+    ) -> Result<String, DirectoryError> {
         let username = self.username_of(user)?;
-        let contact = self.contact_mut(&username)?;
-        let before = contact.phone_numbers.len();
-        contact.phone_numbers.retain(|p| p.id != id);
-        if contact.phone_numbers.len() == before {
-            return Err(unknown("phone number", id));
+        let entries = (of.entries)(self.contact_mut(&username)?);
+        if entries.len() >= MAX_CONTACT_ENTRIES {
+            return Err(full_contact(of.many));
+        }
+        if let Some(id) = id
+            && entries.iter().any(|e| (of.id)(e) == id)
+        {
+            return Err(DirectoryError::Conflict(format!(
+                "the user has a {} with id `{id}` already",
+                of.one
+            )));
+        }
+        let id = id.clone().unwrap_or_else(|| self.ids.uuid());
+        (of.entries)(self.contact_mut(&username)?).push(make(id.clone()));
+        Ok(id)
+    }
+
+    /// Removes the entry with this id from one of a user's contact lists.
+    fn remove_entry<T>(
+        &mut self,
+        user: &str,
+        id: &str,
+        of: &ContactList<T>,
+    ) -> Result<(), DirectoryError> {
+        let username = self.username_of(user)?;
+        let entries = (of.entries)(self.contact_mut(&username)?);
+        let before = entries.len();
+        entries.retain(|e| (of.id)(e) != id);
+        if entries.len() == before {
+            return Err(unknown(of.one, id));
         }
         Ok(())
     }
 
-    fn contact_mut(
-        &mut self,
-        username: &str,
-    ) -> Result<&mut crate::model::directory::Contact, DirectoryError> {
+    fn contact_mut(&mut self, username: &str) -> Result<&mut Contact, DirectoryError> {
         self.users
             .get_mut(username)
             .map(|u| &mut u.contact)
             .ok_or_else(|| unknown("user", username))
     }
 }
+
+/// One of a contact's lists, as its errors name it.
+struct ContactList<T> {
+    /// One entry: "e-mail address".
+    one: &'static str,
+    /// The list: "e-mail addresses".
+    many: &'static str,
+    entries: fn(&mut Contact) -> &mut Vec<T>,
+    id: fn(&T) -> &str,
+}
+
+const EMAIL_ADDRESSES: ContactList<EmailAddress> = ContactList {
+    one: "e-mail address",
+    many: "e-mail addresses",
+    entries: |c| &mut c.email_addresses,
+    id: |e| &e.id,
+};
+
+const PHONE_NUMBERS: ContactList<PhoneNumber> = ContactList {
+    one: "phone number",
+    many: "phone numbers",
+    entries: |c| &mut c.phone_numbers,
+    id: |p| &p.id,
+};
 
 fn taken(username: &str) -> DirectoryError {
     DirectoryError::Conflict(format!("a user named `{username}` already exists"))
@@ -213,10 +232,10 @@ fn full_contact(what: &str) -> DirectoryError {
 fn check_contact_sizes(user: &UserConfig) -> Result<(), DirectoryError> {
     let c = &user.contact;
     if c.email_addresses.len() > MAX_CONTACT_ENTRIES {
-        return Err(full_contact("e-mail addresses"));
+        return Err(full_contact(EMAIL_ADDRESSES.many));
     }
     if c.phone_numbers.len() > MAX_CONTACT_ENTRIES {
-        return Err(full_contact("phone numbers"));
+        return Err(full_contact(PHONE_NUMBERS.many));
     }
     Ok(())
 }
