@@ -15,31 +15,15 @@ use tokio::task::JoinHandle;
 use crate::protocol::{Profile, RawEvent};
 use crate::scenario::Player;
 use crate::server::{
-    Credentials, EVENT_PATH, Limits, Publisher, REQUESTS_PATH, Server, ServerConfig, SlowConsumer,
-    Stats, StatsSnapshot,
+    Credentials, EVENT_PATH, JournalPage, Limits, Publisher, REQUESTS_PATH, Server, ServerConfig,
+    SlowConsumer, Stats, StatsSnapshot,
 };
 
 use super::super::connection::{Connector, TlsSettings};
 use super::super::sim_api::SimApi;
 
-/// One Live API request as the server journaled it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveRequest {
-    /// Virtual ms of the server's clock when it arrived.
-    pub virtual_ms: u64,
-    /// Wall clock when it arrived, Unix microseconds.
-    pub unix_us: u64,
-    /// `GET`, `POST`, ...
-    pub method: String,
-    /// The path and query.
-    pub path: String,
-    /// The status answered.
-    pub status: u16,
-    /// Bytes of the request body.
-    pub request_bytes: u64,
-    /// Bytes of the response body.
-    pub response_bytes: u64,
-}
+/// One Live API request as the server journaled it (`GET /sim/requests`).
+pub use crate::server::JournalEntry as LiveRequest;
 
 /// What a case's server plays and how it is limited.
 pub struct BackendPlan {
@@ -176,33 +160,9 @@ impl Backend {
     /// The control API did not answer with the journal.
     pub async fn live_requests(&self) -> Result<Vec<LiveRequest>, String> {
         let journal = self.sim.get(REQUESTS_PATH).await?;
-        let entries = journal
-            .get("requests")
-            .and_then(Value::as_array)
-            .ok_or_else(|| {
-                format!("GET {REQUESTS_PATH} answered {journal}, without a list of requests")
-            })?;
-        entries
-            .iter()
-            .map(|entry| {
-                let number = |name: &str| entry.get(name).and_then(Value::as_u64);
-                let text = |name: &str| entry.get(name).and_then(Value::as_str).map(str::to_string);
-                let read = || {
-                    Some(LiveRequest {
-                        virtual_ms: number("virtualMs")?,
-                        unix_us: number("unixUs")?,
-                        method: text("method")?,
-                        path: text("path")?,
-                        status: u16::try_from(number("status")?).ok()?,
-                        request_bytes: number("requestBytes")?,
-                        response_bytes: number("responseBytes")?,
-                    })
-                };
-                read().ok_or_else(|| {
-                    format!("GET {REQUESTS_PATH}: an entry without the expected fields: {entry}")
-                })
-            })
-            .collect()
+        serde_json::from_value::<JournalPage>(journal.clone())
+            .map(|page| page.requests)
+            .map_err(|err| format!("GET {REQUESTS_PATH} answered {journal}, not a journal: {err}"))
     }
 
     /// Shuts the server down and waits for it (bounded by its close timeout).

@@ -405,6 +405,7 @@ mod tests {
             record(5_000, 10, Seen::Mark("after the end".into())),
         ];
         let live = vec![LiveRequest {
+            seq: 1,
             virtual_ms: 0,
             unix_us: 2_000,
             method: "GET".into(),

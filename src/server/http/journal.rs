@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Most entries the journal keeps; older ones are dropped (and counted).
 pub const MAX_JOURNAL_ENTRIES: usize = 10_000;
@@ -19,7 +19,7 @@ pub const MAX_JOURNAL_ENTRIES: usize = 10_000;
 pub const REQUESTS_PATH: &str = "/sim/requests";
 
 /// One request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
     /// 1, 2, ... in arrival order since the server started (clearing keeps counting).
@@ -41,7 +41,7 @@ pub struct JournalEntry {
 }
 
 /// What `GET /sim/requests` answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalPage {
     /// The entries kept, oldest first.
