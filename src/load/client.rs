@@ -383,8 +383,6 @@ mod tests {
 
     #[tokio::test]
     async fn a_notice_is_counted_apart_and_never_as_an_event() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
         let event = |seq: u64, extra: &str| {
             format!(
                 r#"{{"type":"userLogin","time":1700000000000{extra},"simSentUs":1700000000000000,"simSeq":{seq}}}"#
@@ -400,27 +398,11 @@ mod tests {
             frames.extend(text_frame(&text));
         }
         frames.extend_from_slice(&[0x88, 2, 0x03, 0xe8]);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let server = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.expect("accept");
-            let mut request = Vec::new();
-            while find(&request, b"\r\n\r\n").is_none() {
-                socket.read_buf(&mut request).await.expect("read request");
-            }
-            let mut reply =
-                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".to_vec();
-            reply.extend_from_slice(&frames);
-            socket.write_all(&reply).await.expect("write");
-            let mut rest = Vec::new();
-            let _ = socket.read_to_end(&mut rest).await;
-        });
+        let (address, server) = crate::load::raw::serve_once(frames).await;
         let tally = Arc::new(Tally::default());
         tally.measuring.store(true, Ordering::Relaxed);
         let plan = ClientPlan {
-            url: format!("ws://{addr}/e"),
+            url: format!("ws://{}{}", address.authority, address.path),
             authorization: None,
             filters: "[]".into(),
             measured: true,

@@ -344,6 +344,31 @@ pub fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 #[cfg(test)]
+/// A fake server: answers the upgrade, then writes `frames` in one go and
+/// returns what the client sent after the upgrade. For the tests of `load`.
+pub(crate) async fn serve_once(frames: Vec<u8>) -> (WsAddress, tokio::task::JoinHandle<Vec<u8>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut request = Vec::new();
+        while find(&request, b"\r\n\r\n").is_none() {
+            socket.read_buf(&mut request).await.expect("read request");
+        }
+        let mut reply = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".to_vec();
+        reply.extend_from_slice(&frames);
+        socket.write_all(&reply).await.expect("write");
+        let mut sent = Vec::new();
+        let _ = socket.read_to_end(&mut sent).await;
+        sent
+    });
+    let address = WsAddress::parse(&format!("ws://{addr}/e")).expect("url");
+    (address, server)
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -379,31 +404,6 @@ mod tests {
         assert_eq!(find(b"a:b:c", b":"), Some(1));
         assert_eq!(rfind(b"a:b:c", b":"), Some(3));
         assert_eq!(find(b"abc", b"x"), None);
-    }
-
-    /// A fake server: answers the upgrade, then writes `frames` in one go and
-    /// returns what the client sent after the upgrade.
-    async fn serve_once(frames: Vec<u8>) -> (WsAddress, tokio::task::JoinHandle<Vec<u8>>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let server = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.expect("accept");
-            let mut request = Vec::new();
-            while find(&request, b"\r\n\r\n").is_none() {
-                socket.read_buf(&mut request).await.expect("read request");
-            }
-            let mut reply =
-                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".to_vec();
-            reply.extend_from_slice(&frames);
-            socket.write_all(&reply).await.expect("write");
-            let mut sent = Vec::new();
-            let _ = socket.read_to_end(&mut sent).await;
-            sent
-        });
-        let address = WsAddress::parse(&format!("ws://{addr}/e")).expect("url");
-        (address, server)
     }
 
     #[tokio::test]
