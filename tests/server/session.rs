@@ -141,7 +141,7 @@ async fn queued_frames_are_written_in_order() {
     for n in 0..3 {
         attached
             .queue
-            .try_send(Outbound::Frame(Message::text(format!("{n}"))))
+            .send_kept(Outbound::Frame(Message::text(format!("{n}"))), false)
             .expect("queue open");
     }
     let frames = [

@@ -100,15 +100,6 @@ impl<T> QueueSender<T> {
         self.shared.lock().items.len()
     }
 
-    /// Queues an item (a reply, a hold, a close, a frame a fault asked for) if
-    /// there is room.
-    ///
-    /// # Errors
-    /// The item back, when the queue is full or the session gone.
-    pub fn try_send(&self, item: T) -> Result<(), Refused<T>> {
-        self.push(false, item, false).map(|_| ())
-    }
-
     /// Queues an item that is never evicted itself. With `evict`, a full queue
     /// gives up its oldest queued events to make room; returns how many.
     ///
@@ -223,15 +214,6 @@ pub struct QueueReceiver<T> {
 }
 
 impl<T> QueueReceiver<T> {
-    /// Waits for items and moves up to `limit` of them into `batch`, in order.
-    /// Returns how many were moved and how many events were evicted before them
-    /// since the last call; `(0, _)` once the sender is gone and nothing is left.
-    /// Cancel-safe: items move in one synchronous step.
-    pub async fn recv_many(&mut self, batch: &mut Vec<T>, limit: usize) -> (usize, u64) {
-        self.ready().await;
-        self.take(batch, limit)
-    }
-
     /// Resolves once [`QueueReceiver::take`] has something to say: items, evictions
     /// not yet reported, or the sender's end. Cancel-safe; takes nothing, so the
     /// session can wait without lending out the buffer the items go to.
@@ -289,21 +271,35 @@ mod tests {
         Outbound::Frame(Message::text(n.to_string()))
     }
 
+    /// What the session does: waits, then moves up to `limit` items into
+    /// `batch`; how many, and how many events were evicted before them.
+    async fn recv_many<T>(
+        rx: &mut QueueReceiver<T>,
+        batch: &mut Vec<T>,
+        limit: usize,
+    ) -> (usize, u64) {
+        rx.ready().await;
+        rx.take(batch, limit)
+    }
+
     #[tokio::test]
     async fn a_full_queue_evicts_its_oldest_events_but_never_a_reply() {
         let (tx, mut rx) = client_queue(3);
         let reply = Outbound::Frame(Message::text("reply"));
-        tx.try_send(reply.clone()).expect("room");
+        tx.send_kept(reply.clone(), false).expect("room");
         assert_eq!(tx.send_event(event(1), true), Ok(0));
         assert_eq!(tx.send_event(event(2), true), Ok(0));
         assert_eq!(tx.send_event(event(3), false), Err(Refused::Full(event(3))));
         assert_eq!(tx.send_event(event(3), true), Ok(1));
         assert_eq!(tx.send_event(event(4), true), Ok(1));
         let mut batch = Vec::new();
-        assert_eq!(rx.recv_many(&mut batch, 10).await, (3, 2));
+        assert_eq!(recv_many(&mut rx, &mut batch, 10).await, (3, 2));
         assert_eq!(batch, vec![reply, event(3), event(4)]);
         rx.close();
-        assert_eq!(tx.try_send(event(5)), Err(Refused::Closed(event(5))));
+        assert_eq!(
+            tx.send_kept(event(5), false),
+            Err(Refused::Closed(event(5)))
+        );
     }
 
     #[tokio::test]
@@ -315,7 +311,7 @@ mod tests {
         assert_eq!(tx.send_kept(reply.clone(), true), Ok(1));
         assert_eq!(tx.send_event(event(3), true), Ok(1));
         let mut batch = Vec::new();
-        assert_eq!(rx.recv_many(&mut batch, 10).await, (2, 2));
+        assert_eq!(recv_many(&mut rx, &mut batch, 10).await, (2, 2));
         assert_eq!(batch, vec![reply, event(3)]);
     }
 
@@ -323,7 +319,7 @@ mod tests {
     async fn a_queue_of_replies_only_is_full_even_when_evicting() {
         let (tx, _rx) = client_queue(1);
         let reply = Outbound::Frame(Message::text("reply"));
-        tx.try_send(reply).expect("room");
+        tx.send_kept(reply, false).expect("room");
         assert_eq!(tx.send_event(event(1), true), Err(Refused::Full(event(1))));
     }
 
@@ -331,7 +327,7 @@ mod tests {
     async fn a_run_of_events_is_queued_as_one_by_one_would_be() {
         let (tx, mut rx) = client_queue(3);
         let reply = Outbound::Frame(Message::text("reply"));
-        tx.try_send(reply.clone()).expect("room");
+        tx.send_kept(reply.clone(), false).expect("room");
         let run = tx.send_events((1..=4).map(event), true);
         assert_eq!(
             run,
@@ -342,7 +338,7 @@ mod tests {
             }
         );
         let mut batch = Vec::new();
-        assert_eq!(rx.recv_many(&mut batch, 10).await, (3, 2));
+        assert_eq!(recv_many(&mut rx, &mut batch, 10).await, (3, 2));
         assert_eq!(batch, vec![reply, event(3), event(4)]);
 
         let run = tx.send_events((5..=9).map(event), false);
@@ -374,7 +370,7 @@ mod tests {
         tx.send_event(event(1), true).expect("room");
         drop(tx);
         let mut batch = Vec::new();
-        assert_eq!(rx.recv_many(&mut batch, 10).await, (1, 0));
-        assert_eq!(rx.recv_many(&mut batch, 10).await, (0, 0));
+        assert_eq!(recv_many(&mut rx, &mut batch, 10).await, (1, 0));
+        assert_eq!(recv_many(&mut rx, &mut batch, 10).await, (0, 0));
     }
 }
